@@ -1,0 +1,37 @@
+"""Typed, versioned documents. Each is a pydantic model saved as plain text in the project."""
+
+from reelwright.documents.base import Document, load_document, save_document, upgrader
+from reelwright.documents.bible import Bible, Character, Location, Look, Prop, Voice
+from reelwright.documents.lock import Lock, LockEntry
+from reelwright.documents.script import Episode, ScriptDocument
+from reelwright.documents.storyboard import Shot, Storyboard
+from reelwright.documents.timeline import Timeline
+
+DOCUMENTS: dict[str, type[Document]] = {
+    "bible": Bible,
+    "script": ScriptDocument,
+    "storyboard": Storyboard,
+    "timeline": Timeline,
+    "lock": Lock,
+}
+
+__all__ = [
+    "DOCUMENTS",
+    "Bible",
+    "Character",
+    "Document",
+    "Episode",
+    "Location",
+    "Lock",
+    "LockEntry",
+    "Look",
+    "Prop",
+    "ScriptDocument",
+    "Shot",
+    "Storyboard",
+    "Timeline",
+    "Voice",
+    "load_document",
+    "save_document",
+    "upgrader",
+]

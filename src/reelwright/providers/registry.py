@@ -1,0 +1,47 @@
+"""Provider registry over the ``reelwright.providers`` entry-point group.
+
+Built-in providers are registered through the same entry points as third-party
+ones. Each entry point is loaded only when asked for, and a plugin that fails to
+import is reported for that provider alone; the rest keep working.
+"""
+
+from __future__ import annotations
+
+import logging
+from importlib.metadata import entry_points
+from typing import Any
+
+from reelwright.errors import ProviderError
+from reelwright.providers.base import Provider
+
+__all__ = ["available", "provider_class", "get_provider"]
+
+GROUP = "reelwright.providers"
+log = logging.getLogger(__name__)
+
+
+def available() -> dict[str, str]:
+    """``{"kind:name": "module:attr"}`` for every registered provider (nothing is imported)."""
+    return {ep.name: ep.value for ep in entry_points(group=GROUP)}
+
+
+def provider_class(spec: str) -> type[Provider]:
+    """The class registered as ``spec`` (``kind:name``), imported lazily."""
+    matches = [ep for ep in entry_points(group=GROUP) if ep.name == spec]
+    if not matches:
+        known = ", ".join(sorted(available())) or "none"
+        raise ProviderError(f"unknown provider {spec!r}; registered providers: {known}")
+    try:
+        cls = matches[0].load()
+    except Exception as exc:  # a broken plugin must not take the others down
+        log.warning("provider %s failed to load: %s", spec, exc)
+        raise ProviderError(f"provider {spec!r} failed to load: {exc}") from exc
+    return cls
+
+
+def get_provider(spec: str, options: dict[str, Any] | None = None) -> Provider:
+    cls = provider_class(spec)
+    try:
+        return cls(options)
+    except ValueError as exc:
+        raise ProviderError(f"bad options for provider {spec!r}: {exc}") from exc
