@@ -1,0 +1,115 @@
+"""Content-addressed artifacts under ``build/cache`` and the lock file that says what made them.
+
+A key is the SHA-256 of the canonical JSON of everything an artifact is made
+from (inputs, provider and its options, program version). An artifact file is
+only ever created by renaming a finished temp file into place, so a crash or
+Ctrl-C can leave stray ``*.tmp`` files (cleaned on the next run) but never a
+half-written artifact under its final name.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import threading
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from reelwright import __version__
+from reelwright.documents.base import load_document, save_document
+from reelwright.documents.lock import Lock, LockEntry
+
+__all__ = ["Cache", "make_key", "canonical_json"]
+
+
+def canonical_json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=_default)
+
+
+def _default(value: Any) -> Any:
+    if hasattr(value, "model_dump"):
+        return value.model_dump(mode="json")
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(f"cannot hash {type(value).__name__}")
+
+
+def make_key(stage: str, inputs: Any) -> str:
+    payload = canonical_json({"stage": stage, "inputs": inputs, "version": __version__})
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+class Cache:
+    """Artifacts in ``root/<stage>/<key[:2]>/<key><suffix>`` plus the project's lock file."""
+
+    def __init__(self, root: Path, lock_path: Path | None = None) -> None:
+        self.root = Path(root)
+        self.lock_path = lock_path
+        self.lock = Lock()
+        if lock_path is not None and Path(lock_path).exists():
+            try:
+                self.lock = load_document(lock_path, Lock)
+            except ValueError:
+                self.lock = Lock()  # a damaged lock only loses provenance, never artifacts
+        self.work: Counter[str] = Counter()
+        self._mutex = threading.Lock()
+
+    def path(self, stage: str, key: str, suffix: str) -> Path:
+        return self.root / stage / key[:2] / f"{key}{suffix}"
+
+    def has(self, stage: str, key: str, suffix: str) -> bool:
+        return self.path(stage, key, suffix).is_file()
+
+    def temp_path(self, final: Path) -> Path:
+        final.parent.mkdir(parents=True, exist_ok=True)
+        return final.with_name(f".{final.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+
+    def commit(self, tmp: Path, final: Path) -> Path:
+        os.replace(tmp, final)
+        return final
+
+    def write_bytes(self, stage: str, key: str, suffix: str, data: bytes) -> Path:
+        final = self.path(stage, key, suffix)
+        tmp = self.temp_path(final)
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        return self.commit(tmp, final)
+
+    def read_json(self, stage: str, key: str) -> Any | None:
+        p = self.path(stage, key, ".json")
+        if not p.is_file():
+            return None
+        return json.loads(p.read_text(encoding="utf-8"))
+
+    def write_json(self, stage: str, key: str, value: Any) -> Path:
+        return self.write_bytes(stage, key, ".json", canonical_json(value).encode("utf-8"))
+
+    def record(self, name: str, stage: str, key: str, outputs: list[str] | None = None, **meta: Any) -> None:
+        """Note in the lock file what produced artifact ``name``."""
+        with self._mutex:
+            self.lock.artifacts[name] = LockEntry(stage=stage, key=key, outputs=outputs or [], version=__version__,
+                                                  **meta)
+
+    def did(self, stage: str, n: int = 1) -> None:
+        """Count work actually done (not cache hits): the build report and tests read it."""
+        with self._mutex:
+            self.work[stage] += n
+
+    def save_lock(self) -> None:
+        if self.lock_path is not None:
+            with self._mutex:
+                self.lock.artifacts = dict(sorted(self.lock.artifacts.items()))
+                save_document(self.lock, self.lock_path)
+
+    def clean_temp(self) -> int:
+        """Remove temp files left by an interrupted run."""
+        n = 0
+        if self.root.exists():
+            for tmp in self.root.rglob(".*.tmp"):
+                tmp.unlink(missing_ok=True)
+                n += 1
+        return n

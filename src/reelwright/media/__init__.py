@@ -1,0 +1,1 @@
+"""The only package that touches codecs, pixels and samples (PyAV, OpenCV, Pillow, numpy)."""

@@ -1,0 +1,170 @@
+"""Per-frame work for one shot: camera move (one affine warp), mouth state, text overlays.
+
+A shot's stills are drawn once (larger than the frame when the camera moves);
+each frame is then only a warp of the right still, the cached text layers
+pasted on, and for crossfades a blend with the previous shot's frame.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+
+__all__ = ["MOVE_MARGIN", "Camera", "Overlay", "ShotFrames", "paste_premultiplied", "expand_runs"]
+
+MOVE_MARGIN = {"static": 1.0, "push_in": 1.18, "pull_out": 1.18, "pan_left": 1.16, "pan_right": 1.16,
+               "tilt_up": 1.12, "tilt_down": 1.12, "shake": 1.06}
+
+
+def _ease(t: float) -> float:
+    return t * t * (3 - 2 * t)
+
+
+@dataclass
+class Camera:
+    """Where the frame looks into a still of size ``margin`` × frame size, at shot progress t ∈ [0, 1]."""
+
+    move: str
+    width: int
+    height: int
+    seed: int = 0
+
+    @property
+    def margin(self) -> float:
+        return MOVE_MARGIN.get(self.move, 1.0)
+
+    def still_size(self) -> tuple[int, int]:
+        m = self.margin
+        return int(round(self.width * m / 2) * 2), int(round(self.height * m / 2) * 2)
+
+    def matrix(self, t: float, frame: int) -> np.ndarray | None:
+        """2×3 affine from still pixels to frame pixels; None when the still is the frame."""
+        W, H = self.width, self.height
+        SW, SH = self.still_size()
+        if self.move == "static" or (SW, SH) == (W, H) and self.move != "shake":
+            return None
+        e = _ease(min(max(t, 0.0), 1.0))
+        vw, vh = float(W), float(H)  # 1:1 view
+        cx, cy = SW / 2, SH / 2
+        if self.move in ("push_in", "pull_out"):
+            z = e if self.move == "push_in" else 1 - e
+            scale = self.margin + (1.0 - self.margin) * z  # view size relative to frame: margin → 1
+            vw, vh = W * scale, H * scale
+            cy = SH / 2 - (SH - vh) / 2 * 0.35 * z  # drift towards the faces in the upper half
+        elif self.move in ("pan_left", "pan_right"):
+            span = (SW - W) / 2
+            cx = SW / 2 + (span * (2 * e - 1) if self.move == "pan_right" else span * (1 - 2 * e))
+        elif self.move in ("tilt_up", "tilt_down"):
+            span = (SH - H) / 2
+            cy = SH / 2 + (span * (1 - 2 * e) if self.move == "tilt_up" else span * (2 * e - 1))
+        elif self.move == "shake":
+            amp = (SW - W) / 2 * 0.8 * math.exp(-3.0 * t)
+            rng = np.random.default_rng(self.seed * 100_003 + frame)
+            dx, dy = rng.uniform(-1, 1, 2) * amp
+            cx, cy = SW / 2 + dx, SH / 2 + dy
+        sx, sy = W / vw, H / vh
+        x0, y0 = cx - vw / 2, cy - vh / 2
+        return np.array([[sx, 0, -x0 * sx], [0, sy, -y0 * sy]], dtype=np.float64)
+
+    def view(self, still: np.ndarray, t: float, frame: int) -> np.ndarray:
+        m = self.matrix(t, frame)
+        if m is None:
+            if still.shape[1] == self.width and still.shape[0] == self.height:
+                return still
+            y0 = (still.shape[0] - self.height) // 2
+            x0 = (still.shape[1] - self.width) // 2
+            return still[y0:y0 + self.height, x0:x0 + self.width]
+        return cv2.warpAffine(still, m, (self.width, self.height), flags=cv2.INTER_LINEAR,
+                              borderMode=cv2.BORDER_REFLECT)
+
+
+@dataclass
+class Overlay:
+    """A premultiplied RGBA layer shown at (x, y) from frame ``start`` (inclusive) to ``end`` (exclusive)."""
+
+    layer: np.ndarray
+    x: int
+    y: int
+    start: int
+    end: int
+    _rgb: np.ndarray | None = field(default=None, repr=False)
+    _inv: np.ndarray | None = field(default=None, repr=False)
+
+    def prepare(self) -> None:
+        if self._rgb is None:
+            self._rgb = self.layer[..., :3].astype(np.uint16)
+            self._inv = (255 - self.layer[..., 3:4]).astype(np.uint16)
+
+
+def paste_premultiplied(frame: np.ndarray, ov: Overlay) -> np.ndarray:
+    """frame = layer + frame × (1 − α) over the layer's rectangle (in place on a copy-safe frame)."""
+    ov.prepare()
+    h, w = ov.layer.shape[:2]
+    H, W = frame.shape[:2]
+    x0, y0 = max(ov.x, 0), max(ov.y, 0)
+    x1, y1 = min(ov.x + w, W), min(ov.y + h, H)
+    if x0 >= x1 or y0 >= y1:
+        return frame
+    lx, ly = x0 - ov.x, y0 - ov.y
+    region = frame[y0:y1, x0:x1].astype(np.uint16)
+    inv = ov._inv[ly:ly + (y1 - y0), lx:lx + (x1 - x0)]
+    rgb = ov._rgb[ly:ly + (y1 - y0), lx:lx + (x1 - x0)]
+    frame[y0:y1, x0:x1] = (rgb + (region * inv + 127) // 255).astype(np.uint8)
+    return frame
+
+
+def expand_runs(runs: list[int], frames: int) -> np.ndarray:
+    """Run lengths [closed, open, closed, …] → a bool per frame (True = mouth open)."""
+    out = np.zeros(frames, dtype=bool)
+    pos, state = 0, False
+    for n in runs:
+        if state:
+            out[pos:pos + n] = True
+        pos += n
+        state = not state
+    return out
+
+
+@dataclass
+class ShotFrames:
+    """Iterate the RGB frames of one shot.
+
+    ``stills`` is (mouth closed, mouth open) at the camera's still size; ``mouth``
+    a bool per frame; ``overlays`` text layers in shot-relative frames; ``previous``
+    (another ShotFrames, already positioned at its tail) is blended over the first
+    ``fade_in`` frames.
+    """
+
+    camera: Camera
+    stills: tuple[np.ndarray, np.ndarray]
+    frames: int
+    mouth: np.ndarray
+    overlays: list[Overlay] = field(default_factory=list)
+    fade_in: int = 0
+    previous: "ShotFrames | None" = None
+    previous_offset: int = 0
+    duration_for_move: int = 0
+
+    def frame(self, i: int) -> np.ndarray:
+        span = max((self.duration_for_move or self.frames) - 1, 1)
+        still = self.stills[1] if (i < len(self.mouth) and self.mouth[i]) else self.stills[0]
+        img = self.camera.view(still, i / span, i)
+        if self.previous is not None and i < self.fade_in:
+            prev = self.previous.frame(self.previous_offset + i)
+            a = (i + 1) / (self.fade_in + 1)
+            img = cv2.addWeighted(img, a, prev, 1 - a, 0)
+        active = [o for o in self.overlays if o.start <= i < o.end]
+        if active:
+            if img is still or img.base is still:
+                img = img.copy()
+            for ov in active:
+                paste_premultiplied(img, ov)
+        return img
+
+    def __iter__(self) -> Iterator[np.ndarray]:
+        for i in range(self.frames):
+            yield self.frame(i)

@@ -1,0 +1,276 @@
+"""The project folder: settings, bible, scripts, boards; validated up front, saved atomically."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from reelwright.documents.base import load_document, parse_yaml, read_text, save_document
+from reelwright.documents.bible import Bible, Character, Location, Look, Voice
+from reelwright.documents.script import Episode, ScriptDocument
+from reelwright.documents.storyboard import Storyboard
+from reelwright.errors import ConfigError, InputError, Problem
+from reelwright.settings import Settings, default_settings_toml, load_settings
+
+__all__ = ["Project", "EpisodeSource", "new_project", "SCRIPT_SUFFIXES", "parse_episode_spec"]
+
+SCRIPT_SUFFIXES = (".fountain", ".txt", ".md")
+SETTINGS = "reelwright.toml"
+BIBLE = "bible.yaml"
+LOCK = "reelwright.lock"
+
+# Distinct voices, assigned in bible order so no two characters of a series share one.
+_EN_VOICES = [(0.0, 1.0), (4.5, 1.04), (-3.5, 0.96), (7.5, 1.0), (-6.0, 0.92), (2.5, 1.1), (10.0, 1.06), (-1.5, 0.88)]
+_ESPEAK_VARIANTS = ["m3", "f2", "m1", "f4", "m7", "f1", "m2", "f5"]
+_NIGHT = re.compile(r"night|evening|dusk|midnight|夜|晚|黄昏|傍晚|深夜|凌晨", re.I)
+
+
+@dataclass
+class EpisodeSource:
+    episode: Episode
+    path: Path
+    document: ScriptDocument
+
+
+@dataclass
+class Project:
+    root: Path
+    settings: Settings
+    bible: Bible
+    episodes: dict[int, EpisodeSource] = field(default_factory=dict)
+
+    # ---- paths -------------------------------------------------------------------------------
+    @property
+    def build_dir(self) -> Path:
+        return self.root / "build"
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.build_dir / "cache"
+
+    @property
+    def boards_dir(self) -> Path:
+        return self.root / "boards"
+
+    @property
+    def lock_path(self) -> Path:
+        return self.root / LOCK
+
+    def board_path(self, number: int) -> Path:
+        return self.boards_dir / f"ep{number:03d}.yaml"
+
+    # ---- loading -----------------------------------------------------------------------------
+    @classmethod
+    def load(cls, root: str | Path) -> "Project":
+        """Load and validate everything; every problem in every file is reported at once."""
+        from reelwright.scripts import parse_script  # local: parsers import documents only
+
+        root = Path(root)
+        if not (root / SETTINGS).is_file():
+            raise ConfigError(f"not a reelwright project (no {SETTINGS}); create one with 'reelwright new {root}'",
+                              path=root)
+        problems: list[Problem] = []
+        settings = Settings()
+        bible = Bible(language="en")
+        try:
+            settings = load_settings(root / SETTINGS)
+        except InputError as exc:
+            problems += exc.problems
+        if (root / BIBLE).exists():
+            try:
+                bible = load_document(root / BIBLE, Bible)
+            except InputError as exc:
+                problems += exc.problems
+        else:
+            bible = Bible(title=settings.project.title, language=settings.project.language)
+        episodes: dict[int, EpisodeSource] = {}
+        scripts_dir = root / "scripts"
+        for path in sorted(scripts_dir.glob("*")) if scripts_dir.is_dir() else []:
+            if path.suffix.lower() not in SCRIPT_SUFFIXES or path.name.startswith("."):
+                continue
+            try:
+                doc = parse_script(path)
+            except InputError as exc:
+                problems += exc.problems
+                continue
+            for ep in doc.episodes:
+                if ep.number in episodes:
+                    other = episodes[ep.number].path
+                    problems.append(Problem(path, ep.line or 1, f"episode {ep.number} is also defined in {other}"))
+                    continue
+                episodes[ep.number] = EpisodeSource(ep, path, doc)
+        project = cls(root, settings, bible, dict(sorted(episodes.items())))
+        for number in project.episodes:
+            board = project.board_path(number)
+            if board.exists():
+                try:
+                    project.load_board(number)
+                except InputError as exc:
+                    problems += exc.problems
+        if problems:
+            raise InputError(problems=problems)
+        return project
+
+    def load_board(self, number: int) -> Storyboard | None:
+        """The user's board for an episode, checked against the bible (unknown characters are errors)."""
+        path = self.board_path(number)
+        if not path.exists():
+            return None
+        board = load_document(path, Storyboard)
+        problems = []
+        known = {c.name for c in self.bible.characters}
+        script_names = set(self.episodes[number].episode.characters()) if number in self.episodes else set()
+        _, node = parse_yaml(read_text(path), path)
+        from reelwright.documents.base import _node_line  # noqa: PLC0415 - shared helper
+
+        for i, shot in enumerate(board.shots):
+            for j, name in enumerate([*shot.subjects, *([shot.speaker] if shot.speaker else [])]):
+                if name not in known and name not in script_names:
+                    key = "subjects" if j < len(shot.subjects) else "speaker"
+                    loc = ("shots", i, key, j) if key == "subjects" else ("shots", i, key)
+                    problems.append(Problem(path, _node_line(node, loc),
+                                            f"shot {shot.id}: unknown character {name!r} (not in bible.yaml)"))
+        if problems:
+            raise ConfigError(problems=problems)
+        return board
+
+    # ---- bible -------------------------------------------------------------------------------
+    def sync_bible(self) -> bool:
+        """Add characters and locations the scripts use but the bible lacks; never edit existing ones.
+
+        Returns True when the bible file was written.
+        """
+        changed = False
+        for src in self.episodes.values():
+            names = src.episode.characters()
+            for bio in src.document.bios:
+                if bio.name not in names:
+                    names.append(bio.name)
+            for name in names:
+                if self.bible.character(name) is None:
+                    bio = next((b for b in src.document.bios if b.name == name), None)
+                    self.bible.characters.append(self._default_character(name, bio))
+                    changed = True
+            for scene in src.episode.scenes():
+                loc = location_key(scene.location or scene.text)
+                if loc and self.bible.location(loc) is None:
+                    interior = None if scene.setting in ("", "INT/EXT") else scene.setting == "INT"
+                    self.bible.locations.append(Location(name=loc, interior=interior, palette=_stable_int(loc)))
+                    changed = True
+        if changed or not (self.root / BIBLE).exists():
+            if not self.bible.title:
+                self.bible.title = self.settings.project.title
+            save_document(self.bible, self.root / BIBLE)
+            return True
+        return False
+
+    def _default_character(self, name: str, bio=None) -> Character:
+        index = len(self.bible.characters)
+        if self.settings.speech_for(language_of(name, self.settings.project.language)) == "piper":
+            pitch, rate = _EN_VOICES[index % len(_EN_VOICES)]
+            voice = Voice(pitch=pitch, rate=rate)
+        else:
+            variant = _ESPEAK_VARIANTS[index % len(_ESPEAK_VARIANTS)]
+            voice = Voice(voice=variant, pitch=float((index // len(_ESPEAK_VARIANTS)) * 3), rate=1.0)
+        try:
+            from reelwright.media.avatar import default_look  # noqa: PLC0415
+
+            options = default_look(name)
+        except ImportError:  # drawing module not available: the renderer will fill in defaults
+            options = {}
+        return Character(
+            name=name,
+            age=bio.age if bio else None,
+            description=bio.description if bio else "",
+            look=Look(seed=name, options=options),
+            voice=voice,
+        )
+
+    def language(self, number: int) -> str:
+        """An episode's spoken language: a Chinese-format script speaks Chinese, else the project language."""
+        src = self.episodes[number]
+        return "zh" if src.document.format == "zh" else self.settings.project.language
+
+    def night(self, time: str) -> bool:
+        return bool(_NIGHT.search(time or ""))
+
+
+def language_of(name: str, default: str) -> str:
+    return "zh" if re.search(r"[\u4e00-\u9fff]", name) else default
+
+
+def location_key(text: str) -> str:
+    """The bible name of a scene's location: whitespace folded, trailing dashes dropped."""
+    return re.sub(r"\s+", " ", text or "").strip(" -—").strip()
+
+
+def _stable_int(text: str) -> int:
+    return int.from_bytes(hashlib.sha256(text.encode()).digest()[:4], "big")
+
+
+def parse_episode_spec(spec: str | None, available: list[int]) -> list[int]:
+    """``"1,3-5"`` → [1, 3, 4, 5] (only those that exist); None → all."""
+    if not spec:
+        return list(available)
+    wanted: set[int] = set()
+    for part in spec.split(","):
+        part = part.strip()
+        m = re.fullmatch(r"(\d+)(?:-(\d+))?", part)
+        if not m:
+            raise InputError(f"bad episode list {spec!r}: expected numbers and ranges like 1,3-5")
+        lo, hi = int(m.group(1)), int(m.group(2) or m.group(1))
+        wanted.update(range(lo, hi + 1))
+    missing = sorted(wanted - set(available))
+    if missing:
+        raise InputError(f"no script for episode(s) {', '.join(map(str, missing))}; have {available}")
+    return sorted(wanted)
+
+
+def new_project(root: str | Path, language: str = "en", title: str | None = None) -> Path:
+    """Scaffold a project folder with settings, an empty bible and a starter script."""
+    root = Path(root)
+    if (root / SETTINGS).exists():
+        raise InputError(f"{root / SETTINGS} already exists; not overwriting a project", path=root / SETTINGS)
+    title = title or root.resolve().name.replace("-", " ").title()
+    (root / "scripts").mkdir(parents=True, exist_ok=True)
+    (root / "boards").mkdir(exist_ok=True)
+    from reelwright.documents.base import atomic_write_text  # noqa: PLC0415
+
+    atomic_write_text(root / SETTINGS, default_settings_toml(title, language))
+    save_document(Bible(title=title, language=language), root / BIBLE)
+    starter = _STARTER_ZH if language == "zh" else _STARTER_EN
+    name = "ep001.txt" if language == "zh" else "ep001.fountain"
+    atomic_write_text(root / "scripts" / name, starter)
+    atomic_write_text(root / ".gitignore", "build/\n")
+    return root
+
+
+_STARTER_EN = """Title: My Series
+Episode: 1
+
+INT. KITCHEN - NIGHT
+
+MAYA stares at an envelope on the table.
+
+MAYA
+(whispering)
+He said he would never come back.
+
+LEO
+I lied.
+"""
+
+_STARTER_ZH = """《我的短剧》
+
+第1集
+
+1-1 夜 内 客厅
+人物：林晚、顾言
+
+△林晚盯着桌上的信封。
+
+林晚：（低声）他说过，再也不回来了。
+顾言：（冷笑）我骗你的。
+"""

@@ -1,0 +1,1 @@
+"""Pipeline stages: each a function from documents to documents (board, voice, cut, render)."""

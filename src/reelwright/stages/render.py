@@ -1,0 +1,191 @@
+"""Render: each timeline shot to its own cached H.264 segment, in parallel processes.
+
+A shot's segment is keyed by everything that shows in it (its still's content,
+camera move, mouth track, subtitle cues, the previous shot for a dissolve,
+encoder settings, drawing-code version), so a rebuild re-encodes only the shots
+whose pictures changed.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import zlib
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from pathlib import Path
+from typing import Any
+
+from reelwright.cache import Cache, make_key
+from reelwright.documents.bible import Bible
+from reelwright.documents.timeline import Timeline, TimelineShot
+from reelwright.settings import Settings
+
+__all__ = ["shot_specs", "render_shot", "render_segments", "SUBTITLE_BOTTOM", "CAPTION_TOP"]
+
+SUBTITLE_BOTTOM = 0.80  # subtitles end at 80% of the frame height (inside the lower safe zone)
+CAPTION_TOP = 0.09
+
+
+def _looks(bible: Bible, names: list[str]) -> dict[str, Any]:
+    from reelwright.media.avatar import default_look  # noqa: PLC0415
+
+    looks = {}
+    for name in names:
+        c = bible.character(name)
+        if c is not None:
+            looks[name] = c.look.model_dump(mode="json")
+        else:
+            looks[name] = {"style": "avataaars", "seed": name, "options": default_look(name), "description": ""}
+    return looks
+
+
+def _still_spec(ts: TimelineShot, bible: Bible, image: dict) -> dict:
+    shot = ts.shot.model_dump(mode="json", exclude={"frames", "reason", "text", "line"})
+    if ts.shot.size == "INSERT":
+        shot["text"] = ts.shot.text
+    return {"shot": shot, "looks": _looks(bible, ts.shot.subjects), "image": image}
+
+
+def shot_specs(timeline: Timeline, bible: Bible, settings: Settings, image_identity: dict) -> list[dict]:
+    """Self-contained, JSON-able render instructions for every shot of ``timeline``."""
+    enc = {"width": timeline.width, "height": timeline.height, "fps": timeline.fps,
+           "crf": settings.video.crf, "preset": settings.video.preset}
+    specs = []
+    for i, ts in enumerate(timeline.shots):
+        end = ts.start + ts.frames
+        cues = []
+        if settings.video.subtitles:
+            cues = [{"start": max(c.start - ts.start, 0), "end": min(c.end, end) - ts.start, "text": c.text}
+                    for c in timeline.cues if c.start < end and c.end > ts.start]
+        spec = {
+            "id": ts.shot.id,
+            "encoder": enc,
+            "frames": ts.frames,
+            "move": ts.shot.move,
+            "seed": zlib.crc32(ts.shot.id.encode()),
+            "still": _still_spec(ts, bible, image_identity),
+            "mouth": ts.mouth,
+            "cues": cues,
+            "language": settings.project.language,
+            "fade_in": ts.fade_in,
+            "prev": None,
+        }
+        if ts.fade_in and i > 0:
+            prev = timeline.shots[i - 1]
+            spec["prev"] = {"still": _still_spec(prev, bible, image_identity), "frames": prev.frames,
+                            "move": prev.shot.move,
+                            "seed": zlib.crc32(prev.shot.id.encode())}
+        specs.append(spec)
+    return specs
+
+
+# ---- the worker side ---------------------------------------------------------------------------
+
+def _stills(still: dict, camera) -> tuple:
+    from reelwright.documents.bible import Look  # noqa: PLC0415
+    from reelwright.documents.storyboard import Shot  # noqa: PLC0415
+    from reelwright.providers.image_comic import ComicImages  # noqa: PLC0415
+
+    shot = Shot.model_validate({**still["shot"], "id": still["shot"]["id"]})
+    looks = {k: Look.model_validate(v) for k, v in still["looks"].items()}
+    w, h = camera.still_size()
+    images = ComicImages()
+    closed = images.still(shot, looks, w, h, speaker_mouth_open=False)
+    opened = images.still(shot, looks, w, h, speaker_mouth_open=True) if shot.speaker else closed
+    return closed, opened
+
+
+def _overlays(spec: dict, width: int, height: int) -> list:
+    from reelwright.media.frames import Overlay  # noqa: PLC0415
+    from reelwright.media.text import render_text_layer  # noqa: PLC0415
+
+    out = []
+    size = round(height * 0.034)
+    for cue in spec["cues"]:
+        if cue["end"] <= cue["start"]:
+            continue
+        layer = render_text_layer(cue["text"].split("\n"), width, size, style="subtitle")
+        y = round(height * SUBTITLE_BOTTOM) - layer.shape[0]
+        out.append(Overlay(layer, (width - layer.shape[1]) // 2, y, cue["start"], cue["end"]))
+    caption = spec["still"]["shot"].get("caption")
+    if caption and spec["still"]["shot"].get("size") != "INSERT":
+        layer = render_text_layer([caption], width, round(height * 0.032), style="caption")
+        out.append(Overlay(layer, (width - layer.shape[1]) // 2, round(height * CAPTION_TOP), 0, spec["frames"]))
+    return out
+
+
+def render_shot(spec: dict, out: str | Path, threads: int = 0) -> str:
+    """Render one shot spec to an MP4 segment at ``out`` (the caller renames it into the cache)."""
+    from reelwright.media.frames import Camera, ShotFrames, expand_runs  # noqa: PLC0415
+    from reelwright.media.video import EncoderSettings, SegmentWriter  # noqa: PLC0415
+
+    enc = spec["encoder"]
+    W, H = enc["width"], enc["height"]
+    camera = Camera(spec["move"], W, H, spec["seed"])
+    frames = ShotFrames(camera, _stills(spec["still"], camera), spec["frames"],
+                        expand_runs(spec["mouth"], spec["frames"]), _overlays(spec, W, H))
+    if spec.get("prev"):
+        p = spec["prev"]
+        pcam = Camera(p["move"], W, H, p["seed"])
+        pstills = _stills(p["still"], pcam)
+        frames.previous = ShotFrames(pcam, pstills, p["frames"] + spec["fade_in"],
+                                     expand_runs([], 1), duration_for_move=p["frames"])
+        frames.previous_offset = p["frames"]
+        frames.fade_in = spec["fade_in"]
+    settings = EncoderSettings(W, H, enc["fps"], enc["crf"], enc["preset"], threads)
+    with SegmentWriter(out, settings) as writer:
+        for img in frames:
+            writer.write(img)
+    return str(out)
+
+
+def _render_to_cache(spec: dict, final: str, threads: int) -> str:
+    tmp = Path(final).with_name(f".{Path(final).name}.{os.getpid()}.tmp")
+    try:
+        render_shot(spec, tmp, threads)
+        os.replace(tmp, final)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return final
+
+
+def render_segments(specs: list[dict], cache: Cache, *, name: str = "", workers: int = 0,
+                    on_done: Callable[[int], None] | None = None) -> list[Path]:
+    """Make sure every spec has its segment in the cache; returns the segment paths in order."""
+    keys = [make_key("shot", spec) for spec in specs]
+    paths = [cache.path("shot", k, ".mp4") for k in keys]
+    todo = [(spec, p) for spec, p in zip(specs, paths) if not p.is_file()]
+    todo = list({str(p): (s, p) for s, p in todo}.values())  # identical shots render once
+    for _, p in todo:
+        p.parent.mkdir(parents=True, exist_ok=True)
+    cores = os.cpu_count() or 1
+    workers = workers or cores
+    workers = max(1, min(workers, len(todo)))
+    if workers == 1:
+        for spec, p in todo:
+            _render_to_cache(spec, str(p), 0)
+            cache.did("render")
+            if on_done:
+                on_done(1)
+    elif todo:
+        threads = max(1, cores // workers)
+        ctx = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+            pending = {pool.submit(_render_to_cache, spec, str(p), threads) for spec, p in todo}
+            try:
+                while pending:
+                    done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                    for fut in done:
+                        fut.result()
+                        cache.did("render")
+                        if on_done:
+                            on_done(1)
+            except BaseException:
+                for fut in pending:
+                    fut.cancel()
+                raise
+    for spec, key in zip(specs, keys):
+        cache.record(f"{name}shot/{spec['id']}", "render", key, [str(cache.path('shot', key, '.mp4'))],
+                     provider="image:comic", seed=spec["seed"])
+    return paths
