@@ -39,7 +39,7 @@ language = "{lang}"
 width = 216
 height = 384
 fps = 15
-preset = "ultrafast"
+preset = "superfast"
 
 [render]
 workers = 1

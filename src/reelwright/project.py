@@ -12,11 +12,11 @@ from reelwright.documents.bible import Bible, Character, Location, Look, Voice
 from reelwright.documents.script import Episode, ScriptDocument
 from reelwright.documents.storyboard import Storyboard
 from reelwright.errors import ConfigError, InputError, Problem
+from reelwright.scripts import SCRIPT_SUFFIXES
 from reelwright.settings import Settings, default_settings_toml, load_settings
 
 __all__ = ["Project", "EpisodeSource", "new_project", "SCRIPT_SUFFIXES", "parse_episode_spec"]
 
-SCRIPT_SUFFIXES = (".fountain", ".txt", ".md")
 SETTINGS = "reelwright.toml"
 BIBLE = "bible.yaml"
 LOCK = "reelwright.lock"

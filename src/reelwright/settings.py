@@ -25,7 +25,8 @@ class VideoSection(Model):
     height: int = Field(1920, ge=64, le=4096, multiple_of=2)
     fps: int = Field(30, ge=1, le=120)
     crf: int = Field(21, ge=0, le=51)
-    preset: Literal["ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow"] = "veryfast"
+    # ultrafast is left out on purpose: it drops CABAC and 8x8 transforms, so the output is no longer High profile
+    preset: Literal["superfast", "veryfast", "faster", "fast", "medium", "slow"] = "veryfast"
     subtitles: bool = Field(True, description="burn subtitles into the episode video")
 
 

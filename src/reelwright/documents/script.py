@@ -199,7 +199,7 @@ class ScriptDocument(Document):
         return {"scenes": scenes, "dialogue": dialogue, "characters": list(names)}
 
 
-_EMPHASIS = re.compile(r"(\*{1,3}|_)(?=\S)(.+?)(?<=\S)\1")
+_EMPHASIS = re.compile(r"(?<!\\)(\*{1,3}|_)(?=\S)(.+?)(?<=\S)(?<!\\)\1")  # escaped \* \_ are not markers
 
 
 def plain(text: str) -> str:
