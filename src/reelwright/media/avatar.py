@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
@@ -44,6 +45,7 @@ __all__ = [
     "avatar_colors",
     "style_licence",
     "style_names",
+    "clear_cache",
 ]
 
 DEFAULT_STYLE = "avataaars"
@@ -94,8 +96,8 @@ _GENERIC: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], tup
 }
 
 # Plausible human palettes (DiceBear colours without '#'); no orange or yellow skin, no pink hair.
-_SKIN_LIGHT = ("ffdbb4", "f6d0ae", "f1c9a5", "edb98a", "e8b48f")
-_SKIN_ALL = _SKIN_LIGHT + ("d9a57c", "c68a5e", "a86f4c", "8d5a3c", "614335")
+_SKIN_LIGHT = ("fbe2cf", "f7dac4", "f3d2b8", "efcbb0", "ead0bd")
+_SKIN_ALL = _SKIN_LIGHT + ("e2b99d", "cf9f80", "b07d60", "8a5a44", "614335")
 _HAIR_DARK = ("2c1b18", "2c1b18", "3b2520", "4a312c")
 _HAIR_ALL = _HAIR_DARK + ("724133", "a55728", "b58143", "d6b370", "e8e1e1")
 _TOP_FEMININE = ("bob", "bun", "curly", "curvy", "longButNotTooLong", "miaWallace", "straight01",
@@ -105,7 +107,7 @@ _TOP_MASCULINE = ("shortFlat", "shortRound", "shortWaved", "shortCurly", "theCae
 _CLOTHES = ("blazerAndShirt", "blazerAndSweater", "collarAndSweater", "hoodie", "shirtCrewNeck",
             "shirtScoopNeck", "shirtVNeck", "overall")
 _CLOTHES_COLOR = ("262e33", "3c4f5c", "25557c", "5199e4", "65c9ff", "929598", "e6e6e6", "ff5c5c",
-                  "a7ffc4", "ffafb9", "ffffb1", "b1e2ff", "ffffff")
+                  "a7ffc4", "ffafb9", "ffffb1", "ffffff", "8c5a9e", "c9a36a")
 
 
 def _has_cjk(text: str) -> bool:
@@ -200,19 +202,31 @@ def _options(look_key: str, expression: str, mouth_open: bool) -> tuple[str, dic
     return style, options
 
 
+_VIEWBOX = re.compile(r'viewBox="([-\d.]+) ([-\d.]+) ([-\d.]+) ([-\d.]+)"')
+
+
 @lru_cache(maxsize=256)
-def _render(look_key: str, expression: str, mouth_open: bool, size: int) -> np.ndarray:
+def _render(look_key: str, expression: str, mouth_open: bool, size: int,
+            region: tuple[float, float, float, float]) -> np.ndarray:
     style, options = _options(look_key, expression, mouth_open)
     svg = Avatar(_style(style), options).to_string()
-    png = resvg_py.svg_to_bytes(svg_string=svg, width=size, height=size, skip_system_fonts=True)
+    match = _VIEWBOX.search(svg)
+    if match is None:
+        raise InputError(f"DiceBear style {style!r} produced an SVG without a viewBox")
+    vx, vy, vw, vh = (float(v) for v in match.groups())
+    side = max(vw, vh)  # non-square styles are centred on a square canvas
+    vx, vy = vx - (side - vw) / 2, vy - (side - vh) / 2
+    x0, y0, x1, y1 = region
+    box = f'viewBox="{vx + x0 * side:.7f} {vy + y0 * side:.7f} {(x1 - x0) * side:.7f} {(y1 - y0) * side:.7f}"'
+    width = max(1, round((x1 - x0) * size))
+    height = max(1, round((y1 - y0) * size))
+    # explicit pixel width/height: resvg otherwise rounds the viewBox size and shifts sub-regions
+    box += f' width="{width}" height="{height}" preserveAspectRatio="none"'
+    svg = svg[:match.start()] + box + svg[match.end():]
+    png = resvg_py.svg_to_bytes(svg_string=svg, width=width, height=height, skip_system_fonts=True)
     rgba = np.asarray(Image.open(io.BytesIO(bytes(png))).convert("RGBA"))
-    if rgba.shape[:2] != (size, size):  # non-square styles: centre on a square canvas
-        canvas = np.zeros((size, size, 4), np.uint8)
-        h, w = rgba.shape[:2]
-        y, x = (size - h) // 2, (size - w) // 2
-        canvas[max(y, 0):max(y, 0) + min(h, size), max(x, 0):max(x, 0) + min(w, size)] = \
-            rgba[max(-y, 0):max(-y, 0) + min(h, size), max(-x, 0):max(-x, 0) + min(w, size)]
-        rgba = canvas
+    if rgba.shape[:2] != (height, width):
+        rgba = np.asarray(Image.fromarray(rgba).resize((width, height), Image.Resampling.BILINEAR))
     rgba = np.ascontiguousarray(rgba)
     rgba.setflags(write=False)  # shared by the cache: callers must copy before drawing on it
     return rgba
@@ -224,15 +238,21 @@ def _look_key(look: Look) -> str:
 
 
 def render_avatar(look: Look, expression: str = "neutral", mouth_open: bool = False,
-                  size: int = 512) -> np.ndarray:
-    """The character as a read-only ``size`` x ``size`` RGBA uint8 array (straight alpha).
+                  size: int = 512, *, region: tuple[float, float, float, float] | None = None) -> np.ndarray:
+    """The character as a read-only RGBA uint8 array (straight alpha), LRU-cached.
 
+    ``size`` is the pixel size of the whole (square) avatar canvas. ``region`` =
+    (x0, y0, x1, y1) in fractions of the canvas rasterises only that part (at the same
+    scale), which keeps big close-ups cheap; the default is the whole canvas.
     For ``avataaars`` the look's options are laid over :func:`default_look` of its seed,
-    so a bare seed still gives a plausible person. Results are LRU-cached.
+    so a bare seed still gives a plausible person.
     """
-    if size < 8 or size > 8192:
-        raise InputError(f"avatar size {size} out of range 8..8192")
-    return _render(_look_key(look), expression, bool(mouth_open), int(size))
+    if size < 8 or size > 16384:
+        raise InputError(f"avatar size {size} out of range 8..16384")
+    box = (0.0, 0.0, 1.0, 1.0) if region is None else tuple(round(float(v), 6) for v in region)
+    if not (box[2] > box[0] and box[3] > box[1]):
+        raise InputError(f"empty avatar region {region}")
+    return _render(_look_key(look), expression, bool(mouth_open), int(size), box)  # type: ignore[arg-type]
 
 
 def avatar_colors(look: Look) -> dict[str, str]:
@@ -245,3 +265,8 @@ def avatar_colors(look: Look) -> dict[str, str]:
         if values:
             out[key] = "#" + str(values[0]).lstrip("#")[:6]
     return out
+
+
+def clear_cache() -> None:
+    """Forget cached rasters (tests use it to prove renders are deterministic)."""
+    _render.cache_clear()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import math
 import re
 import struct
 import unicodedata
@@ -31,6 +32,14 @@ TextStyle = Literal["subtitle", "caption", "title"]
 # Punctuation that must not start a line / must not end one (Chinese line-breaking rules).
 _NO_START = set("，。、；：？！）》」』】〕〉”’…—,.;:?!)]}%·～~")
 _NO_END = set("（《「『【〔〈“‘([{")
+_SENTENCE = "。！？!?….;"
+_CLAUSE = "，,、；：:—"
+
+
+def _last(token: str) -> str:
+    """The last meaningful character of a token (closing quotes and brackets skipped)."""
+    core = token.rstrip("”’」』）》)]\"'")
+    return core[-1:] if core else token[-1:]
 
 
 def font_path() -> Path:
@@ -192,7 +201,7 @@ def _balance(tokens: list[str], limit: int) -> list[str]:
         a, b = _join(tokens[:cut]), _join(tokens[cut:])
         if not a or not b or line_length(a) > limit or line_length(b) > limit:
             continue
-        score = abs(line_length(a) - line_length(b)) - (3 if a[-1] in "，,、；;：:。！？!?.…" else 0)
+        score = abs(line_length(a) - line_length(b)) - (0.6 * limit if _last(a) in _SENTENCE + _CLAUSE else 0)
         score += 0.01 * line_length(b)  # ties: the longer line on top
         if best is None or score < best[0]:
             best = (score, cut)
@@ -210,36 +219,44 @@ def _split_after(tokens: list[str], marks: str) -> list[list[str]]:
     parts: list[list[str]] = [[]]
     for tok in tokens:
         parts[-1].append(tok)
-        if tok[-1] in marks:
+        if _last(tok) in marks:
             parts.append([])
-    out = []
-    for part in parts:
-        while part and part[0] == " ":
-            part = part[1:]
-        while part and part[-1] == " ":
-            part = part[:-1]
-        if part:
-            out.append(part)
-    return out
+    return [_strip(p) for p in parts if _join(p)]
 
 
-def _even_chunks(tokens: list[str], limit: int, max_lines: int) -> list[list[str]]:
-    """Cut a clause too long for one cue into the fewest cues of about equal length."""
-    n = -(-len(_greedy(tokens, limit)) // max_lines)
-    while True:
-        total = line_length(_join(tokens))
-        chunks: list[list[str]] = [[]]
-        done = 0
-        for tok in tokens:
-            if len(chunks) < n and chunks[-1] and done + line_length(tok) / 2 > total * len(chunks) / n:
-                chunks.append([])
-            if tok == " " and not chunks[-1]:
+def _strip(tokens: list[str]) -> list[str]:
+    while tokens and tokens[0] == " ":
+        tokens = tokens[1:]
+    while tokens and tokens[-1] == " ":
+        tokens = tokens[:-1]
+    return tokens
+
+
+def _split_cues(tokens: list[str], limit: int, max_lines: int) -> list[list[str]]:
+    """Cut a sentence too long for one cue into the fewest cues, evened out, preferring punctuation."""
+    n = len(tokens)
+    need = -(-len(_greedy(tokens, limit)) // max_lines)
+    ideal = line_length(_join(tokens)) / max(1, need)
+    best = [math.inf] * (n + 1)
+    prev = [0] * (n + 1)
+    best[0] = 0.0
+    for i in range(1, n + 1):
+        for j in range(i - 1, -1, -1):
+            chunk = tokens[j:i]
+            if not _fits(chunk, limit, max_lines):
+                break
+            if best[j] == math.inf or not _join(chunk):
                 continue
-            chunks[-1].append(tok)
-            done += line_length(tok)
-        if all(_fits(c, limit, max_lines) for c in chunks):
-            return chunks
-        n += 1
+            end = _last(tokens[i - 1])
+            bonus = 0.0 if i == n else 1.0 * limit if end in _SENTENCE else 0.8 * limit if end in _CLAUSE else 0.0
+            cost = best[j] + 10 * limit + abs(line_length(_join(chunk)) - ideal) - bonus
+            if cost < best[i]:
+                best[i], prev[i] = cost, j
+    cuts = [n]
+    while cuts[-1] > 0:
+        cuts.append(prev[cuts[-1]])
+    cuts.reverse()
+    return [_strip(tokens[x:y]) for x, y in zip(cuts, cuts[1:]) if _join(tokens[x:y])]
 
 
 def wrap_subtitle(text: str, max_cjk: int = 16, max_latin: int = 29,
@@ -260,17 +277,15 @@ def wrap_subtitle(text: str, max_cjk: int = 16, max_latin: int = 29,
     for tok in _tokens(text):
         tokens.extend(_split_long(tok, limit) if line_length(tok) > limit else [tok])
     units: list[list[str]] = []
-    for sentence in _split_after(tokens, "。！？!?…;."):
-        if _fits(sentence, limit, max_lines):
-            units.append(sentence)
-            continue
-        for clause in _split_after(sentence, "，,、；：:—"):
-            units.extend([clause] if _fits(clause, limit, max_lines) else _even_chunks(clause, limit, max_lines))
+    for sentence in _split_after(tokens, _SENTENCE):
+        units.extend([sentence] if _fits(sentence, limit, max_lines) else _split_cues(sentence, limit, max_lines))
     cues: list[list[str]] = []
     pending: list[str] = []
     for unit in units:
         trial = pending + ([" "] if pending and not is_cjk(_join(pending)[-1]) else []) + unit
-        if _fits(trial, limit, max_lines):
+        # share a cue only when the new unit starts its own line (or everything fits on one line)
+        own_lines = len(_greedy(pending, limit)) + len(_greedy(unit, limit)) if pending else 0
+        if not pending or len(_greedy(trial, limit)) == 1 or own_lines <= max_lines:
             pending = trial
             continue
         if pending:
@@ -291,7 +306,7 @@ def _premultiply(rgba: np.ndarray) -> np.ndarray:
 
 def render_text_layer(lines: list[str], width: int, font_size: int,
                       style: TextStyle = "subtitle") -> np.ndarray:
-    """A premultiplied RGBA layer ``width`` wide holding ``lines`` centred.
+    """A premultiplied RGBA layer ``width`` wide holding ``lines`` centred (shrunk to fit the width).
 
     ``subtitle``: white text with a dark stroke and soft shadow; ``caption``: dark text on
     a light banner; ``title``: large bold white text with a thick coloured stroke.
@@ -299,6 +314,9 @@ def render_text_layer(lines: list[str], width: int, font_size: int,
     lines = [ln for ln in lines if ln.strip()]
     weight = {"subtitle": 700, "caption": 700, "title": 900}[style]
     font = load_font(font_size, weight)
+    widest = max((font.getlength(ln) for ln in lines), default=0.0) + font_size * (2.0 if style == "caption" else 0.4)
+    if widest > width * 0.94 and font_size > 8:  # too wide for the frame: shrink rather than clip
+        return render_text_layer(lines, width, max(8, int(font_size * width * 0.94 / widest)), style)
     stroke = {"subtitle": max(2, font_size // 9), "caption": 0, "title": max(3, font_size // 7)}[style]
     line_h = int(font_size * 1.32)
     pad_y = int(font_size * (0.55 if style == "caption" else 0.3)) + stroke
