@@ -18,7 +18,9 @@ from reelwright.documents.timeline import Timeline
 from reelwright.progress import Progress
 from reelwright.project import Project, parse_episode_spec
 
-__all__ = ["build", "BuildReport", "episode_outputs"]
+__all__ = ["build", "BuildReport", "episode_outputs", "CODEC_HEADROOM_DB"]
+
+CODEC_HEADROOM_DB = 0.5
 
 
 @dataclass
@@ -95,7 +97,8 @@ def _mix(project: Project, timeline: Timeline, lines, cache: Cache) -> tuple[str
         clips = [(c.start, read_wav(paths[c.key]).samples, 1.0) for c in timeline.audio]
         stereo = mix(clips, total, channels=2)
         if timeline.audio:
-            stereo = normalize(stereo, timeline.sample_rate, s.loudness, s.true_peak)
+            # AAC encoding can overshoot the limiter by a few tenths of a dB: keep headroom for it
+            stereo = normalize(stereo, timeline.sample_rate, s.loudness, s.true_peak - CODEC_HEADROOM_DB)
         tmp = cache.temp_path(path)
         write_wav(tmp, Audio(stereo, timeline.sample_rate))
         cache.commit(tmp, path)

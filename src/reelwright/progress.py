@@ -46,6 +46,12 @@ class Progress:
             print(f"{self.label}: {self.done}/{self.total} ({elapsed:.0f}s elapsed, eta {eta:.0f}s){extra}",
                   file=self.stream, flush=True)
 
+    def __enter__(self) -> "Progress":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
     def close(self) -> None:
         if self._bar is not None:
             self._bar.stop()

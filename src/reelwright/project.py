@@ -22,8 +22,17 @@ BIBLE = "bible.yaml"
 LOCK = "reelwright.lock"
 
 # Distinct voices, assigned in bible order so no two characters of a series share one.
-_EN_VOICES = [(0.0, 1.0), (4.5, 1.04), (-3.5, 0.96), (7.5, 1.0), (-6.0, 0.92), (2.5, 1.1), (10.0, 1.06), (-1.5, 0.88)]
-_ESPEAK_VARIANTS = ["m3", "f2", "m1", "f4", "m7", "f1", "m2", "f5"]
+# Distinct voices per gender, handed out in bible order so no two characters share one.
+_EN_VOICES = {
+    "female": [(5.0, 1.04), (8.0, 1.0), (3.5, 1.1), (10.0, 1.06)],
+    "male": [(-2.5, 0.97), (0.0, 1.0), (-5.0, 0.92), (1.5, 1.08)],
+    "": [(2.5, 1.0), (-1.0, 1.05), (6.5, 0.95), (-4.0, 1.0)],
+}
+_ESPEAK_VOICES = {
+    "female": ["f2", "f4", "f1", "f5"],
+    "male": ["m3", "m1", "m7", "m2"],
+    "": ["m4", "f3", "m6", "m5"],
+}
 _NIGHT = re.compile(r"night|evening|dusk|midnight|夜|晚|黄昏|傍晚|深夜|凌晨", re.I)
 
 
@@ -151,7 +160,8 @@ class Project:
             for name in names:
                 if self.bible.character(name) is None:
                     bio = next((b for b in src.document.bios if b.name == name), None)
-                    self.bible.characters.append(self._default_character(name, bio))
+                    gender = gender_hint(name, bio.description if bio else "", src.episode)
+                    self.bible.characters.append(self._default_character(name, bio, gender))
                     changed = True
             for scene in src.episode.scenes():
                 loc = location_key(scene.location or scene.text)
@@ -166,23 +176,26 @@ class Project:
             return True
         return False
 
-    def _default_character(self, name: str, bio=None) -> Character:
-        index = len(self.bible.characters)
+    def _default_character(self, name: str, bio=None, gender: str = "") -> Character:
+        index = sum(1 for c in self.bible.characters if c.gender == gender)
         if self.settings.speech_for(language_of(name, self.settings.project.language)) == "piper":
-            pitch, rate = _EN_VOICES[index % len(_EN_VOICES)]
+            palette = _EN_VOICES[gender]
+            pitch, rate = palette[index % len(palette)]
+            pitch += 1.5 * (index // len(palette))
             voice = Voice(pitch=pitch, rate=rate)
         else:
-            variant = _ESPEAK_VARIANTS[index % len(_ESPEAK_VARIANTS)]
-            voice = Voice(voice=variant, pitch=float((index // len(_ESPEAK_VARIANTS)) * 3), rate=1.0)
+            palette = _ESPEAK_VOICES[gender]
+            voice = Voice(voice=palette[index % len(palette)], pitch=2.0 * (index // len(palette)), rate=1.0)
         try:
             from reelwright.media.avatar import default_look  # noqa: PLC0415
 
-            options = default_look(name)
+            options = default_look(name, gender)
         except ImportError:  # drawing module not available: the renderer will fill in defaults
             options = {}
         return Character(
             name=name,
             age=bio.age if bio else None,
+            gender=gender,
             description=bio.description if bio else "",
             look=Look(seed=name, options=options),
             voice=voice,
@@ -195,6 +208,30 @@ class Project:
 
     def night(self, time: str) -> bool:
         return bool(_NIGHT.search(time or ""))
+
+
+_FEMALE = re.compile(r"\b(she|her|hers|herself|woman|girl|mother|wife|sister|daughter|miss|mrs)\b|"
+                     r"女|妹|姐|妻|母|她|娘|千金|小姐|太太|夫人|闺蜜", re.I)
+_MALE = re.compile(r"\b(he|him|his|himself|man|boy|father|husband|brother|son|mr)\b|"
+                   r"男|哥|弟|丈夫|父|他|少爷|先生|爸", re.I)
+
+
+def gender_hint(name: str, description: str, episode: Episode) -> str:
+    """"female"/"male"/"" from a bio, or from pronouns right after the name in action lines."""
+    from reelwright.documents.script import Action  # noqa: PLC0415
+
+    def vote(text: str) -> int:
+        return len(_FEMALE.findall(text)) - len(_MALE.findall(text))
+
+    score = 3 * vote(description)
+    if not score:
+        key = name.casefold()
+        for el in episode.elements:
+            if isinstance(el, Action) and key in el.text.casefold():
+                after = el.text.casefold().split(key, 1)[1]
+                score += vote(re.split(r"(?<=[.!?。！？])\s", after, maxsplit=2)[0][:120] + " " +
+                              " ".join(re.split(r"(?<=[.!?。！？])\s", after)[1:2]))
+    return "female" if score > 0 else "male" if score < 0 else ""
 
 
 def language_of(name: str, default: str) -> str:

@@ -103,7 +103,7 @@ _HAIR_ALL = _HAIR_DARK + ("724133", "a55728", "b58143", "d6b370", "e8e1e1")
 _TOP_FEMININE = ("bob", "bun", "curly", "curvy", "longButNotTooLong", "miaWallace", "straight01",
                  "straight02", "straightAndStrand", "bigHair")
 _TOP_MASCULINE = ("shortFlat", "shortRound", "shortWaved", "shortCurly", "theCaesar",
-                  "theCaesarAndSidePart", "sides", "shaggy", "frizzle")
+                  "theCaesarAndSidePart", "shaggy", "frizzle")
 _CLOTHES = ("blazerAndShirt", "blazerAndSweater", "collarAndSweater", "hoodie", "shirtCrewNeck",
             "shirtScoopNeck", "shirtVNeck", "overall")
 _CLOTHES_COLOR = ("262e33", "3c4f5c", "25557c", "5199e4", "65c9ff", "929598", "e6e6e6", "ff5c5c",
