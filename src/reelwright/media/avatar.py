@@ -257,16 +257,22 @@ def render_avatar(look: Look, expression: str = "neutral", mouth_open: bool = Fa
 
 def avatar_colors(look: Look) -> dict[str, str]:
     """Resolved ``#rrggbb`` colours of a look (skin, hair, clothes), for bodies drawn around it."""
-    style, options = _options(_look_key(look), "neutral", False)
+    return dict(_colors(_look_key(look)))
+
+
+@lru_cache(maxsize=256)
+def _colors(key) -> tuple[tuple[str, str], ...]:
+    style, options = _options(key, "neutral", False)
     resolved = Avatar(_style(style), options).to_json()["options"]
     out = {}
     for key in ("skin", "hair", "clothes"):
         values = resolved.get(f"{key}Color") or []
         if values:
             out[key] = "#" + str(values[0]).lstrip("#")[:6]
-    return out
+    return tuple(out.items())
 
 
 def clear_cache() -> None:
     """Forget cached rasters (tests use it to prove renders are deterministic)."""
     _render.cache_clear()
+    _colors.cache_clear()
