@@ -75,7 +75,7 @@ AVATAAARS_FACES: dict[str, FaceParts] = {
     "angry": FaceParts("squint", "angryNatural", "grimace", "screamOpen"),
     "surprised": FaceParts("surprised", "raisedExcitedNatural", "disbelief", "screamOpen"),
     "afraid": FaceParts("surprised", "sadConcernedNatural", "grimace", "concerned"),
-    "cold": FaceParts("squint", "upDownNatural", "serious", "disbelief"),
+    "cold": FaceParts("squint", "upDownNatural", "serious", "default"),
 }
 
 # Generic fallback for other styles: the first candidate that names a variant of the style wins.

@@ -14,7 +14,7 @@ from reelwright.providers.base import Provider, ProviderOptions
 __all__ = ["ComicImages", "ComicOptions", "DRAW_VERSION"]
 
 # Bump whenever the drawing code changes what a still looks like: it is part of every cache key.
-DRAW_VERSION = "comic-2026.1"
+DRAW_VERSION = "comic-2026.2"
 
 
 class ComicOptions(ProviderOptions):
