@@ -4,7 +4,10 @@ The only module that does sample arithmetic. Samples are float32 in [-1, 1],
 shaped ``(n,)`` for mono or ``(n, channels)`` for more channels; rates are
 integer Hz and positions integer sample indices (seconds only at the edges).
 Loudness follows ITU-R BS.1770-4 (the K-weighting filters of pyloudnorm, gated
-blocks computed vectorised); true peak uses the Annex 2 4x interpolator.
+blocks computed vectorised); true peak uses the Annex 2 4x interpolator, run only
+on the 16-sample blocks whose neighbourhood could reach the level in question;
+the limiter computes its gain per block (look-ahead ramp, exponential release)
+and interpolates it per sample.
 """
 
 from __future__ import annotations
@@ -214,7 +217,7 @@ _BLOCK = 16  # samples per block of the peak search and of the limiter's gain cu
 
 def _k_weighting(sr: int) -> np.ndarray:
     if sr not in _K_SOS:
-        import pyloudnorm
+        import pyloudnorm  # noqa: PLC0415
 
         meter = pyloudnorm.Meter(sr)  # the same K-weighting coefficients as pyloudnorm's meter
         _K_SOS[sr] = np.array([np.concatenate([f.b, f.a]) for f in meter._filters.values()])
