@@ -82,3 +82,22 @@ def test_overlay_and_mouth_runs():
     opened = np.full((8, 8, 3), 255, np.uint8)
     shot = ShotFrames(Camera("static", 8, 8), (closed, opened), 8, m)
     assert [int(f.mean() > 0) for f in shot] == [int(x) for x in m]
+
+
+def _tiny_timeline():
+    """Three shots (a dissolve, a push-in, subtitles, lip movement) for render tests."""
+    from reelwright.documents.bible import Bible, Character, Look
+    from reelwright.documents.storyboard import Shot
+    from reelwright.documents.timeline import Cue, Timeline, TimelineShot
+
+    bible = Bible(characters=[Character(name=n, look=Look(seed=n)) for n in ("ANN", "BOB")])
+    shots = [
+        TimelineShot(shot=Shot(id="s01-01", scene=1, size="WS", subjects=["ANN", "BOB"], location="PARK",
+                               interior=False), start=0, frames=12),
+        TimelineShot(shot=Shot(id="s01-02", scene=1, size="CU", move="push_in", subjects=["ANN"], speaker="ANN",
+                               location="PARK", interior=False), start=12, frames=14, mouth=[3, 4, 2, 5]),
+        TimelineShot(shot=Shot(id="s02-01", scene=2, size="WS", subjects=["BOB"], location="OFFICE"),
+                     start=26, frames=16, fade_in=4),
+    ]
+    cues = [Cue(start=13, end=25, text="Hello there,\nBob.", line=0)]
+    return Timeline(episode=1, fps=15, width=216, height=384, frames=42, shots=shots, cues=cues), bible

@@ -205,7 +205,7 @@ def _options(look_key: str, expression: str, mouth_open: bool) -> tuple[str, dic
 _VIEWBOX = re.compile(r'viewBox="([-\d.]+) ([-\d.]+) ([-\d.]+) ([-\d.]+)"')
 
 
-@lru_cache(maxsize=256)
+@lru_cache(maxsize=12)
 def _render(look_key: str, expression: str, mouth_open: bool, size: int,
             region: tuple[float, float, float, float]) -> np.ndarray:
     style, options = _options(look_key, expression, mouth_open)

@@ -513,7 +513,7 @@ def _apply_glows(cv: _Canvas) -> None:
     cv2.add(cv.img, big, dst=cv.img)
 
 
-@lru_cache(maxsize=12)
+@lru_cache(maxsize=6)
 def _render(location: str, interior: bool, night: bool, width: int, height: int, seed: int,
             horizon: float | None) -> np.ndarray:
     digest = hashlib.sha256(f"{location.strip().casefold()}\x00{seed}".encode()).digest()

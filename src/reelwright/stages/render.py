@@ -12,7 +12,7 @@ import multiprocessing
 import os
 import zlib
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import Any
 
@@ -115,10 +115,9 @@ def _overlays(spec: dict, width: int, height: int) -> list:
     return out
 
 
-def render_shot(spec: dict, out: str | Path, threads: int = 0) -> str:
-    """Render one shot spec to an MP4 segment at ``out`` (the caller renames it into the cache)."""
+def prepare_shot(spec: dict):
+    """Everything drawn once per shot (stills, text layers), ready to stream frames."""
     from reelwright.media.frames import Camera, ShotFrames, expand_runs  # noqa: PLC0415
-    from reelwright.media.video import EncoderSettings, SegmentWriter  # noqa: PLC0415
 
     enc = spec["encoder"]
     W, H = enc["width"], enc["height"]
@@ -133,17 +132,29 @@ def render_shot(spec: dict, out: str | Path, threads: int = 0) -> str:
                                      expand_runs([], 1), duration_for_move=p["frames"])
         frames.previous_offset = p["frames"]
         frames.fade_in = spec["fade_in"]
-    settings = EncoderSettings(W, H, enc["fps"], enc["crf"], enc["preset"], threads)
+    return frames
+
+
+def encode_shot(spec: dict, frames, out: str | Path, threads: int = 0) -> str:
+    from reelwright.media.video import EncoderSettings, SegmentWriter  # noqa: PLC0415
+
+    enc = spec["encoder"]
+    settings = EncoderSettings(enc["width"], enc["height"], enc["fps"], enc["crf"], enc["preset"], threads)
     with SegmentWriter(out, settings) as writer:
         for img in frames:
             writer.write(img)
     return str(out)
 
 
-def _render_to_cache(spec: dict, final: str, threads: int) -> str:
+def render_shot(spec: dict, out: str | Path, threads: int = 0) -> str:
+    """Render one shot spec to an MP4 segment at ``out`` (the caller renames it into the cache)."""
+    return encode_shot(spec, prepare_shot(spec), out, threads)
+
+
+def _render_to_cache(spec: dict, final: str, threads: int, frames=None) -> str:
     tmp = Path(final).with_name(f".{Path(final).name}.{os.getpid()}.tmp")
     try:
-        render_shot(spec, tmp, threads)
+        encode_shot(spec, frames if frames is not None else prepare_shot(spec), tmp, threads)
         os.replace(tmp, final)
     finally:
         tmp.unlink(missing_ok=True)
@@ -160,14 +171,22 @@ def render_segments(specs: list[dict], cache: Cache, *, name: str = "", workers:
     for _, p in todo:
         p.parent.mkdir(parents=True, exist_ok=True)
     cores = os.cpu_count() or 1
-    workers = workers or cores
+    # Default: one process per two cores. x264 already keeps two cores busy with its own threads,
+    # so on a 2-core laptop a second process only doubles memory; on bigger machines it pays off.
+    workers = workers or max(1, cores // 2)
     workers = max(1, min(workers, len(todo)))
     if workers == 1:
-        for spec, p in todo:
-            _render_to_cache(spec, str(p), 0)
-            cache.did("render")
-            if on_done:
-                on_done(1)
+        # Draw the next shot's stills on a helper thread while this shot encodes (x264 and the
+        # drawing libraries release the GIL), so the encoder is not left idle between shots.
+        with ThreadPoolExecutor(max_workers=1) as drawer:
+            ahead = drawer.submit(prepare_shot, todo[0][0]) if todo else None
+            for n, (spec, p) in enumerate(todo):
+                frames = ahead.result()
+                ahead = drawer.submit(prepare_shot, todo[n + 1][0]) if n + 1 < len(todo) else None
+                _render_to_cache(spec, str(p), 0, frames)
+                cache.did("render")
+                if on_done:
+                    on_done(1)
     elif todo:
         threads = max(1, cores // workers)
         ctx = multiprocessing.get_context("spawn")
