@@ -8,7 +8,7 @@ $(BIN)/reelwright: pyproject.toml
 	$(BIN)/pip install -q -e '.[test]'
 	touch $@
 
-.PHONY: install test demo bench schemas
+.PHONY: install test demo bench bench-write schemas
 install: $(BIN)/reelwright
 
 test: install
@@ -19,6 +19,9 @@ demo: install
 
 bench: install
 	$(BIN)/python benchmarks/bench_render.py
+
+bench-write: install
+	$(BIN)/python benchmarks/bench_write.py
 
 schemas: install
 	$(BIN)/python -m reelwright.documents.schemas tests/golden/schemas

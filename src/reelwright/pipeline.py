@@ -1,7 +1,11 @@
-"""The stage graph for one build: board → voice → cut → mix → render → assemble.
+"""The stage graph for one build: board → voice → cut → mix → render → assemble → check.
 
 Every stage's result is cached by a hash of its inputs; a build with nothing
 changed does no stage work and says so. Work is counted in ``Cache.work``.
+The mix lays the dialogue over a music-and-effects stem (music beds per scene
+mood, stings, ambience; ducked under speech) and writes that stem beside the
+episode as ``epNNN.me.wav`` for dubbing. Every build ends with the self-check
+(:mod:`reelwright.check`); its results are in :attr:`BuildReport.checks`.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from reelwright.cache import Cache, make_key
-from reelwright.documents.base import atomic_write_text, save_document
+from reelwright.documents.base import atomic_write_bytes, atomic_write_text, save_document
 from reelwright.documents.storyboard import Storyboard
 from reelwright.documents.timeline import Timeline
 from reelwright.progress import Progress
@@ -28,6 +32,12 @@ class BuildReport:
     episodes: list[int]
     work: dict[str, int] = field(default_factory=dict)
     outputs: dict[int, dict[str, str]] = field(default_factory=dict)
+    checks: list[dict] = field(default_factory=list)
+
+    @property
+    def checks_ok(self) -> bool:
+        """No hard failure in the self-check that ended the build."""
+        return all(r["ok"] for r in self.checks)
 
     @property
     def nothing_done(self) -> bool:
@@ -43,7 +53,8 @@ class BuildReport:
 def episode_outputs(project: Project, number: int) -> dict[str, Path]:
     stem = project.build_dir / f"ep{number:03d}"
     return {"video": stem.with_suffix(".mp4"), "srt": stem.with_suffix(".srt"),
-            "timeline": project.build_dir / f"ep{number:03d}.timeline.json"}
+            "timeline": project.build_dir / f"ep{number:03d}.timeline.json",
+            "me": project.build_dir / f"ep{number:03d}.me.wav"}
 
 
 def _log(msg: str, quiet: bool) -> None:
@@ -54,14 +65,17 @@ def _log(msg: str, quiet: bool) -> None:
 def make_board(project: Project, number: int, cache: Cache) -> Storyboard:
     """The episode's board: freshly derived from the script, merged with the user's edits, saved."""
     from reelwright.documents.base import load_document  # noqa: PLC0415
-    from reelwright.stages.board import board_episode, merge_board  # noqa: PLC0415
+    from reelwright.stages.board import apply_screen_direction, direct_episode, merge_board  # noqa: PLC0415
 
     src = project.episodes[number]
-    fresh = board_episode(src.episode, project.bible, night_of=project.night)
+    rules = project.settings.board
+    fresh = direct_episode(src.episode, project.bible, night_of=project.night, rules=rules)
     generated_path = cache.root / "board" / f"ep{number:03d}.generated.yaml"
     previous = load_document(generated_path, Storyboard) if generated_path.exists() else None
     existing = project.load_board(number)
     board = merge_board(fresh, existing, previous)
+    if rules.screen_direction and existing is not None:  # the user's cross: true marks move the sides
+        board = board.model_copy(update={"shots": apply_screen_direction(board.shots)})
     if save_document(board, project.board_path(number)):
         cache.did("board")
     save_document(fresh, generated_path)
@@ -83,28 +97,138 @@ def _mouths(lines, fps: int, cache: Cache) -> dict[int, list[bool]]:
     return out
 
 
-def _mix(project: Project, timeline: Timeline, lines, cache: Cache) -> tuple[str, Path]:
-    from reelwright.media.audio import Audio, mix, normalize, read_wav, write_wav  # noqa: PLC0415
+def _music_files(project: Project, timeline: Timeline) -> dict[str, str]:
+    """The user's music and sting files this mix uses: relative name → content hash (missing: an error)."""
+    import hashlib  # noqa: PLC0415
+
+    from reelwright.errors import InputError  # noqa: PLC0415
+
+    names = {m.file for m in timeline.music if m.file and m.file != "none"}
+    names |= {s.file for s in timeline.stings if s.file}
+    out = {}
+    for name in sorted(names):
+        path = project.root / name
+        if not path.is_file():
+            raise InputError(f"music file {name!r} not found (named in boards/ep{timeline.episode:03d}.yaml scenes "
+                             f"or reelwright.toml [sound])", path=project.root / "reelwright.toml")
+        out[name] = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+    return out
+
+
+def _require_music_files(project: Project, board: Storyboard) -> None:
+    """Fail before any work when a music or sting file named in the settings or the board is missing."""
+    from reelwright.errors import InputError  # noqa: PLC0415
+
+    snd = project.settings.sound
+    named = {(f"boards/ep{board.episode:03d}.yaml scene {sc.scene} music", sc.music) for sc in board.scenes
+             if sc.music and sc.music != "none"}
+    named |= {(f"reelwright.toml [sound] moods.{sc.mood}", snd.moods[sc.mood]) for sc in board.scenes
+              if sc.mood in snd.moods and not sc.music}
+    named |= {(f"reelwright.toml [sound] {key}", getattr(snd, key)) for key in ("sting_file", "cliffhanger_file")
+              if getattr(snd, key)}
+    missing = sorted((where, name) for where, name in named if not (project.root / name).is_file())
+    if missing:
+        raise InputError("; ".join(f"music file {name!r} not found (named in {where})" for where, name in missing),
+                         path=project.root / "reelwright.toml")
+
+
+def _me_stem(project: Project, timeline: Timeline, total: int, dialogue_lufs: float):
+    """The music-and-effects stem for ``timeline`` (float32 stereo), levels relative to the dialogue."""
+    import zlib  # noqa: PLC0415
+
+    from reelwright.media.music import BedCue, StingHit, music_stem  # noqa: PLC0415
+
+    snd = project.settings.sound
+    rate, fps = timeline.sample_rate, timeline.fps
+
+    def at(frame: int) -> int:
+        return frame * rate // fps
+
+    def file(name: str | None) -> str | None:
+        return str(project.root / name) if name and name != "none" else name
+
+    beds = [BedCue(at(m.start), at(m.end), m.mood, m.ambience, file(m.file),
+                   zlib.crc32(f"{timeline.episode}:{m.scene}:{m.mood}".encode()))
+            for m in timeline.music]
+    hits = [StingHit(at(s.frame), s.kind, file(s.file), zlib.crc32(s.shot.encode())) for s in timeline.stings]
+    speech = [(c.start, c.start + c.samples) for c in timeline.audio]
+    return music_stem(total, rate, beds, hits, speech, dialogue_lufs=dialogue_lufs, music_db=snd.music_db,
+                      duck_db=snd.duck_db, sting_db=snd.sting_db, ambience_db=snd.ambience_db, music=snd.music,
+                      use_ambience=snd.ambience)
+
+
+def _mix(project: Project, timeline: Timeline, lines, cache: Cache) -> tuple[str, Path, Path | None]:
+    """The episode's mix (dialogue + music and effects, at the loudness target) and its M&E stem."""
+    import numpy as np  # noqa: PLC0415
+
+    from reelwright.media.audio import Audio, loudness, mix, normalize, read_wav, true_peak_dbtp, write_wav  # noqa: PLC0415
+    from reelwright.media.music import MUSIC_VERSION, applied_gain  # noqa: PLC0415
 
     s = project.settings.audio
+    snd = project.settings.sound
     total = round(timeline.frames * timeline.sample_rate / timeline.fps)
+    with_me = bool(timeline.music or timeline.stings)
     spec = {"clips": [c.model_dump(mode="json") for c in timeline.audio], "samples": total,
             "loudness": s.loudness, "true_peak": s.true_peak, "rate": timeline.sample_rate}
+    if with_me:
+        spec.update({"music": [m.model_dump(mode="json") for m in timeline.music], "fps": timeline.fps,
+                     "stings": [x.model_dump(mode="json") for x in timeline.stings], "version": MUSIC_VERSION,
+                     "sound": snd.model_dump(mode="json"), "files": _music_files(project, timeline)})
     key = make_key("mix", spec)
     path = cache.path("mix", key, ".wav")
-    if not path.is_file():
+    me_path = cache.path("me", key, ".wav") if with_me and snd.me_stem else None
+    if not path.is_file() or (me_path is not None and not me_path.is_file()):
         paths = {ln.key: ln.path for ln in lines}
         clips = [(c.start, read_wav(paths[c.key]).samples, 1.0) for c in timeline.audio]
         stereo = mix(clips, total, channels=2)
-        if timeline.audio:
+        me = None
+        if with_me:
+            speech = loudness(stereo, timeline.sample_rate) if timeline.audio else float("-inf")
+            me = _me_stem(project, timeline, total, speech if np.isfinite(speech) else s.loudness - 6.0)
+            stereo = stereo + me
+        if np.any(stereo):
             # AAC encoding can overshoot the limiter by a few tenths of a dB: keep headroom for it
-            stereo = normalize(stereo, timeline.sample_rate, s.loudness, s.true_peak - CODEC_HEADROOM_DB)
+            ceiling = s.true_peak - CODEC_HEADROOM_DB
+            before = stereo
+            stereo = normalize(stereo, timeline.sample_rate, s.loudness, ceiling)
+            if me is not None:  # the stem exactly as it sits in the mix: the same gain, limiter included
+                me = me * applied_gain(before, stereo)[:, None]
+                peak = true_peak_dbtp(me, timeline.sample_rate)
+                if peak > ceiling:
+                    me *= np.float32(10.0 ** ((ceiling - peak) / 20.0))
         tmp = cache.temp_path(path)
         write_wav(tmp, Audio(stereo, timeline.sample_rate))
         cache.commit(tmp, path)
+        if me_path is not None and me is not None:
+            tmp = cache.temp_path(me_path)
+            write_wav(tmp, Audio(me, timeline.sample_rate))
+            cache.commit(tmp, me_path)
         cache.did("mix")
-    cache.record(f"ep{timeline.episode:03d}/mix", "mix", key, [str(path)])
-    return key, path
+    cache.record(f"ep{timeline.episode:03d}/mix", "mix", key, [str(path)] + ([str(me_path)] if me_path else []))
+    return key, path, me_path
+
+
+def _assemble_within_ceiling(project: Project, out: Path, segments: list[Path], audio, rate: int,
+                             metadata: dict[str, str], tries: int = 3) -> None:
+    """Assemble the episode, then measure the encoded audio: where the AAC encoder overshot the true-peak
+    ceiling (it can, by a dB or two, on a hard-limited peak), limit the mix that much harder and encode again.
+    The loudness stays on target; only the peaks come down."""
+    from reelwright.check import decode_audio  # noqa: PLC0415
+    from reelwright.media.audio import normalize, true_peak_dbtp  # noqa: PLC0415
+    from reelwright.media.video import assemble  # noqa: PLC0415
+
+    s = project.settings.audio
+    ceiling = s.true_peak - CODEC_HEADROOM_DB
+    for attempt in range(tries):
+        assemble(out, segments, audio, rate, metadata=metadata)
+        if attempt == tries - 1 or not audio.any():
+            return
+        decoded, _ = decode_audio(out)
+        over = true_peak_dbtp(decoded, rate) - (s.true_peak - 0.05)
+        if over <= 0:
+            return
+        ceiling -= over + 0.2
+        audio = normalize(audio, rate, s.loudness, ceiling)
 
 
 def write_srt(timeline: Timeline, path: Path) -> None:
@@ -120,7 +244,6 @@ def write_srt(timeline: Timeline, path: Path) -> None:
 def build(project: Project, episodes: str | list[int] | None = None, *, workers: int | None = None,
           quiet: bool = False, cache: Cache | None = None) -> BuildReport:
     from reelwright.media.audio import read_wav  # noqa: PLC0415
-    from reelwright.media.video import assemble  # noqa: PLC0415
     from reelwright.providers.registry import get_provider  # noqa: PLC0415
     from reelwright.stages.cut import cut_episode  # noqa: PLC0415
     from reelwright.stages.render import render_segments, shot_specs  # noqa: PLC0415
@@ -141,6 +264,7 @@ def build(project: Project, episodes: str | list[int] | None = None, *, workers:
             src = project.episodes[number]
             tag = f"ep{number:03d}"
             board = make_board(project, number, cache)
+            _require_music_files(project, board)
             n_lines = len(src.episode.dialogue())
             with Progress(f"{tag} voice", n_lines, enabled=not quiet) as bar:
                 lines = voice_episode(src.episode, project.bible, settings, cache, providers, on_line=bar.advance,
@@ -149,7 +273,7 @@ def build(project: Project, episodes: str | list[int] | None = None, *, workers:
             timeline = cut_episode(board, lines, mouths, settings)
             outs = episode_outputs(project, number)
             save_document(timeline, outs["timeline"])
-            mix_key, mix_path = _mix(project, timeline, lines, cache)
+            mix_key, mix_path, me_path = _mix(project, timeline, lines, cache)
             specs = shot_specs(timeline, project.bible, settings, image.identity())
             with Progress(f"{tag} render", len(specs), enabled=not quiet) as bar:
                 segments = render_segments(specs, cache, name=f"{tag}/", workers=workers,
@@ -157,11 +281,14 @@ def build(project: Project, episodes: str | list[int] | None = None, *, workers:
             final_key = make_key("episode", {"segments": [p.stem for p in segments], "mix": mix_key})
             entry = cache.lock.artifacts.get(f"{tag}/video")
             if entry is None or entry.key != final_key or not outs["video"].is_file():
-                audio = read_wav(mix_path).samples
-                assemble(outs["video"], segments, audio, timeline.sample_rate,
-                         metadata={"title": f"{project.settings.project.title} — {tag}"})
+                _assemble_within_ceiling(project, outs["video"], segments, read_wav(mix_path).samples,
+                                         timeline.sample_rate, {"title": f"{project.settings.project.title} — {tag}"})
                 write_srt(timeline, outs["srt"])
                 cache.did("assemble")
+            if me_path is not None and (entry is None or entry.key != final_key or not outs["me"].is_file()):
+                atomic_write_bytes(outs["me"], me_path.read_bytes())
+            elif me_path is None:
+                outs["me"].unlink(missing_ok=True)
             cache.record(f"{tag}/video", "assemble", final_key, [str(outs["video"]), str(outs["srt"])])
             report.outputs[number] = {k: str(v) for k, v in outs.items()}
             cache.save_lock()
@@ -170,8 +297,20 @@ def build(project: Project, episodes: str | list[int] | None = None, *, workers:
     finally:
         cache.save_lock()
     report.work = dict(cache.work)
+    report.checks = _self_check(project, numbers, quiet)
     return report
 
 
+def _self_check(project: Project, numbers: list[int], quiet: bool) -> list[dict]:
+    """``reelwright check`` on what this build made: one line per episode, the failures spelled out."""
+    from reelwright.check import check_episode, format_brief  # noqa: PLC0415
+
+    results = [check_episode(project, n) for n in numbers]
+    for r in results:
+        _log(format_brief(r), quiet)
+    return results
+
+
 def report_json(report: BuildReport) -> str:
-    return json.dumps({"episodes": report.episodes, "work": report.work, "outputs": report.outputs}, indent=2)
+    return json.dumps({"episodes": report.episodes, "work": report.work, "outputs": report.outputs,
+                       "checks": report.checks}, indent=2, ensure_ascii=False)

@@ -7,12 +7,12 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, ValidationError
+from pydantic import Field, ValidationError, field_validator
 
 from reelwright.documents.base import Model, read_text, validation_problems
 from reelwright.errors import ConfigError
 
-__all__ = ["Settings", "load_settings", "default_settings_toml"]
+__all__ = ["Settings", "BoardSection", "SoundSection", "load_settings", "default_settings_toml"]
 
 
 class ProjectSection(Model):
@@ -39,16 +39,121 @@ class AudioSection(Model):
 class ProvidersSection(Model):
     speech: str | None = Field(None, description="speech provider; default piper for en, espeak otherwise")
     image: str = "comic"
+    text: str = Field("local", description="text provider for writing: local (llama.cpp) or openai (any "
+                      "OpenAI-compatible endpoint)")
     options: dict[str, dict[str, Any]] = Field(default_factory=dict, description="options per provider name")
 
 
 class TargetsSection(Model):
     episode_min_seconds: float = 45
     episode_max_seconds: float = 180
+    hook_seconds: float = Field(3.0, gt=0, description="the first cut comes within this many seconds (the hook)")
+    first_line_seconds: float = Field(6.0, gt=0, description="the first line of dialogue starts within this")
+    turn_seconds: float = Field(15.0, gt=0, description="at most this long between turns (reversals, reveals)")
+    cliffhanger_seconds: float = Field(10.0, gt=0, description="the last this-many seconds hold a close-up and "
+                                       "a sting")
+    subtitle_chars_cjk: int = Field(16, ge=4, le=60, description="characters a subtitle line, CJK text")
+    subtitle_chars_latin: int = Field(29, ge=8, le=80, description="characters a subtitle line, Latin text")
+    subtitle_lines: int = Field(2, ge=1, le=4, description="lines a subtitle")
+    subtitle_min_seconds: float = Field(0.83, ge=0, description="a subtitle stays on screen at least this long")
+    reading_cps_cjk: float = Field(9.0, gt=0, description="reading speed limit, CJK characters a second")
+    reading_cps_latin: float = Field(20.0, gt=0, description="reading speed limit, Latin characters a second")
+    safe_top: float = Field(0.08, ge=0, le=0.4, description="9:16 safe zone: fraction of the height kept clear "
+                            "at the top (platform UI)")
+    safe_bottom: float = Field(0.20, ge=0, le=0.4, description="fraction kept clear at the bottom (captions, "
+                               "buttons); subtitles sit just above it")
+    safe_sides: float = Field(0.04, ge=0, le=0.3, description="fraction of the width kept clear left and right")
+
+
+class BoardSection(Model):
+    """Storyboard and edit rules. Each switch turns one named rule off; the numbers tune them."""
+
+    establishing: bool = Field(True, description="a wide establishing shot opens each scene (after a location "
+                               "change a wider one)")
+    shot_reverse_shot: bool = Field(True, description="two-person exchanges: over-the-shoulder shots open each "
+                                    "speaker's coverage, then singles")
+    screen_direction: bool = Field(True, description="the 180° rule: a character keeps their screen side "
+                                   "within a scene unless a shot is marked cross: true")
+    reactions: bool = Field(True, description="reaction close-ups of the listener on reversals and reveals")
+    inserts: bool = Field(True, description="an insert shot for a prop named in an action line")
+    cliffhanger: bool = Field(True, description="the episode ends on a close-up of its last line, with a sting")
+    close_up_share: bool = Field(True, description="keep close-ups (ECU, CU, MCU, INSERT) between "
+                                 "close_up_min and close_up_max of the shots")
+    split_long_lines: bool = Field(True, description="a long line is split: the speaker's close-up, then the "
+                                   "listener's reaction while the line carries on")
+    hook: bool = Field(True, description="open on the episode's most striking shot or line, never a slow wide")
+    j_l_cuts: bool = Field(True, description="J/L cuts: a line starts before the cut to its speaker or "
+                           "carries over the listener's reaction")
+    angles: bool = Field(True, description="low angle on the one in power (cold, angry), high on fear and hurt, "
+                         "Dutch on a revealed turn")
+    close_up_min: float = Field(0.6, ge=0, le=1)
+    close_up_max: float = Field(0.8, ge=0, le=1)
+    asl_min: float = Field(1.5, gt=0, description="average shot length, seconds: lower bound")
+    asl_max: float = Field(3.0, gt=0, description="average shot length, seconds: upper bound")
+    split_seconds: float = Field(2.6, gt=0, description="a line estimated longer than this is split in two shots")
+    props: list[str] = Field(default_factory=list, description="more props to insert, beside the bible's")
+    common_props: bool = Field(True, description="also recognise common drama props (phone, contract, photo, "
+                               "ring, …) when the bible names none")
+
+
+class SoundSection(Model):
+    """Music bed, stings and ambience under the dialogue (synthesised offline unless files are named)."""
+
+    music: bool = Field(True, description="a music bed per scene, by the scene's mood")
+    stings: bool = Field(True, description="a sting on reversals, the hook and the cliffhanger")
+    ambience: bool = Field(True, description="room tone / street / rain under each scene")
+    music_db: float = Field(-9.0, ge=-40, le=0, description="bed level between lines, dB against the dialogue")
+    duck_db: float = Field(12.0, ge=0, le=40, description="how far the bed ducks under speech, dB")
+    sting_db: float = Field(-4.0, ge=-40, le=6, description="sting level, dB against the dialogue")
+    ambience_db: float = Field(-24.0, ge=-60, le=0, description="ambience level, dB against the dialogue")
+    moods: dict[str, str] = Field(default_factory=dict, description="mood → a music file of yours (relative to "
+                                  "the project), e.g. tense = 'music/tense.wav'")
+    sting_file: str | None = Field(None, description="your own sting for reversals")
+    cliffhanger_file: str | None = Field(None, description="your own sting for the cliffhanger")
+    me_stem: bool = Field(True, description="write the dialogue-free music-and-effects stem epNNN.me.wav")
+
+
+class WritingSection(Model):
+    episodes: int = Field(30, ge=1, le=300, description="episodes in a new season plan")
+    target_seconds: int = Field(60, ge=15, le=600, description="target length of each episode")
+    paywall_after: int | None = Field(10, ge=1, description="the paywall comes after this episode; none if unset "
+                                      "or past the season's end")
+    seed: int = Field(0, description="seed for the model; change it to get a different draft")
+    retries: int = Field(3, ge=0, le=10, description="new tries for an answer that fails validation")
+    chunk_chars: int = Field(3000, ge=500, le=50000, description="a long source text is read in chunks this size")
 
 
 class RenderSection(Model):
-    workers: int = Field(0, ge=0, le=64, description="render processes; 0 = one per CPU core")
+    workers: int = Field(0, ge=0, le=64, description="render processes; 0 = one per two CPU cores")
+
+
+class DeliverySection(Model):
+    """What ``reelwright deliver`` and ``reelwright localise`` make for distributors and dubbing markets."""
+
+    languages: list[str] = Field(default_factory=list, description="subtitle languages besides each episode's "
+                                 "own, e.g. ['en', 'zh', 'es']")
+    dub: list[str] = Field(default_factory=list, description="languages to dub (re-voice) in deliver")
+    subtitled: list[str] = Field(default_factory=list, description="more burned-in versions besides the "
+                                 "episode's own language")
+    card: str = Field("", description="opening card text (e.g. a licence or registration number); empty = none")
+    card_seconds: float = Field(2.0, gt=0, le=10, description="how long the opening card shows")
+    title: str = Field("", description="title on the covers; empty = the script's title, else [project] title")
+    cover_width: int = Field(1080, ge=90, le=4096, multiple_of=2, description="cover width in pixels (9:16 and "
+                             "3:4 covers share it)")
+    reading_cps_latin: float = Field(17.0, gt=0, description="delivered subtitles: Latin characters a second")
+    reading_cps_cjk: float = Field(9.0, gt=0, description="delivered subtitles: CJK characters a second")
+    batch: int = Field(8, ge=1, le=50, description="lines per translation request")
+    retries: int = Field(3, ge=0, le=10, description="new tries for a translation that fails validation")
+    stretch: float = Field(0.15, ge=0, le=0.5, description="dubbing: a line is time-stretched by at most this "
+                           "fraction; beyond it the shot is extended")
+
+    @field_validator("languages", "dub", "subtitled")
+    @classmethod
+    def _codes(cls, value: list[str]) -> list[str]:
+        bad = [v for v in value if not re.fullmatch(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})?", v)]
+        if bad:
+            raise ValueError(f"bad language code(s) {bad}: expected codes like en, zh, es, pt, id, th, ja, ko")
+        return list(dict.fromkeys(value))
 
 
 class Settings(Model):
@@ -58,6 +163,10 @@ class Settings(Model):
     providers: ProvidersSection = Field(default_factory=ProvidersSection)
     targets: TargetsSection = Field(default_factory=TargetsSection)
     render: RenderSection = Field(default_factory=RenderSection)
+    writing: WritingSection = Field(default_factory=WritingSection)
+    board: BoardSection = Field(default_factory=BoardSection)
+    sound: SoundSection = Field(default_factory=SoundSection)
+    delivery: DeliverySection = Field(default_factory=DeliverySection)
 
     def speech_for(self, language: str) -> str:
         """The speech provider for a language: the configured one, else piper for English, espeak otherwise."""
@@ -123,11 +232,55 @@ true_peak = -1.0               # dBTP ceiling
 [providers]
 # speech = "piper"             # default: piper for English, espeak for other languages
 image = "comic"
+text = "local"                 # local (llama.cpp, 'reelwright models install') or openai (any compatible API)
+# [providers.options.openai]   # for text = "openai":
+# base_url = "https://api.openai.com/v1"
+# model = "gpt-4o-mini"
+# api_key_env = "OPENAI_API_KEY"   # the variable that holds the key; "" for servers that need none
+
+[writing]
+episodes = 30                  # episodes in a new season plan
+target_seconds = 60            # target length of each episode
+paywall_after = 10             # the paywall comes after this episode
+seed = 0
 
 [targets]
 episode_min_seconds = 45
 episode_max_seconds = 180
 
 [render]
-workers = 0                    # render processes; 0 = one per CPU core
+workers = 0                    # render processes; 0 = one per two CPU cores (x264 uses two threads each)
+
+[board]                        # storyboard and edit rules: set one to false to switch it off
+establishing = true            # a wide shot opens each scene
+shot_reverse_shot = true       # over-the-shoulder shots, then singles, in two-person exchanges
+screen_direction = true        # the 180° rule (mark a shot cross: true in boards/ to cross the line)
+reactions = true               # listener close-ups on reversals and reveals
+inserts = true                 # a close shot of a prop named in an action line
+cliffhanger = true             # end on a close-up of the last line, with a sting
+close_up_share = true          # close-ups between close_up_min and close_up_max of the shots
+split_long_lines = true        # long lines: speaker close-up, then the listener while the line carries on
+hook = true                    # open on the most striking shot or line
+j_l_cuts = true                # lines start before / carry over the cut
+angles = true                  # low angle on power, high on fear, Dutch on a revealed turn
+close_up_min = 0.6
+close_up_max = 0.8
+asl_min = 1.5                  # average shot length, seconds
+asl_max = 3.0
+# props = ["locket"]           # more props to insert (the bible's props always count)
+
+[sound]
+music = true                   # a synthesised bed per scene mood (or your files, below)
+stings = true
+ambience = true
+music_db = -9.0                # bed between lines, dB against the dialogue
+duck_db = 12.0                 # ducked this much more under speech
+# moods = {{ tense = "music/tense.wav" }}   # your own music per mood: tense, sad, warm, mystery, angry, calm
+# sting_file = "music/hit.wav"
+me_stem = true                 # write build/epNNN.me.wav, the dialogue-free music-and-effects stem
+
+[delivery]                     # reelwright deliver / localise
+languages = []                 # subtitle languages besides each episode's own, e.g. ["en", "zh", "es"]
+dub = []                       # languages to dub, e.g. ["es"]
+card = ""                      # opening card, e.g. a licence number; empty = none
 '''

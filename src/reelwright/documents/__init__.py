@@ -4,12 +4,14 @@ from reelwright.documents.base import Document, load_document, save_document, up
 from reelwright.documents.bible import Bible, Character, Location, Look, Prop, Voice
 from reelwright.documents.lock import Lock, LockEntry
 from reelwright.documents.script import Episode, ScriptDocument
+from reelwright.documents.season import Beat, EpisodePlan, Season
 from reelwright.documents.storyboard import Shot, Storyboard
 from reelwright.documents.timeline import Timeline
 
 DOCUMENTS: dict[str, type[Document]] = {
     "bible": Bible,
     "script": ScriptDocument,
+    "season": Season,
     "storyboard": Storyboard,
     "timeline": Timeline,
     "lock": Lock,
@@ -17,16 +19,19 @@ DOCUMENTS: dict[str, type[Document]] = {
 
 __all__ = [
     "DOCUMENTS",
+    "Beat",
     "Bible",
     "Character",
     "Document",
     "Episode",
+    "EpisodePlan",
     "Location",
     "Lock",
     "LockEntry",
     "Look",
     "Prop",
     "ScriptDocument",
+    "Season",
     "Shot",
     "Storyboard",
     "Timeline",

@@ -37,7 +37,12 @@ class Character(Model):
     description: str = ""
     look: Look
     voice: Voice = Field(default_factory=Voice)
-    wardrobe: list[str] = Field(default_factory=list)
+    wardrobe: list[str] = Field(default_factory=list, description="what the character wears (one outfit a line)")
+    role: str = Field("", description="story role: protagonist, antagonist, love interest, ally, …")
+    goals: list[str] = Field(default_factory=list, description="what the character wants")
+    secrets: list[str] = Field(default_factory=list, description="what the character hides")
+    relationships: dict[str, str] = Field(default_factory=dict,
+                                          description="other character's name → what they are to this one")
 
 
 class Location(Model):
@@ -58,6 +63,11 @@ class Bible(Document):
 
     title: str = ""
     language: str = "en"
+    logline: str = Field("", description="the series in one sentence")
+    genre: str = Field("", description="trope or genre: contract marriage, rebirth and revenge, family drama, …")
+    tone: str = ""
+    period: str = Field("", description="when the story is set (present day, 1980s, Republic era, …)")
+    dialect: str = Field("", description="how the characters speak, when not the standard language")
     characters: list[Character] = Field(default_factory=list)
     locations: list[Location] = Field(default_factory=list)
     props: list[Prop] = Field(default_factory=list)

@@ -9,9 +9,11 @@ from pydantic import Field
 
 from reelwright.documents.base import Document, Model
 
-__all__ = ["Storyboard", "Shot", "ShotSize", "Move", "Angle", "EXPRESSIONS"]
+__all__ = ["Storyboard", "Shot", "ShotSize", "Move", "Angle", "SceneSound", "EXPRESSIONS", "MOODS", "CLOSE_SIZES"]
 
 EXPRESSIONS = ("neutral", "happy", "sad", "angry", "surprised", "afraid", "cold")
+MOODS = ("calm", "warm", "sad", "tense", "angry", "mystery")
+CLOSE_SIZES = ("ECU", "CU", "MCU", "INSERT")  # what counts as a close-up in the close-up share
 
 
 class ShotSize(str, Enum):
@@ -66,6 +68,23 @@ class Shot(Model):
     caption: str | None = Field(None, description="on-screen text shown during the shot")
     frames: int | None = Field(None, ge=1, description="fixed duration in frames; empty = follow the audio")
     reason: str = Field("", description="why the board chose this shot (rule name)")
+    sting: Literal["hit", "cliffhanger"] | None = Field(None, description="a sting lands on this shot: a hit "
+                                                        "(reversal, reveal, hook) or the cliffhanger")
+    cross: bool = Field(False, description="this shot deliberately crosses the 180° line: from here on the "
+                        "characters of the scene swap screen sides")
+    props: list[str] = Field(default_factory=list, description="props in frame (for the shot list)")
+
+
+Mood = Literal["calm", "warm", "sad", "tense", "angry", "mystery"]
+
+
+class SceneSound(Model):
+    """The sound of one scene: the mood its music bed plays, or a music file of yours."""
+
+    scene: int = Field(description="1-based scene index in the episode")
+    mood: Mood = "calm"
+    music: str | None = Field(None, description="a music file (relative to the project folder) instead of the "
+                              "synthesised bed; 'none' for silence")
 
 
 class Storyboard(Document):
@@ -75,3 +94,4 @@ class Storyboard(Document):
     episode: int
     script_hash: str = Field("", description="hash of the script episode this board was made from")
     shots: list[Shot] = Field(default_factory=list)
+    scenes: list[SceneSound] = Field(default_factory=list, description="mood and music of each scene")

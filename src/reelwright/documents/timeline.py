@@ -9,7 +9,7 @@ from pydantic import Field
 from reelwright.documents.base import Document, Model
 from reelwright.documents.storyboard import Shot
 
-__all__ = ["Timeline", "TimelineShot", "AudioClip", "Cue"]
+__all__ = ["Timeline", "TimelineShot", "AudioClip", "Cue", "MusicCue", "StingCue"]
 
 
 class TimelineShot(Model):
@@ -21,6 +21,8 @@ class TimelineShot(Model):
         default_factory=list,
         description="run lengths of the speaker's mouth state, starting closed: [closed, open, closed, …]",
     )
+    j_cut: int = Field(0, ge=0, description="frames the shot's line is heard before the cut to it (J-cut)")
+    l_cut: int = Field(0, ge=0, description="frames the previous shot's line carries into this one (L-cut)")
 
 
 class AudioClip(Model):
@@ -38,6 +40,24 @@ class Cue(Model):
     line: int | None = None
 
 
+class MusicCue(Model):
+    """A scene's music bed and ambience, in frames."""
+
+    scene: int
+    start: int
+    end: int
+    mood: str = "calm"
+    file: str | None = Field(None, description="the user's music file; empty = synthesised")
+    ambience: str = Field("room", description="room, street, rain or none")
+
+
+class StingCue(Model):
+    frame: int
+    kind: str = Field("hit", description="hit (reversal, reveal, hook) or cliffhanger")
+    shot: str = ""
+    file: str | None = None
+
+
 class Timeline(Document):
     KIND: ClassVar[str] = "timeline"
     VERSION: ClassVar[int] = 1
@@ -51,3 +71,5 @@ class Timeline(Document):
     shots: list[TimelineShot] = Field(default_factory=list)
     audio: list[AudioClip] = Field(default_factory=list)
     cues: list[Cue] = Field(default_factory=list)
+    music: list[MusicCue] = Field(default_factory=list)
+    stings: list[StingCue] = Field(default_factory=list)

@@ -41,7 +41,8 @@ def _looks(bible: Bible, names: list[str]) -> dict[str, Any]:
 
 
 def _still_spec(ts: TimelineShot, bible: Bible, image: dict) -> dict:
-    shot = ts.shot.model_dump(mode="json", exclude={"frames", "reason", "text", "line"})
+    # only what changes pixels: timing, provenance, sound and paperwork fields stay out of the key
+    shot = ts.shot.model_dump(mode="json", exclude={"frames", "reason", "text", "line", "sting", "props", "cross"})
     if ts.shot.size == "INSERT":
         shot["text"] = ts.shot.text
     return {"shot": shot, "looks": _looks(bible, ts.shot.subjects), "image": image}

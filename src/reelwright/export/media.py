@@ -1,0 +1,133 @@
+"""The media an episode's deliverables are cut from: clean per-shot clips, line audio, the mix and its stems.
+
+:func:`episode_media` brings the build up to date (incremental: nothing is redone
+when nothing changed), then makes sure every shot also exists as a *clean*
+segment (no burned-in subtitles or captions) in the content-addressed cache.
+:func:`text_specs` gives the render specs of a version with other text burned in
+(a translated subtitle track); shots whose text did not change are cache hits.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from reelwright.cache import Cache
+from reelwright.documents.base import load_document
+from reelwright.documents.timeline import Cue, Timeline
+from reelwright.errors import BuildError
+from reelwright.project import Project
+
+__all__ = ["EpisodeMedia", "episode_media", "text_specs", "render_specs", "place_file", "image_identity"]
+
+
+@dataclass
+class EpisodeMedia:
+    number: int
+    language: str  # the episode's spoken language
+    timeline: Timeline
+    clean: list[Path]  # one segment per timeline shot, no burned-in text
+    lines: dict[int, Path]  # dialogue index → the voiced line (mono WAV)
+    mix: Path  # the episode's mix (stereo WAV at the loudness target)
+    me: Path | None  # the music-and-effects stem at its level in the mix; None when the episode has none
+    video: Path  # the built episode (subtitles as the project burns them)
+
+    @property
+    def tag(self) -> str:
+        return f"ep{self.number:03d}"
+
+
+def image_identity(project: Project) -> dict:
+    from reelwright.providers.registry import get_provider  # noqa: PLC0415
+
+    name = project.settings.providers.image
+    return get_provider(f"image:{name}", project.settings.providers.options.get(name)).identity()
+
+
+def text_specs(project: Project, timeline: Timeline, cues: list[Cue] | None,
+               captions: dict[str, str | None] | None = None) -> list[dict]:
+    """Render specs of ``timeline`` with ``cues`` burned in (None or [] = none) and shot captions replaced
+    by ``captions`` (shot id → text; None = no caption). Empty both: the clean picture."""
+    from reelwright.stages.render import shot_specs  # noqa: PLC0415
+
+    shots = timeline.shots
+    if captions is not None:
+        shots = [ts.model_copy(update={"shot": ts.shot.model_copy(update={"caption": captions.get(ts.shot.id)})})
+                 if ts.shot.size != "INSERT" else ts for ts in shots]
+    tl = timeline.model_copy(update={"cues": list(cues or []), "shots": shots})
+    video = project.settings.video.model_copy(update={"subtitles": bool(cues)})
+    settings = project.settings.model_copy(update={"video": video})
+    return shot_specs(tl, project.bible, settings, image_identity(project))
+
+
+def render_specs(specs: list[dict], cache: Cache, name: str, *, workers: int | None, project: Project,
+                 quiet: bool = True) -> list[Path]:
+    from reelwright.progress import Progress  # noqa: PLC0415
+    from reelwright.stages.render import render_segments  # noqa: PLC0415
+
+    workers = project.settings.render.workers if workers is None else workers
+    with Progress(f"{name} render", len(specs), enabled=not quiet) as bar:
+        return render_segments(specs, cache, name=name, workers=workers, on_done=bar.advance)
+
+
+def episode_media(project: Project, number: int, cache: Cache, *, workers: int | None = None,
+                  quiet: bool = True) -> EpisodeMedia:
+    """Build episode ``number`` (incrementally) and render its clean shot clips; paths into the cache."""
+    from reelwright.pipeline import build, episode_outputs  # noqa: PLC0415
+
+    build(project, [number], workers=workers, quiet=quiet, cache=cache)
+    outs = episode_outputs(project, number)
+    timeline = load_document(outs["timeline"], Timeline)
+    tag = f"ep{number:03d}"
+    entry = cache.lock.artifacts.get(f"{tag}/mix")
+    if entry is None or not entry.outputs or not Path(entry.outputs[0]).is_file():
+        raise BuildError(f"{tag}: the build left no mix in the cache; run 'reelwright build {project.root}'")
+    mix = Path(entry.outputs[0])
+    captions = {ts.shot.id: None for ts in timeline.shots}
+    clean = render_specs(text_specs(project, timeline, None, captions), cache, f"{tag}/clean/", workers=workers,
+                         project=project, quiet=quiet)
+    lines = {c.line: cache.path("voice", c.key, ".wav") for c in timeline.audio}
+    missing = [i for i, p in lines.items() if not p.is_file()]
+    if missing:
+        raise BuildError(f"{tag}: voiced lines {missing} are missing from the cache; run the build again")
+    me = outs["me"] if outs["me"].is_file() else None
+    return EpisodeMedia(number, project.language(number), timeline, clean, lines, mix, me, outs["video"])
+
+
+def place_file(src: Path, dest: Path) -> bool:
+    """Put ``src`` at ``dest`` (a hard link when the file system allows, else a copy), atomically.
+
+    Returns False when ``dest`` already is ``src``'s content (same file, or same size and bytes)."""
+    src, dest = Path(src), Path(dest)
+    if dest.is_file():
+        try:
+            if os.path.samefile(src, dest):
+                return False
+        except OSError:
+            pass
+        if dest.stat().st_size == src.stat().st_size and _same_bytes(src, dest):
+            return False
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
+    tmp.unlink(missing_ok=True)
+    try:
+        try:
+            os.link(src, tmp)
+        except OSError:
+            shutil.copyfile(src, tmp)
+        os.replace(tmp, dest)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return True
+
+
+def _same_bytes(a: Path, b: Path, chunk: int = 1 << 20) -> bool:
+    with open(a, "rb") as fa, open(b, "rb") as fb:
+        while True:
+            x, y = fa.read(chunk), fb.read(chunk)
+            if x != y:
+                return False
+            if not x:
+                return True

@@ -1,0 +1,146 @@
+"""Asking the model: cached answers, validation, retries with feedback, repairs, and the numbers.
+
+Each answer is cached under ``build/cache/write`` by a hash of the messages,
+the schema, the provider's identity and the seed, so an interrupted run
+resumes without asking again and the same inputs give the same script.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from reelwright.cache import Cache, canonical_json, make_key
+from reelwright.errors import BuildError
+from reelwright.providers.text import InvalidAnswer, TextProvider
+from reelwright.stages.write_prompts import Ask
+
+__all__ = ["Writer", "WriteStats", "prompt_hash"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class WriteStats:
+    asks: int = 0  # answers used
+    cached: int = 0  # of which came from the cache
+    calls: int = 0  # model calls made
+    first_try_valid: int = 0  # asks whose first model answer passed the checks as it came
+    first_try_repaired: int = 0  # … or after repairs made in code
+    retried: int = 0  # asks that needed another try
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    seconds: float = 0.0  # time spent waiting for the model
+    failures: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # what last-try repairs had to accept
+
+    @property
+    def asked(self) -> int:
+        return self.asks - self.cached
+
+    @property
+    def tokens_per_second(self) -> float:
+        return self.completion_tokens / self.seconds if self.seconds else 0.0
+
+    @property
+    def first_try_share(self) -> float:
+        return self.first_try_valid / self.asked if self.asked else 1.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"asks": self.asks, "cached": self.cached, "calls": self.calls,
+                "first_try_valid": self.first_try_valid, "first_try_repaired": self.first_try_repaired,
+                "retried": self.retried, "prompt_tokens": self.prompt_tokens,
+                "completion_tokens": self.completion_tokens, "model_seconds": round(self.seconds, 3),
+                "tokens_per_second": round(self.tokens_per_second, 2),
+                "first_try_share": round(self.first_try_share, 3), "warnings": len(self.warnings)}
+
+
+def prompt_hash(asks: list[Ask]) -> str:
+    return hashlib.sha256(canonical_json([a.messages for a in asks]).encode("utf-8")).hexdigest()
+
+
+class Writer:
+    """Asks the provider, checks each answer, retries with the problems spelled out, caches what passed."""
+
+    def __init__(self, provider: TextProvider, cache: Cache, *, seed: int = 0, retries: int = 3) -> None:
+        self.provider = provider
+        self.cache = cache
+        self.seed = seed
+        self.retries = retries
+        self.stats = WriteStats()
+
+    def ask(self, ask: Ask) -> Any:
+        self.stats.asks += 1
+        key = make_key("write-ask", {"messages": ask.messages, "schema": ask.schema, "seed": self.seed,
+                                     "provider": self.provider.identity()})
+        hit = self.cache.read_json("write", key)
+        if hit is not None:
+            self.stats.cached += 1
+            return hit["data"]
+        messages = list(ask.messages)
+        problems: list[str] = []
+        for attempt in range(self.retries + 1):
+            final = attempt == self.retries
+            self.stats.calls += 1
+            start = time.monotonic()
+            try:
+                answer = self.provider.complete_json(messages, ask.schema, name=ask.name.split(":")[0],
+                                                     max_tokens=ask.max_tokens, seed=self.seed + attempt,
+                                                     temperature=self._temperature(attempt))
+            except InvalidAnswer as exc:
+                self.stats.seconds += time.monotonic() - start
+                problems = [str(exc)]
+                log.info("%s: try %d unusable: %s", ask.name, attempt + 1, exc)
+                messages = self._feedback(ask.messages, exc.text, problems)
+                continue
+            self.stats.seconds += answer.seconds or (time.monotonic() - start)
+            self.stats.prompt_tokens += answer.prompt_tokens
+            self.stats.completion_tokens += answer.completion_tokens
+            raw_ok = attempt == 0 and not _raw_problems(ask, answer.data)
+            data, problems = ask.check(json.loads(json.dumps(answer.data)), final)
+            if not problems:
+                self.stats.warnings += ask.notes
+                if attempt == 0:
+                    self.stats.first_try_valid += raw_ok
+                    self.stats.first_try_repaired += not raw_ok
+                else:
+                    self.stats.retried += 1
+                self.cache.write_json("write", key, {"data": data, "attempts": attempt + 1,
+                                                     "model": answer.model})
+                return data
+            log.info("%s: try %d rejected: %s", ask.name, attempt + 1, "; ".join(problems[:5]))
+            messages = self._feedback(ask.messages, answer.text, problems)
+        self.stats.failures.append(ask.name)
+        raise BuildError(f"the model gave no usable answer for {ask.name} after {self.retries + 1} tries: "
+                         + "; ".join(problems[:5]) + ". Try another seed ([writing] seed), more retries, or a "
+                         "stronger model")
+
+    def _temperature(self, attempt: int) -> float | None:
+        """The provider's own temperature first; warmer on each retry so a stuck model says something new."""
+        if attempt == 0:
+            return None
+        base = float(getattr(self.provider.options, "temperature", 0.7) or 0.7)
+        return max(base, min(base + 0.15 * attempt, 1.0))  # hotter than 1.0 a small model only rambles
+
+    @staticmethod
+    def _feedback(messages: list[dict[str, str]], answer: str, problems: list[str]) -> list[dict[str, str]]:
+        """The question again with the problems appended. The rejected answer itself is left out: shown its
+        own answer, a small model copies it word for word."""
+        note = ("\n\nA previous answer was rejected for these problems:\n- " + "\n- ".join(problems[:8])
+                + "\nWrite a new, different answer that avoids them. One JSON object only.")
+        out = [dict(m) for m in messages]
+        out[-1]["content"] = out[-1]["content"] + note
+        return out
+
+
+def _raw_problems(ask: Ask, data: Any) -> list[str]:
+    """What the checks find in an answer before any repair (a copy is checked; the answer is not changed)."""
+    copy = json.loads(json.dumps(data))
+    _, problems = ask.check(copy, False)
+    if problems:
+        return problems
+    return [] if canonical_json(copy) == canonical_json(data) else ["repaired"]

@@ -1,0 +1,438 @@
+"""Localisation: glossary, validated translation through a scripted server on 127.0.0.1, subtitle rules, dubbing."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from reelwright.cache import Cache
+from reelwright.documents.base import load_document, save_document
+from reelwright.documents.glossary import Glossary, Term, term_in
+from reelwright.export.subtitles import SubCue, SubtitleRules, cue_problems, layout_text, track_problems
+from reelwright.localise import GLOSSARY, localise_project, parse_languages
+from reelwright.project import Project
+from reelwright.translate import Item, Translator, untranslated_problem
+from tests.chat_server import ChatServer, Reply, chat
+
+EN = """Title: The Last Signature
+Episode: 1
+
+INT. KITCHEN - NIGHT
+
+MAYA stares at the envelope. She does not open it.
+
+MAYA
+He said he would never come back to this house.
+
+LEO
+(coldly)
+I lied to you, Maya, and I would do it again.
+
+MAYA
+(shocked)
+Then get out of my kitchen before I call the police.
+
+EXT. PARK - DAY
+
+LEO waits by the bench. He checks his phone.
+
+LEO
+She will come. She always does.
+"""
+
+ZH = """《替身新娘》
+人物小传：
+林晚（24）：替姐出嫁的妹妹，倔强聪明。
+顾言（29）：顾氏集团总裁，表面冷漠。
+林雪（26）：林晚的姐姐，婚礼前夜失踪。
+
+第2集：新婚之夜
+
+2-1 夜 内 婚房
+人物：林晚、顾言
+
+△红烛摇曳，林晚攥紧婚纱的裙摆。
+顾言：（冷笑）林家送来的新娘，就是你？
+林晚：（紧张）我就是林雪。
+
+【字幕：三天前】
+
+2-2 日 外 医院门口
+人物：林晚、顾言
+
+顾言：你姐姐，可没有失踪。
+"""
+
+_HAN_POOL = "的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工也能下过子说产种面而方后多定行学法所民得经十三之进着等部度家电力里如水化高自二理起小物现实加量都两体制机当使点从业本去把性好应开它合还因由其些然前外天政四日那社义事平形相全表间样与关各重新线内数正心反你明看原又么利比或但质气第向道命此变条只没结解问意建月公无系军很情者最立代想已通并提直题党程展五果料象员革位入常文总次品式活设及管特件长求老头基资边流路级少图山统接知较将组见计别她手角期根论运农指几九区强放决西被干做必战先回则任取据处理"
+
+
+def _glossary_block(user: str) -> dict[str, str]:
+    m = re.search(r"Glossary — use exactly these renderings:\n(.*?)(?:\n\n|$)", user, re.S)
+    out = {}
+    for row in (m.group(1).splitlines() if m else []):
+        a, _, b = row.partition(" = ")
+        out[a] = b
+    return out
+
+
+def fake_translate(text: str, lang: str, glossary: dict[str, str], budget: int) -> str:
+    """A deterministic stand-in for a translation: glossary renderings kept, other words turned into the
+    target's script (Chinese characters for zh; reversed words for a Latin language)."""
+    holders = {}
+    for i, (a, b) in enumerate(sorted(glossary.items(), key=lambda kv: -len(kv[0]))):
+        token = f"\x00{i}\x00"
+        text = re.sub(re.escape(a), token, text, flags=re.I) if not re.search(r"[\u4e00-\u9fff]", a) else \
+            text.replace(a, token)
+        holders[token] = b
+    if lang == "Simplified Chinese":
+        def word(m):
+            h = int(hashlib.md5(m.group(0).lower().encode()).hexdigest(), 16)
+            return _HAN_POOL[h % len(_HAN_POOL)] + _HAN_POOL[(h // 7) % len(_HAN_POOL)]
+        out = re.sub(r"[A-Za-z']+", word, text).replace(" ", "").replace(",", "，").replace(".", "。")
+        out = out.replace("?", "？").replace("!", "！")
+    else:
+        def rev(m):
+            w = m.group(0)
+            return w[::-1].lower() + "o" if len(w) > 1 else w
+        if re.search(r"[\u4e00-\u9fff]", text):
+            from pypinyin import lazy_pinyin
+
+            text = " ".join(lazy_pinyin(text)).replace(" ，", ",").replace(" 。", ".").replace(" ？", "?")
+        out = re.sub(r"[A-Za-z']+", rev, text)
+        out = re.sub(r"[^\x00-\x7f]", "", out) if lang != "Simplified Chinese" else out
+    for token, b in holders.items():
+        out = out.replace(token, b)
+    out = re.sub(r"\s+", " ", out).strip()
+    while len(out) > budget and " " in out:
+        out = out.rsplit(" ", 1)[0]
+    return out[:budget]
+
+
+class FakeTranslator:
+    """Answers the translation asks like a model would, optionally badly first."""
+
+    def __init__(self, bad: dict[int, str] | None = None, long: str | None = None) -> None:
+        self.bad = bad or {}  # request number → "count" | "untranslated" | "glossary"
+        self.asked: list[list[str]] = []
+        self.long = long
+
+    def __call__(self, request: dict, _n: int) -> Reply:
+        n = len(self.asked)
+        system = request["messages"][0]["content"]
+        user = request["messages"][1]["content"]
+        lang = re.search(r" into (.+?)\. Write", system).group(1)
+        rows = re.findall(r"^(\d+)\. (?:\[[^\]]*\] )?\(max (\d+) characters\) (.*)$", user, re.M)
+        glossary = _glossary_block(user)
+        self.asked.append([text for _, _, text in rows])
+        answer = {num: fake_translate(text, lang, glossary, int(budget)) for num, budget, text in rows}
+        if self.long:
+            answer = {k: (self.long[: int(b)] if t.startswith("She will come") else v)
+                      for (k, v), (_, b, t) in zip(answer.items(), rows)}
+        mode = self.bad.get(n)
+        if mode == "count" and len(answer) > 1:
+            answer.pop(str(len(answer)))
+        elif mode == "untranslated":
+            answer = {num: text for num, _, text in rows}
+        elif mode == "glossary":
+            answer = {k: v.replace("Maya", "Maria").replace("玛雅", "玛丽") for k, v in answer.items()}
+        return Reply(chat(answer))
+
+
+def _settings(root: Path, url: str) -> None:
+    toml = (root / "reelwright.toml").read_text(encoding="utf-8")
+    toml = toml.replace("[render]", f'[providers]\ntext = "openai"\n\n[providers.options.openai]\nbase_url = '
+                        f'"{url}"\nmodel = "scripted"\napi_key_env = ""\nretries = 0\n\n[render]')
+    (root / "reelwright.toml").write_text(toml, encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def project_root(tmp_path_factory):
+    from tests.conftest import TINY_TOML
+
+    root = tmp_path_factory.mktemp("loc") / "proj"
+    (root / "scripts").mkdir(parents=True)
+    (root / "reelwright.toml").write_text(TINY_TOML.format(lang="en"), encoding="utf-8")
+    (root / "scripts" / "ep001.fountain").write_text(EN, encoding="utf-8")
+    (root / "scripts" / "ep002.txt").write_text(ZH, encoding="utf-8")
+    return root
+
+
+@pytest.fixture(scope="module")
+def server():
+    """One scripted server for the module (its URL is part of the translation cache keys)."""
+    with ChatServer(FakeTranslator()) as s:
+        yield s
+
+
+@pytest.fixture(scope="module")
+def localised(project_root, server):
+    fake = server.responder = FakeTranslator()
+    _settings(project_root, server.url)
+    report = localise_project(Project.load(project_root), "en,zh,es", dub=True)
+    return project_root, report, fake
+
+
+# ---- rules -----------------------------------------------------------------------------------------
+
+def test_layout_keeps_the_rules_when_there_is_time():
+    rules = SubtitleRules(fps=30)
+    text = "Then get out of my kitchen before I call the police, and never come back here again."
+    cues = layout_text(text, 100, 160, 400, rules)
+    assert len(cues) >= 2 and not track_problems(cues, rules)
+    assert cues[0].start == 100 and cues[-1].end <= 400
+    zh = "你姐姐，可没有失踪。她一直在等你回来，等了整整三年。"
+    cues = layout_text(zh, 0, 60, 300, rules)
+    assert not track_problems(cues, rules)
+    assert all(len(ln) <= 16 for c in cues for ln in c.text.split("\n"))
+
+
+def test_cue_problems_name_each_broken_rule():
+    rules = SubtitleRules(fps=30)
+    bad = SubCue(0, 15, "This line is far too long for a vertical frame\nsecond\nthird")
+    problems = " ".join(cue_problems(bad, rules))
+    assert "3 lines" in problems and "characters (at most 29)" in problems and "characters a second" in problems
+
+
+def test_untranslated_text_is_caught():
+    assert untranslated_problem("你姐姐，可没有失踪。", "Your sister 失踪.", "zh", "en")
+    assert untranslated_problem("I lied to you.", "I lied to you.", "en", "zh")
+    assert untranslated_problem("Then get out of my kitchen before", "Then get out of my cocina before", "en", "es")
+    assert untranslated_problem("Then get out of my kitchen.", "Entonces sal de mi cocina.", "en", "es") is None
+    assert untranslated_problem("林雪！", "Lin Xue!", "zh", "en", [("林雪", "Lin Xue")]) is None
+    assert untranslated_problem("Maya!", "玛雅！", "en", "zh", [("Maya", "玛雅")]) is None
+    assert untranslated_problem("He lied, Maya.", "他撒谎了，Maya。", "en", "zh", [("Maya", "玛雅")])
+
+
+def test_parse_languages():
+    assert parse_languages("en, zh,es,en") == ["en", "zh", "es"]
+    with pytest.raises(ValueError, match="bad language"):
+        parse_languages("english")
+
+
+# ---- the translator against a scripted server ----------------------------------------------------
+
+def _provider(url: str):
+    from reelwright.providers.registry import get_provider
+
+    return get_provider("text:openai", {"base_url": url, "model": "scripted", "api_key_env": "", "retries": 0})
+
+
+@pytest.mark.parametrize("mode", ["count", "untranslated", "glossary"])
+def test_bad_answers_are_retried_with_the_problems_spelled_out(tmp_path, mode):
+    items = [Item(key=f"line:{i}", text=t, character="MAYA", budget=60, terms=[("Maya", "Maya")],
+                  required=[("Maya", "Maya")] if "Maya" in t else [])
+             for i, t in enumerate(["Maya, he lied to you.", "Then get out of my kitchen.", "She always does."])]
+    fake = FakeTranslator(bad={0: mode})
+    with ChatServer(fake) as server:
+        tr = Translator(_provider(server.url), Cache(tmp_path / "cache"), retries=2)
+        got = tr.translate(items, "en", "es")
+        feedback = server.requests[1]["messages"][-1]["content"]
+    assert len(got) == 3 and tr.stats.calls == 2
+    assert "problems" in feedback
+    assert {"count": "lines", "untranslated": "unchanged", "glossary": "must write Maya"}[mode] in feedback
+    assert "Maya" in got["line:0"]
+
+
+def test_cached_per_line_only_an_edited_line_is_asked_again(tmp_path):
+    cache = Cache(tmp_path / "cache")
+    texts = ["He said he would never come back.", "I lied to you.", "Then get out of my kitchen."]
+    fake = FakeTranslator()
+    with ChatServer(fake) as server:
+        tr = Translator(_provider(server.url), cache)
+        tr.translate([Item(key=f"l{i}", text=t, budget=60) for i, t in enumerate(texts)], "en", "zh")
+        texts[1] = "I lied to you, and I would do it again."
+        tr2 = Translator(_provider(server.url), cache)
+        tr2.translate([Item(key=f"l{i}", text=t, budget=60) for i, t in enumerate(texts)], "en", "zh")
+    assert len(fake.asked) == 2 and fake.asked[1] == [texts[1]]
+    assert tr2.stats.cached == 2
+
+
+def test_a_line_that_never_validates_names_itself(tmp_path):
+    from reelwright.translate import TranslationError
+
+    fake = FakeTranslator(bad={n: "untranslated" for n in range(10)})
+    with ChatServer(fake) as server:
+        tr = Translator(_provider(server.url), Cache(tmp_path / "cache"), retries=1)
+        with pytest.raises(TranslationError, match="glossary.yaml"):
+            tr.translate([Item(key="line:0", text="I lied to you, and I would do it again.", budget=60)], "en", "es")
+
+
+# ---- the whole command ---------------------------------------------------------------------------
+
+def test_every_cue_of_every_language_keeps_the_rules(localised):
+    root, report, _ = localised
+    import pysubs2
+
+    assert set(report.languages) == {"en", "zh", "es"}
+    assert not report.problems, report.problems
+    checked = 0
+    for (number, lang), track in report.tracks.items():
+        rules = SubtitleRules(fps=15)
+        assert not track_problems(track.cues, rules), (number, lang)
+        srt = pysubs2.load(str(root / "build" / "localise" / lang / f"ep{number:03d}.srt"))
+        assert len(srt) == len(track.cues)
+        for ev in srt:
+            lines = ev.plaintext.split("\n")
+            cjk = bool(re.search(r"[\u4e00-\u9fff]", ev.plaintext))
+            assert len(lines) <= 2
+            assert all(len(ln) <= (16 if cjk else 29) for ln in lines), ev.plaintext
+            chars = len(ev.plaintext.replace("\n", ""))
+            assert chars / ((ev.end - ev.start) / 1000) <= (9.0 if cjk else 17.0) + 0.35, ev.plaintext  # ms rounding
+            checked += 1
+        for fmt in ("ass", "vtt"):
+            assert len(pysubs2.load(str(root / "build" / "localise" / lang / f"ep{number:03d}.{fmt}"))) == len(srt)
+    assert checked > 20
+    # the Chinese episode's caption is translated too, and its cue sits at the top in the ASS
+    en2 = report.tracks[(2, "en")]
+    assert en2.captions and all(not re.search(r"[\u4e00-\u9fff]", t) for t in en2.captions.values())
+    ass = (root / "build" / "localise" / "en" / "ep002.ass").read_text(encoding="utf-8")
+    assert "Caption" in ass
+
+
+def test_glossary_from_the_bible_applied_everywhere(localised):
+    root, report, _ = localised
+    g = load_document(root / GLOSSARY, Glossary)
+    maya = g.term("MAYA") or g.term("Maya")
+    assert maya.kind == "character" and maya.translations["es"] == "Maya" and maya.translations["zh"]
+    assert g.term("林晚").translations["en"] == "Lin Wan" and g.term("顾言").translations["es"] == "Gu Yan"
+    zh_maya = maya.translations["zh"]
+    leo_line = report.tracks[(1, "zh")].lines[1]  # "I lied to you, Maya, …"
+    assert zh_maya in leo_line
+    for lang in ("en", "es"):
+        assert any("Lin Xue" in t for t in report.tracks[(2, lang)].lines.values())  # 林雪 → Lin Xue
+    assert set(g.voices) == {"en", "zh", "es"} and "MAYA" in g.voices["es"]
+
+
+def test_user_glossary_edits_win_and_retranslate_only_what_they_touch(localised, project_root, server):
+    root = project_root
+    g = load_document(root / GLOSSARY, Glossary)
+    maya = g.term("MAYA")
+    maya.translations = {**maya.translations, "zh": "美雅"}
+    g.terms.append(Term(source="She will come. She always does.", language="en", kind="phrase",
+                        translations={"es": "Vendrá. Siempre viene."}))
+    save_document(g, root / GLOSSARY)
+    fake = server.responder = FakeTranslator()
+    report = localise_project(Project.load(root), "zh,es", episodes="1")
+    asked = [t for batch in fake.asked for t in batch]
+    # the new phrase gets its missing zh rendering; then only the zh line naming Maya is translated again
+    assert asked == ["She will come. She always does.", "I lied to you, Maya, and I would do it again."], asked
+    assert "美雅" in report.tracks[(1, "zh")].lines[1]
+    assert report.tracks[(1, "es")].lines[3] == "Vendrá. Siempre viene."
+    assert load_document(root / GLOSSARY, Glossary).term("MAYA").translations["zh"] == "美雅"
+
+
+def _settings_url(root: Path, url: str) -> None:
+    toml = (root / "reelwright.toml").read_text(encoding="utf-8")
+    toml = re.sub(r'base_url = "[^"]*"', f'base_url = "{url}"', toml)
+    (root / "reelwright.toml").write_text(toml, encoding="utf-8")
+
+
+def test_glossary_schema_is_golden():
+    path = Path(__file__).parent / "golden" / "schemas" / "glossary.schema.json"
+    schema = Glossary.model_json_schema()
+    schema["x-reelwright-version"] = Glossary.VERSION
+    text = json.dumps(schema, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+    assert path.read_text(encoding="utf-8") == text, (
+        "glossary schema changed: if deliberate, bump Glossary.VERSION with an upgrader and rewrite "
+        "tests/golden/schemas/glossary.schema.json (make schemas once glossary is in documents.DOCUMENTS)")
+
+
+def test_term_matching():
+    assert term_in("Maya", "I lied to you, maya.") and not term_in("Maya", "Mayall")
+    assert term_in("林雪", "我就是林雪。")
+
+
+# ---- dubbing -----------------------------------------------------------------------------------------
+
+def test_dubbed_episode_keeps_its_length_and_the_dialogue_is_audible(localised):
+    from reelwright.check import decode_audio
+    from reelwright.documents.timeline import Timeline
+    from reelwright.media.audio import loudness, read_wav
+    from reelwright.media.stems import speech_over_bed_db
+    from reelwright.media.video import probe
+
+    root, report, _ = localised
+    dub = report.dubs[(1, "es")]
+    original = load_document(root / "build" / "ep001.timeline.json", Timeline)
+    info = probe(dub["path"])
+    assert info["audio"]["codec"] == "aac" and info["video"]["codec"] == "h264"
+    duration = info["video"]["frames"] / original.fps
+    assert abs(duration - original.frames / original.fps) < 1.0, (duration, original.frames / original.fps)
+    mix, rate = decode_audio(dub["path"])
+    me = read_wav(Path(dub["path"]).with_name("ep001.dub.me.wav")).samples
+    tl = dub["timeline"]
+    windows = [(c.start, c.start + c.samples) for c in tl.audio]
+    ratios = speech_over_bed_db(mix, me, windows)
+    assert len(ratios) == len(tl.audio) and min(ratios) >= 10.0, ratios  # every line stands well over the bed
+    assert abs(loudness(mix, rate) - (-14.0)) <= 1.0
+    dialogue = read_wav(Path(dub["path"]).with_name("ep001.dub.dialogue.wav")).samples
+    assert loudness(dialogue, rate) > loudness(me, rate)  # the dialogue leads the mix
+    assert (2, "zh") not in report.dubs  # an episode is not dubbed into its own language
+
+
+def test_a_one_line_edit_redubs_that_line_only(localised, project_root, server):
+    fake = server.responder = FakeTranslator(long="Ella vendra siempre, siempre vendra aqui a buscarte de nuevo "
+                                                  "esta noche, ya lo veras, ella siempre vuelve a este banco")
+    script = project_root / "scripts" / "ep001.fountain"
+    script.write_text(script.read_text(encoding="utf-8").replace("She will come. She always does.",
+                                                                 "She will come back. She always does."))
+    cache = Cache(project_root / "build" / "cache", project_root / "reelwright.lock")
+    again = localise_project(Project.load(project_root), "es", episodes="1", dub=True, cache=cache)
+    assert [t for b in fake.asked for t in b] == ["She will come back. She always does."]
+    assert cache.work["voice"] == 1 and cache.work["dub-voice"] == 1 and cache.work["dub-fit"] <= 1, cache.work
+    from reelwright.documents.timeline import Timeline
+
+    original = load_document(project_root / "build" / "ep001.timeline.json", Timeline)
+    result = again.dubs[(1, "es")]
+    assert cache.work["render"] <= 6, cache.work  # the edited line's shots (build, clean and dub versions)
+    assert abs(result["duration"] - original.frames / original.fps) < 1.0
+    assert result["timeline"].frames == original.frames + result["extended_frames"]
+
+
+def test_insert_frames_moves_everything_after_the_point():
+    from reelwright.documents.storyboard import Shot
+    from reelwright.documents.timeline import AudioClip, Cue, StingCue, Timeline, TimelineShot
+    from reelwright.dub import insert_frames
+
+    shots = [TimelineShot(shot=Shot(id="a", scene=1), start=0, frames=30, mouth=[5, 10, 15]),
+             TimelineShot(shot=Shot(id="b", scene=1), start=30, frames=30)]
+    tl = Timeline(episode=1, fps=30, frames=60, shots=shots,
+                  audio=[AudioClip(line=0, character="A", start=1600, samples=16000, key="k"),
+                         AudioClip(line=1, character="B", start=48000 * 35 // 30, samples=8000, key="k2")],
+                  cues=[Cue(start=1, end=20, text="x"), Cue(start=35, end=50, text="y")],
+                  stings=[StingCue(frame=40)])
+    out = insert_frames(tl, 25, 6)
+    assert out.frames == 66 and [s.frames for s in out.shots] == [36, 30] and out.shots[1].start == 36
+    assert sum(out.shots[0].mouth) == 36
+    assert out.audio[0].start == 1600 and out.audio[1].start == 48000 * 35 // 30 + 6 * 1600
+    assert out.cues[1].start == 41 and out.stings[0].frame == 46
+
+
+def test_time_stretch_keeps_pitch_and_length():
+    from reelwright.media.audio import pitch_hz
+    from reelwright.media.stems import fit_length
+    from reelwright.media.stretch import time_stretch
+
+    sr = 48000
+    t = np.arange(sr) / sr
+    x = (0.4 * np.sin(2 * np.pi * 200 * t) * (0.7 + 0.3 * np.sin(2 * np.pi * 2 * t))).astype(np.float32)
+    for n in (int(sr * 0.87), int(sr * 1.13)):
+        y = time_stretch(x, n, sr)
+        assert len(y) == n and abs(pitch_hz(y, sr) - 200) < 4
+    assert fit_length(1100, 1000, 0.15) == 1000 and fit_length(1500, 1000, 0.15) == 1305
+    assert fit_length(500, 1000, 0.15) == 588
+
+
+def test_a_speaker_label_the_model_adds_is_removed():
+    from reelwright.translate import _unlabel
+
+    item = Item(key="l", text="You told them I forged it.", character="MAYA", terms=[("MAYA", "玛雅")])
+    assert _unlabel(" Maya 你告诉他们我伪造了它。".strip(), item) == "你告诉他们我伪造了它。"
+    assert _unlabel("玛雅：你告诉他们我伪造了它。", item) == "你告诉他们我伪造了它。"
+    named = Item(key="l", text="Maya, listen.", character="MAYA", terms=[("MAYA", "玛雅")])
+    assert _unlabel("玛雅，听着。", named) == "玛雅，听着。"  # the name is part of the line
