@@ -228,9 +228,11 @@ def gender_hint(name: str, description: str, episode: Episode) -> str:
         key = name.casefold()
         for el in episode.elements:
             if isinstance(el, Action) and key in el.text.casefold():
-                after = el.text.casefold().split(key, 1)[1]
-                score += vote(re.split(r"(?<=[.!?。！？])\s", after, maxsplit=2)[0][:120] + " " +
-                              " ".join(re.split(r"(?<=[.!?。！？])\s", after)[1:2]))
+                # the first gendered word after the name is the one that refers to it
+                after = el.text.casefold().split(key, 1)[1][:160]
+                f, m = _FEMALE.search(after), _MALE.search(after)
+                if f or m:
+                    score += 1 if (f and (not m or f.start() < m.start())) else -1
     return "female" if score > 0 else "male" if score < 0 else ""
 
 
