@@ -40,24 +40,15 @@ _TAIL_FRAMES = 8  # picture held after the last line
 
 def _runs_insert(runs: list[int], at: int, n: int) -> list[int]:
     """Mouth run lengths (closed first) with ``n`` closed frames inserted at frame ``at``."""
-    states: list[bool] = []
-    open_ = False
-    for r in runs:
-        states += [open_] * r
-        open_ = not open_
+    from reelwright.media.frames import expand_runs  # noqa: PLC0415
+    from reelwright.stages.cut import runs_of  # noqa: PLC0415
+
+    states = expand_runs(runs, sum(runs)).tolist()
     if not states:
         return runs
     at = min(max(at, 0), len(states))
     states[at:at] = [False] * n
-    out, cur, count = [], False, 0
-    for s in states:
-        if s == cur:
-            count += 1
-        else:
-            out.append(count)
-            cur, count = s, 1
-    out.append(count)
-    return out
+    return runs_of(states)
 
 
 def insert_frames(timeline: Timeline, frame: int, n: int) -> Timeline:

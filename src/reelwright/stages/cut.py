@@ -147,7 +147,7 @@ def cut_episode(board: Storyboard, lines: list[VoicedLine], mouths: dict[int, li
                 natural = max(end - pos + TAIL, round(1.0 * fps))
             if shot.speaker and shot.speaker in _faces(shot) and track:
                 states = [False] * lead + track if lead >= 0 else track[-lead:]
-                mouth_runs = _runs(states)
+                mouth_runs = runs_of(states)
             j_cut = max(-lead, 0)
             sting_at = end if shot.sting == "cliffhanger" else min(pos, start) if lead < 0 else pos
         elif cont:
@@ -156,7 +156,7 @@ def cut_episode(board: Storyboard, lines: list[VoicedLine], mouths: dict[int, li
             natural = max(end - pos + TAIL, round(0.8 * fps))
             track = list(mouths.get(line.index, []))
             if shot.speaker and shot.speaker in _faces(shot) and track:
-                mouth_runs = _runs(track[pos - start:])
+                mouth_runs = runs_of(track[pos - start:])
             sting_at = end if l_cut else pos
         else:
             natural = _natural_frames(shot, fps)
@@ -237,7 +237,8 @@ def _linger(cues: list[Cue], placed: dict[int, tuple[int, int]], shots: list[Tim
     return out
 
 
-def _runs(states: list[bool]) -> list[int]:
+def runs_of(states: list[bool]) -> list[int]:
+    """Run lengths of a per-frame mouth track, starting closed: [closed, open, closed, …]."""
     runs: list[int] = []
     current, count = False, 0
     for s in states:
