@@ -51,10 +51,14 @@ def tiny_project(tmp_path):
     """A small English project (216×384 at 15 fps so it renders in seconds)."""
 
     def make(script: str, name: str = "ep001.fountain", lang: str = "en") -> Path:
-        root = tmp_path / "proj"
-        (root / "scripts").mkdir(parents=True, exist_ok=True)
-        (root / "reelwright.toml").write_text(TINY_TOML.format(lang=lang), encoding="utf-8")
-        (root / "scripts" / name).write_text(script, encoding="utf-8")
-        return root
+        return write_tiny_project(tmp_path / "proj", script, name, lang)
 
     return make
+
+
+def write_tiny_project(root: Path, script: str, name: str = "ep001.fountain", lang: str = "en") -> Path:
+    """A small project folder at ``root`` holding one script (216×384 at 15 fps)."""
+    (root / "scripts").mkdir(parents=True, exist_ok=True)
+    (root / "reelwright.toml").write_text(TINY_TOML.format(lang=lang), encoding="utf-8")
+    (root / "scripts" / name).write_text(script, encoding="utf-8")
+    return root

@@ -47,12 +47,9 @@ She will come. She always does.
 
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory):
-    from tests.conftest import TINY_TOML
+    from tests.conftest import write_tiny_project
 
-    root = tmp_path_factory.mktemp("export") / "proj"
-    (root / "scripts").mkdir(parents=True)
-    (root / "reelwright.toml").write_text(TINY_TOML.format(lang="en"), encoding="utf-8")
-    (root / "scripts" / "ep001.fountain").write_text(SCRIPT, encoding="utf-8")
+    root = write_tiny_project(tmp_path_factory.mktemp("export") / "proj", SCRIPT)
     project = Project.load(root)
     report = export_project(project, ["otio", "fcp7", "fcpxml", "edl"])
     timeline = load_document(root / "build" / "ep001.timeline.json", Timeline)

@@ -152,12 +152,9 @@ def _settings(root: Path, url: str) -> None:
 
 @pytest.fixture(scope="module")
 def project_root(tmp_path_factory):
-    from tests.conftest import TINY_TOML
+    from tests.conftest import write_tiny_project
 
-    root = tmp_path_factory.mktemp("loc") / "proj"
-    (root / "scripts").mkdir(parents=True)
-    (root / "reelwright.toml").write_text(TINY_TOML.format(lang="en"), encoding="utf-8")
-    (root / "scripts" / "ep001.fountain").write_text(EN, encoding="utf-8")
+    root = write_tiny_project(tmp_path_factory.mktemp("loc") / "proj", EN)
     (root / "scripts" / "ep002.txt").write_text(ZH, encoding="utf-8")
     return root
 

@@ -50,12 +50,9 @@ She will come. She always does.
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
-    from tests.conftest import TINY_TOML
+    from tests.conftest import write_tiny_project
 
-    root = tmp_path_factory.mktemp("e2e") / "proj"
-    (root / "scripts").mkdir(parents=True)
-    (root / "reelwright.toml").write_text(TINY_TOML.format(lang="en"), encoding="utf-8")
-    (root / "scripts" / "ep001.fountain").write_text(SCRIPT, encoding="utf-8")
+    root = write_tiny_project(tmp_path_factory.mktemp("e2e") / "proj", SCRIPT)
     project = Project.load(root)
     report = build(project, quiet=True)
     return root, report
@@ -186,12 +183,9 @@ def test_user_board_edit_is_respected(built):
 
 
 def test_killed_build_resumes_without_redoing_finished_work(tmp_path):
-    from tests.conftest import TINY_TOML
+    from tests.conftest import write_tiny_project
 
-    root = tmp_path / "proj"
-    (root / "scripts").mkdir(parents=True)
-    (root / "reelwright.toml").write_text(TINY_TOML.format(lang="en"), encoding="utf-8")
-    (root / "scripts" / "ep001.fountain").write_text(SCRIPT, encoding="utf-8")
+    root = write_tiny_project(tmp_path / "proj", SCRIPT)
     proc = subprocess.Popen([sys.executable, "-m", "reelwright", "build", str(root), "--quiet"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     shots = root / "build" / "cache" / "shot"

@@ -23,16 +23,19 @@ def _cmd_new(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_build(args: argparse.Namespace) -> int:
+def _build_and_report(root: Path | str, args: argparse.Namespace) -> int:
     from reelwright.pipeline import build
     from reelwright.project import Project
 
-    project = Project.load(args.dir)
-    report = build(project, args.episodes, workers=args.workers, quiet=args.quiet)
+    report = build(Project.load(root), args.episodes, workers=args.workers, quiet=args.quiet)
     print(report.summary())
     for number, outs in report.outputs.items():
-        print(f"  ep{number:03d}: {outs['video']}")
+        print(f"  ep{number:03d}: {outs['video']}  ({outs['srt']})")
     return 0
+
+
+def _cmd_build(args: argparse.Namespace) -> int:
+    return _build_and_report(args.dir, args)
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
@@ -68,9 +71,6 @@ def _cmd_board(args: argparse.Namespace) -> int:
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    from reelwright.pipeline import build
-    from reelwright.project import Project
-
     root = Path(args.dir)
     if not (root / "reelwright.toml").exists():
         if root.exists() and any(root.iterdir()):
@@ -78,12 +78,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         sample = files("reelwright") / "samples" / "demo"
         shutil.copytree(str(sample), root, dirs_exist_ok=True)
         print(f"demo project copied to {root}", file=sys.stderr)
-    project = Project.load(root)
-    report = build(project, args.episodes, workers=args.workers, quiet=args.quiet)
-    print(report.summary())
-    for number, outs in report.outputs.items():
-        print(f"  ep{number:03d}: {outs['video']}  ({outs['srt']})")
-    return 0
+    return _build_and_report(root, args)
 
 
 def _cmd_parse(args: argparse.Namespace) -> int:

@@ -10,7 +10,6 @@ episode as ``epNNN.me.wav`` for dubbing. Every build ends with the self-check
 
 from __future__ import annotations
 
-import json
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -309,8 +308,3 @@ def _self_check(project: Project, numbers: list[int], quiet: bool) -> list[dict]
     for r in results:
         _log(format_brief(r), quiet)
     return results
-
-
-def report_json(report: BuildReport) -> str:
-    return json.dumps({"episodes": report.episodes, "work": report.work, "outputs": report.outputs,
-                       "checks": report.checks}, indent=2, ensure_ascii=False)

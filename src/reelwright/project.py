@@ -132,14 +132,14 @@ class Project:
         known = {c.name for c in self.bible.characters}
         script_names = set(self.episodes[number].episode.characters()) if number in self.episodes else set()
         _, node = parse_yaml(read_text(path), path)
-        from reelwright.documents.base import _node_line  # noqa: PLC0415 - shared helper
+        from reelwright.documents.base import node_line  # noqa: PLC0415
 
         for i, shot in enumerate(board.shots):
             for j, name in enumerate([*shot.subjects, *([shot.speaker] if shot.speaker else [])]):
                 if name not in known and name not in script_names:
                     key = "subjects" if j < len(shot.subjects) else "speaker"
                     loc = ("shots", i, key, j) if key == "subjects" else ("shots", i, key)
-                    problems.append(Problem(path, _node_line(node, loc),
+                    problems.append(Problem(path, node_line(node, loc),
                                             f"shot {shot.id}: unknown character {name!r} (not in bible.yaml)"))
         if problems:
             raise ConfigError(problems=problems)

@@ -25,6 +25,7 @@ __all__ = [
     "read_text",
     "parse_yaml",
     "validation_problems",
+    "node_line",
 ]
 
 D = TypeVar("D", bound="Document")
@@ -114,7 +115,7 @@ def parse_yaml(text: str, path: Path | str | None) -> tuple[Any, yaml.Node | Non
     return data, node
 
 
-def _node_line(node: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:
+def node_line(node: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:
     """Line of the YAML node reached by following ``loc`` (a pydantic error location)."""
     if node is None:
         return None
@@ -148,7 +149,7 @@ def validation_problems(
             msg = "unknown key (check the spelling)"
         elif err["type"] == "missing":
             msg = "required key is missing"
-        line = line_of(loc) if line_of else _node_line(node, loc)
+        line = line_of(loc) if line_of else node_line(node, loc)
         problems.append(Problem(path, line, f"{where}: {msg}"))
     return problems
 
@@ -165,7 +166,7 @@ def load_document(path: Path, cls: type[D]) -> D:
     try:
         data = cls.upgrade(data)
     except ValueError as exc:
-        raise ConfigError(str(exc), path=path, line=_node_line(node, ("schema_version",))) from None
+        raise ConfigError(str(exc), path=path, line=node_line(node, ("schema_version",))) from None
     try:
         return cls.model_validate(data)
     except ValidationError as exc:
