@@ -49,6 +49,19 @@ class BuildReport:
         return "rebuilt: " + ", ".join(parts)
 
 
+@dataclass
+class _Prepared:
+    """One episode between the cut and the assembly."""
+
+    number: int
+    timeline: Timeline
+    outs: dict[str, Path]
+    mix_key: str
+    mix_path: Path
+    me_path: Path | None
+    specs: list[dict]
+
+
 def episode_outputs(project: Project, number: int) -> dict[str, Path]:
     stem = project.build_dir / f"ep{number:03d}"
     return {"video": stem.with_suffix(".mp4"), "srt": stem.with_suffix(".srt"),
@@ -259,6 +272,8 @@ def build(project: Project, episodes: str | list[int] | None = None, *, workers:
     report = BuildReport(numbers)
     workers = settings.render.workers if workers is None else workers
     try:
+        # 1. per episode: board, voices, cut, mix and the render instructions of every shot
+        prepared: list[_Prepared] = []
         for number in numbers:
             src = project.episodes[number]
             tag = f"ep{number:03d}"
@@ -274,22 +289,31 @@ def build(project: Project, episodes: str | list[int] | None = None, *, workers:
             save_document(timeline, outs["timeline"])
             mix_key, mix_path, me_path = _mix(project, timeline, lines, cache)
             specs = shot_specs(timeline, project.bible, settings, image.identity())
-            with Progress(f"{tag} render", len(specs), enabled=not quiet) as bar:
-                segments = render_segments(specs, cache, name=f"{tag}/", workers=workers,
-                                           on_done=bar.advance)
-            final_key = make_key("episode", {"segments": [p.stem for p in segments], "mix": mix_key})
+            prepared.append(_Prepared(number, timeline, outs, mix_key, mix_path, me_path, specs))
+        # 2. every shot of every episode in one pool: episodes render in parallel as well as shots
+        all_specs = [spec for p in prepared for spec in p.specs]
+        names = [f"ep{p.number:03d}/" for p in prepared for _ in p.specs]
+        label = f"ep{numbers[0]:03d} render" if len(numbers) == 1 else f"render {len(numbers)} episodes"
+        with Progress(label, len(all_specs), enabled=not quiet) as bar:
+            all_segments = render_segments(all_specs, cache, names=names, workers=workers, on_done=bar.advance)
+        # 3. per episode: stitch the segments under the mix
+        at = 0
+        for p in prepared:
+            segments, at = all_segments[at:at + len(p.specs)], at + len(p.specs)
+            tag, timeline, outs = f"ep{p.number:03d}", p.timeline, p.outs
+            final_key = make_key("episode", {"segments": [s.stem for s in segments], "mix": p.mix_key})
             entry = cache.lock.artifacts.get(f"{tag}/video")
             if entry is None or entry.key != final_key or not outs["video"].is_file():
-                _assemble_within_ceiling(project, outs["video"], segments, read_wav(mix_path).samples,
+                _assemble_within_ceiling(project, outs["video"], segments, read_wav(p.mix_path).samples,
                                          timeline.sample_rate, {"title": f"{project.settings.project.title} — {tag}"})
                 write_srt(timeline, outs["srt"])
                 cache.did("assemble")
-            if me_path is not None and (entry is None or entry.key != final_key or not outs["me"].is_file()):
-                atomic_write_bytes(outs["me"], me_path.read_bytes())
-            elif me_path is None:
+            if p.me_path is not None and (entry is None or entry.key != final_key or not outs["me"].is_file()):
+                atomic_write_bytes(outs["me"], p.me_path.read_bytes())
+            elif p.me_path is None:
                 outs["me"].unlink(missing_ok=True)
             cache.record(f"{tag}/video", "assemble", final_key, [str(outs["video"]), str(outs["srt"])])
-            report.outputs[number] = {k: str(v) for k, v in outs.items()}
+            report.outputs[p.number] = {k: str(v) for k, v in outs.items()}
             cache.save_lock()
             _log(f"{tag}: {timeline.frames / timeline.fps:.1f}s, {len(timeline.shots)} shots → {outs['video']}",
                  quiet)

@@ -14,19 +14,33 @@ from typing import Any
 from reelwright.errors import ProviderError
 from reelwright.providers.base import Provider
 
-__all__ = ["available", "provider_class", "get_provider"]
+__all__ = ["available", "provider_class", "get_provider", "register"]
 
 GROUP = "reelwright.providers"
 log = logging.getLogger(__name__)
+_REGISTERED: dict[str, type[Provider]] = {}
+
+
+def register(spec: str, cls: type[Provider] | None) -> None:
+    """Register ``cls`` as ``spec`` in this process (a plugin under development, a test double);
+    ``None`` removes it. Entry points are the way to ship a provider."""
+    if cls is None:
+        _REGISTERED.pop(spec, None)
+    else:
+        _REGISTERED[spec] = cls
 
 
 def available() -> dict[str, str]:
     """``{"kind:name": "module:attr"}`` for every registered provider (nothing is imported)."""
-    return {ep.name: ep.value for ep in entry_points(group=GROUP)}
+    out = {ep.name: ep.value for ep in entry_points(group=GROUP)}
+    out.update({spec: f"{cls.__module__}:{cls.__qualname__}" for spec, cls in _REGISTERED.items()})
+    return out
 
 
 def provider_class(spec: str) -> type[Provider]:
     """The class registered as ``spec`` (``kind:name``), imported lazily."""
+    if spec in _REGISTERED:
+        return _REGISTERED[spec]
     matches = [ep for ep in entry_points(group=GROUP) if ep.name == spec]
     if not matches:
         known = ", ".join(sorted(available())) or "none"

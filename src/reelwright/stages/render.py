@@ -163,8 +163,11 @@ def _render_to_cache(spec: dict, final: str, threads: int, frames=None) -> str:
 
 
 def render_segments(specs: list[dict], cache: Cache, *, name: str = "", workers: int = 0,
-                    on_done: Callable[[int], None] | None = None) -> list[Path]:
-    """Make sure every spec has its segment in the cache; returns the segment paths in order."""
+                    on_done: Callable[[int], None] | None = None, names: list[str] | None = None) -> list[Path]:
+    """Make sure every spec has its segment in the cache; returns the segment paths in order.
+
+    ``name`` prefixes each shot's lock entry (``names`` gives one prefix per spec, when the specs come from
+    several episodes)."""
     keys = [make_key("shot", spec) for spec in specs]
     paths = [cache.path("shot", k, ".mp4") for k in keys]
     todo = [(spec, p) for spec, p in zip(specs, paths) if not p.is_file()]
@@ -205,7 +208,7 @@ def render_segments(specs: list[dict], cache: Cache, *, name: str = "", workers:
                 for fut in pending:
                     fut.cancel()
                 raise
-    for spec, key in zip(specs, keys):
-        cache.record(f"{name}shot/{spec['id']}", "render", key, [str(cache.path('shot', key, '.mp4'))],
+    for spec, key, prefix in zip(specs, keys, names or [name] * len(specs)):
+        cache.record(f"{prefix}shot/{spec['id']}", "render", key, [str(cache.path('shot', key, '.mp4'))],
                      provider="image:comic", seed=spec["seed"])
     return paths
