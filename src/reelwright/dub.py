@@ -31,7 +31,7 @@ from reelwright.documents.timeline import Timeline
 from reelwright.project import Project
 from reelwright.timebase import Timebase
 
-__all__ = ["dub_episode", "insert_frames", "DUB_VERSION"]
+__all__ = ["dub_episode", "dub_mouths", "insert_frames", "DUB_VERSION"]
 
 DUB_VERSION = 1
 _GAP_FRAMES = 3  # silence kept between two lines (as the cut keeps)
@@ -89,6 +89,24 @@ def _shifted(timeline: Timeline, inserts: list[tuple[int, int]]) -> Timeline:
     for frame, n in inserts:
         timeline = insert_frames(timeline, frame, n)
     return timeline
+
+
+def dub_mouths(tl: Timeline, tracks: dict[int, list[bool]]) -> Timeline:
+    """``tl`` with each speaking shot's lip movement taken from the dubbed line (``tracks``: line index → the
+    fitted dub audio's per-frame mouth track); shots showing no speaking face stay closed as before."""
+    from reelwright.stages.cut import runs_of  # noqa: PLC0415
+
+    starts = {c.line: round(c.start * tl.fps / tl.sample_rate) for c in tl.audio}
+    shots = []
+    for ts in tl.shots:
+        line = ts.shot.line
+        if ts.mouth and line in tracks and line in starts:
+            track, first = tracks[line], starts[line]
+            states = [bool(0 <= f - first < len(track) and track[f - first])
+                      for f in range(ts.start, ts.start + ts.frames)]
+            ts = ts.model_copy(update={"mouth": runs_of(states) if any(states) else []})
+        shots.append(ts)
+    return tl.model_copy(update={"shots": shots})
 
 
 def _voice(project: Project, glossary: Glossary, language: str, character: str) -> Voice:
@@ -229,7 +247,18 @@ def dub_episode(project: Project, number: int, track, glossary: Glossary, cache:
             write_wav(tmp, Audio(data, sr))
             cache.commit(tmp, path)
         cache.did("dub-mix")
-    # ---- picture and files
+    # ---- picture and files: the lips follow the dubbed lines
+    from reelwright.media.audio import mouth_track  # noqa: PLC0415
+
+    tracks = {}
+    for i, (fpath, fkey, _) in fits.items():
+        mkey = make_key("mouth", {"voice": fkey, "fps": fps})
+        found = cache.read_json("mouth", mkey)
+        if found is None:
+            found = [bool(x) for x in mouth_track(read_wav(fpath).samples, sr, fps)]
+            cache.write_json("mouth", mkey, found)
+        tracks[tl.audio[i].line] = found
+    tl = dub_mouths(tl, tracks)
     captions = {ts.shot.id: track.captions.get(ts.shot.id) for ts in tl.shots}
     segments = render_specs(text_specs(project, tl, None, captions), cache, f"{tag}/dub-{lang}/",
                             workers=workers, project=project, quiet=quiet)
