@@ -274,3 +274,15 @@ def test_provider_still_and_identity() -> None:
     img = provider.still(shot("CU"), LOOKS, 180, 320, speaker_mouth_open=True)
     assert img.shape == (320, 180, 3)
     assert np.array_equal(img, compose_still(shot("CU"), LOOKS, 180, 320, speaker_mouth_open=True))
+
+
+def test_the_widest_subtitle_stays_inside_the_side_margins() -> None:
+    """A full-length Latin line of wide letters: its ink (stroke and shadow too) stays within 4% a side."""
+    from reelwright.media.text import render_text_layer
+
+    for width, height in ((1080, 1920), (720, 1280)):
+        for text in ("W" * 29, "Oh my God! What's happening?", "MMMMMMMMMMMMMMMMMMMMMMMMMMMMM"):
+            layer = render_text_layer([text], width, round(height * 0.034), style="subtitle")
+            cols = np.flatnonzero((layer[..., 3] > 8).any(axis=0))
+            x0 = (width - layer.shape[1]) // 2
+            assert x0 + cols[0] >= 0.04 * width and x0 + cols[-1] + 1 <= 0.96 * width, (width, text, cols[[0, -1]])

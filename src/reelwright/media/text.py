@@ -28,6 +28,10 @@ __all__ = [
 
 FONT_INDEX_SC = 2  # faces in the TTC: 0 JP, 1 KR, 2 SC, 3 TC, 4 HK
 TextStyle = Literal["subtitle", "caption", "title"]
+# Text wider than this share of the frame is set smaller: the ink (stroke and shadow included) then stays
+# inside the default 9:16 side margins (4% a side). Part of every segment key through TEXT_VERSION.
+FIT_WIDTH = 0.90
+TEXT_VERSION = 2
 
 # Punctuation that must not start a line / must not end one (Chinese line-breaking rules).
 _NO_START = set("，。、；：？！）》」』】〕〉”’…—,.;:?!)]}%·～~")
@@ -315,8 +319,8 @@ def render_text_layer(lines: list[str], width: int, font_size: int,
     weight = {"subtitle": 700, "caption": 700, "title": 900}[style]
     font = load_font(font_size, weight)
     widest = max((font.getlength(ln) for ln in lines), default=0.0) + font_size * (2.0 if style == "caption" else 0.4)
-    if widest > width * 0.94 and font_size > 8:  # too wide for the frame: shrink rather than clip
-        return render_text_layer(lines, width, max(8, int(font_size * width * 0.94 / widest)), style)
+    if widest > width * FIT_WIDTH and font_size > 8:  # too wide for the safe zone: shrink rather than clip
+        return render_text_layer(lines, width, max(8, int(font_size * width * FIT_WIDTH / widest)), style)
     stroke = {"subtitle": max(2, font_size // 9), "caption": 0, "title": max(3, font_size // 7)}[style]
     line_h = int(font_size * 1.32)
     pad_y = int(font_size * (0.55 if style == "caption" else 0.3)) + stroke
