@@ -27,15 +27,59 @@ def _build_and_report(root: Path | str, args: argparse.Namespace) -> int:
     from reelwright.pipeline import build
     from reelwright.project import Project
 
-    report = build(Project.load(root), args.episodes, workers=args.workers, quiet=args.quiet)
+    project = Project.load(root)
+    report = build(project, args.episodes, workers=args.workers, quiet=args.quiet,
+                   executor=getattr(args, "executor", None), address=getattr(args, "address", None))
     print(report.summary())
+    if report.spent:
+        from reelwright.ledger import money
+
+        print(f"  provider calls cost {money(report.spent, project.settings.providers.currency)} "
+              f"(build/ledger.jsonl)")
     for number, outs in report.outputs.items():
         print(f"  ep{number:03d}: {outs['video']}  ({outs['srt']})")
     return 0
 
 
 def _cmd_build(args: argparse.Namespace) -> int:
+    if args.dry_run:
+        from reelwright.pipeline import plan_build
+        from reelwright.project import Project
+
+        plan = plan_build(Project.load(args.dir), args.episodes)
+        if args.json:
+            print(json.dumps(plan.as_dict(), indent=2, ensure_ascii=False))
+        else:
+            print(plan.table())
+        return 0
+    if args.json:
+        from reelwright.errors import InputError
+
+        raise InputError("--json goes with --dry-run")
     return _build_and_report(args.dir, args)
+
+
+def _cmd_redo(args: argparse.Namespace) -> int:
+    import re
+
+    from reelwright.cache import Cache
+    from reelwright.errors import InputError
+    from reelwright.project import Project
+    from reelwright.stages.images import redo_shot
+
+    m = re.fullmatch(r"(?:ep)?0*(\d+)", args.episode.strip().lower())
+    if not m:
+        raise InputError(f"bad episode {args.episode!r}: expected ep3 or 3")
+    number = int(m.group(1))
+    project = Project.load(args.dir)
+    cache = Cache(project.cache_dir, project.lock_path)
+    shot, seed = redo_shot(project, number, args.shot, cache, seed=args.seed)
+    print(f"ep{number:03d} shot {shot.id}: new seed {seed} (in reelwright.lock)")
+    if args.no_build:
+        print(f"run 'reelwright build {args.dir} --episodes {number}' to make it")
+        return 0
+    args.episodes = str(number)
+    return _build_and_report(project.root, args)
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
@@ -232,13 +276,40 @@ def _parser() -> argparse.ArgumentParser:
         s.add_argument("--workers", type=int, default=None, help="render processes (default: reelwright.toml, "
                        "0 = one per two cores)")
         s.add_argument("--quiet", action="store_true", help="no progress output")
+        s.add_argument("--executor", choices=["local", "ray"], default=None, help="where shots render: local "
+                       "processes or Ray tasks (default: reelwright.toml [render] executor; see docs/scale.md)")
+        s.add_argument("--address", default=None, help="with --executor ray: the cluster (auto, head:6379, "
+                       "ray://head:10001; default: [render] address; empty or 'local' = a Ray instance here)")
 
     s = sub.add_parser("build", help="build episodes (incremental)", description="Board, voice, cut and render "
                        "every episode whose inputs changed; finished work is cached, so an interrupted build "
-                       "resumes.")
+                       "resumes. Every provider call is recorded in build/ledger.jsonl with its cost. Exit 3: "
+                       "the build stopped because its calls would go over [providers] budget (before any call "
+                       "when the plan is over it; otherwise at the call that would cross it).")
     s.add_argument("dir", nargs="?", default=".", help="project folder (default: .)")
     build_opts(s)
+    s.add_argument("--dry-run", action="store_true", help="make no call and write nothing: print, per provider, "
+                   "the calls the build would make, those already cached and the estimated cost "
+                   "([providers.prices]), against [providers] budget")
+    s.add_argument("--json", action="store_true", help="with --dry-run: print JSON")
     s.set_defaults(func=_cmd_build)
+
+    s = sub.add_parser("redo", help="generate one shot's picture again (new seed) and rebuild its episode",
+                       description="Give one shot's still a new random seed (kept in reelwright.lock, so later "
+                       "builds reproduce it), then rebuild the episode: only that picture (and its clip) is "
+                       "generated again and only that shot's segment (and the next one, if it dissolves from "
+                       "it) is rendered again. Needs a generative [providers] image: image:comic draws the "
+                       "same picture every time, so there is nothing random to redo (exit 2); change the shot "
+                       "in boards/ instead. Exit 3: the build stopped at [providers] budget.")
+    s.add_argument("dir", help="project folder")
+    s.add_argument("episode", help="the episode: ep3 or 3")
+    s.add_argument("what", choices=["shot"], help="the word 'shot'")
+    s.add_argument("shot", help="1-based position in boards/epNNN.yaml, or a shot id like s02-d03")
+    s.add_argument("--seed", type=int, default=None, help="this seed instead of a random one")
+    s.add_argument("--no-build", action="store_true", help="only write the new seed to the lock")
+    s.add_argument("--workers", type=int, default=None, help="render processes (default: reelwright.toml)")
+    s.add_argument("--quiet", action="store_true", help="no progress output")
+    s.set_defaults(func=_cmd_redo)
 
     s = sub.add_parser("check", help="check built episodes against the delivery rules and the edit's craft",
                        description="Probe every built episode: duration against the target, the hook (first cut, "

@@ -16,6 +16,7 @@ __all__ = [
     "ConfigError",
     "ProviderError",
     "BuildError",
+    "BudgetError",
     "Problem",
 ]
 
@@ -85,3 +86,9 @@ class ProviderError(ReelwrightError):
 
 class BuildError(ReelwrightError):
     """A build stage failed for a reason that is not bad input."""
+
+
+class BudgetError(BuildError):
+    """A build stopped because its paid provider calls would go over ``[providers] budget``."""
+
+    exit_code = 3

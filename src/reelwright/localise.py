@@ -69,7 +69,7 @@ def text_provider(project: Project, name: str | None = None):
     from reelwright.providers.text import TextProvider  # noqa: PLC0415
 
     name = name or project.settings.providers.text
-    provider = get_provider(f"text:{name}", project.settings.providers.options.get(name))
+    provider = get_provider(f"text:{name}", project.settings.provider_options("text", name), root=project.root)
     if not isinstance(provider, TextProvider):
         raise ProviderError(f"text:{name} is not a text provider")
     return provider

@@ -18,10 +18,12 @@ from reelwright.cache import Cache, make_key
 from reelwright.documents.base import atomic_write_bytes, atomic_write_text, save_document
 from reelwright.documents.storyboard import Storyboard
 from reelwright.documents.timeline import Timeline
+from reelwright.executors import Executor, make_executor
 from reelwright.progress import Progress
 from reelwright.project import Project, parse_episode_spec
 
-__all__ = ["build", "BuildReport", "episode_outputs", "CODEC_HEADROOM_DB"]
+__all__ = ["build", "BuildReport", "episode_outputs", "CODEC_HEADROOM_DB", "plan_build", "BuildPlan",
+           "derive_board"]
 
 CODEC_HEADROOM_DB = 0.5
 
@@ -32,6 +34,7 @@ class BuildReport:
     work: dict[str, int] = field(default_factory=dict)
     outputs: dict[int, dict[str, str]] = field(default_factory=dict)
     checks: list[dict] = field(default_factory=list)
+    spent: float = 0.0  # money spent on provider calls (by the [providers] prices)
 
     @property
     def checks_ok(self) -> bool:
@@ -74,8 +77,9 @@ def _log(msg: str, quiet: bool) -> None:
         print(msg, file=sys.stderr, flush=True)
 
 
-def make_board(project: Project, number: int, cache: Cache) -> Storyboard:
-    """The episode's board: freshly derived from the script, merged with the user's edits, saved."""
+def derive_board(project: Project, number: int, cache: Cache) -> tuple[Storyboard, Storyboard]:
+    """(the episode's board, the board as freshly generated): derived from the script and merged with the
+    user's edits, in memory (nothing is written)."""
     from reelwright.documents.base import load_document  # noqa: PLC0415
     from reelwright.stages.board import apply_screen_direction, direct_episode, merge_board  # noqa: PLC0415
 
@@ -88,9 +92,15 @@ def make_board(project: Project, number: int, cache: Cache) -> Storyboard:
     board = merge_board(fresh, existing, previous)
     if rules.screen_direction and existing is not None:  # the user's cross: true marks move the sides
         board = board.model_copy(update={"shots": apply_screen_direction(board.shots)})
+    return board, fresh
+
+
+def make_board(project: Project, number: int, cache: Cache) -> Storyboard:
+    """The episode's board: freshly derived from the script, merged with the user's edits, saved."""
+    board, fresh = derive_board(project, number, cache)
     if save_document(board, project.board_path(number)):
         cache.did("board")
-    save_document(fresh, generated_path)
+    save_document(fresh, cache.root / "board" / f"ep{number:03d}.generated.yaml")
     return board
 
 
@@ -254,10 +264,16 @@ def write_srt(timeline: Timeline, path: Path) -> None:
 
 
 def build(project: Project, episodes: str | list[int] | None = None, *, workers: int | None = None,
-          quiet: bool = False, cache: Cache | None = None) -> BuildReport:
+          quiet: bool = False, cache: Cache | None = None, executor: str | Executor | None = None,
+          address: str | None = None) -> BuildReport:
+    """Build ``episodes`` (default: all) incrementally. Shots render with ``executor``: ``local`` (worker
+    processes) or ``ray`` (tasks on the Ray cluster at ``address``), or an :class:`Executor`; None = the
+    ``[render]`` settings."""
+    from reelwright.ledger import Ledger  # noqa: PLC0415
     from reelwright.media.audio import read_wav  # noqa: PLC0415
     from reelwright.providers.registry import get_provider  # noqa: PLC0415
     from reelwright.stages.cut import cut_episode  # noqa: PLC0415
+    from reelwright.stages.images import MediaMaker, generative  # noqa: PLC0415
     from reelwright.stages.render import render_segments, shot_specs  # noqa: PLC0415
     from reelwright.stages.voice import _Providers, voice_episode  # noqa: PLC0415
 
@@ -268,35 +284,57 @@ def build(project: Project, episodes: str | list[int] | None = None, *, workers:
         cache.did("bible")
     settings = project.settings
     providers = _Providers(settings)
-    image = get_provider(f"image:{settings.providers.image}", settings.providers.options.get(settings.providers.image))
+    image_name = settings.providers.image
+    image = get_provider(f"image:{image_name}", settings.provider_options("image", image_name), root=project.root)
+    ledger = Ledger(project.build_dir / "ledger.jsonl", settings)
+    if ledger.budget is not None:  # stop before the first call when the plan alone goes over the budget
+        plan = plan_build(project, numbers, cache=cache)
+        ledger.check_plan(plan.total_cost, f" ({plan.brief()})")
     report = BuildReport(numbers)
     workers = settings.render.workers if workers is None else workers
+    if not isinstance(executor, Executor):
+        executor = make_executor(executor or settings.render.executor, workers=workers,
+                                 address=settings.render.address if address is None else address,
+                                 ray_cpus=settings.render.ray_cpus)
     try:
-        # 1. per episode: board, voices, cut, mix and the render instructions of every shot
+        # 1. per episode: board, voices and the cut
         prepared: list[_Prepared] = []
+        boards: dict[int, Storyboard] = {}
         for number in numbers:
             src = project.episodes[number]
             tag = f"ep{number:03d}"
             board = make_board(project, number, cache)
+            boards[number] = board
             _require_music_files(project, board)
             n_lines = len(src.episode.dialogue())
             with Progress(f"{tag} voice", n_lines, enabled=not quiet) as bar:
                 lines = voice_episode(src.episode, project.bible, settings, cache, providers, on_line=bar.advance,
-                                      language=project.language(number))
+                                      language=project.language(number), ledger=ledger, root=project.root)
             mouths = _mouths(lines, settings.video.fps, cache)
             timeline = cut_episode(board, lines, mouths, settings)
-            outs = episode_outputs(project, number)
-            save_document(timeline, outs["timeline"])
-            mix_key, mix_path, me_path = _mix(project, timeline, lines, cache)
-            specs = shot_specs(timeline, project.bible, settings, image.identity())
-            prepared.append(_Prepared(number, timeline, outs, mix_key, mix_path, me_path, specs))
-        # 2. every shot of every episode in one pool: episodes render in parallel as well as shots
+            prepared.append(_Prepared(number, timeline, episode_outputs(project, number), "", Path(), None, []))
+        # 2. generated pictures: reference sheets, a still per shot, a clip per shot (cached by request)
+        if generative(settings):
+            maker = MediaMaker(project.root, project.bible, settings, cache, ledger, quiet=quiet)
+            media = maker.make([(p.number, boards[p.number], [ts.frames for ts in p.timeline.shots])
+                                for p in prepared])
+            for p in prepared:
+                got = media.get(p.number, {})
+                p.timeline = p.timeline.model_copy(update={"shots": [
+                    ts.model_copy(update={"media": got.get(ts.shot.id)}) for ts in p.timeline.shots]})
+        # 3. per episode: the timeline, the mix and the render instructions of every shot
+        for p in prepared:
+            save_document(p.timeline, p.outs["timeline"])
+            p.mix_key, p.mix_path, p.me_path = _mix(project, p.timeline, lines_of(p.timeline, cache), cache)
+            p.specs = shot_specs(p.timeline, project.bible, settings, image.identity())
+        # 4. every shot of every episode in one pool: episodes render in parallel as well as shots
         all_specs = [spec for p in prepared for spec in p.specs]
         names = [f"ep{p.number:03d}/" for p in prepared for _ in p.specs]
         label = f"ep{numbers[0]:03d} render" if len(numbers) == 1 else f"render {len(numbers)} episodes"
         with Progress(label, len(all_specs), enabled=not quiet) as bar:
-            all_segments = render_segments(all_specs, cache, names=names, workers=workers, on_done=bar.advance)
-        # 3. per episode: stitch the segments under the mix
+            all_segments = render_segments(all_specs, cache, names=names, workers=workers, on_done=bar.advance,
+                                           executor=executor)
+        # 5. per episode: stitch the segments under the mix
         at = 0
         for p in prepared:
             segments, at = all_segments[at:at + len(p.specs)], at + len(p.specs)
@@ -320,8 +358,144 @@ def build(project: Project, episodes: str | list[int] | None = None, *, workers:
     finally:
         cache.save_lock()
     report.work = dict(cache.work)
+    report.spent = ledger.spent
     report.checks = _self_check(project, numbers, quiet)
     return report
+
+
+def lines_of(timeline: Timeline, cache: Cache) -> list:
+    """The voiced lines a timeline's audio clips point at (the mix reads them by key)."""
+    from reelwright.stages.voice import VoicedLine  # noqa: PLC0415
+
+    return [VoicedLine(c.line, c.character, "", c.key, cache.path("voice", c.key, ".wav"), c.samples,
+                       timeline.sample_rate) for c in timeline.audio]
+
+
+@dataclass
+class PlanRow:
+    calls: int = 0
+    cached: int = 0
+    seconds: float = 0.0
+    cost: float = 0.0
+
+
+@dataclass
+class BuildPlan:
+    """What a build would call, per provider (``kind:name``): calls to make, already cached, estimated cost."""
+
+    rows: dict[str, PlanRow]
+    currency: str = "USD"
+    budget: float | None = None
+
+    @property
+    def total_cost(self) -> float:
+        return sum(r.cost for r in self.rows.values())
+
+    @property
+    def total_calls(self) -> int:
+        return sum(r.calls for r in self.rows.values())
+
+    def brief(self) -> str:
+        return ", ".join(f"{spec}: {r.calls} call(s)" for spec, r in self.rows.items() if r.calls)
+
+    def as_dict(self) -> dict:
+        return {"providers": {spec: {"calls": r.calls, "cached": r.cached, "seconds": round(r.seconds, 2),
+                                     "cost": round(r.cost, 6)} for spec, r in self.rows.items()},
+                "calls": self.total_calls, "cached": sum(r.cached for r in self.rows.values()),
+                "cost": round(self.total_cost, 6), "currency": self.currency, "budget": self.budget,
+                "over_budget": self.budget is not None and self.total_cost > self.budget + 1e-9}
+
+    def table(self) -> str:
+        from reelwright.ledger import money  # noqa: PLC0415
+
+        width = max([len(s) for s in self.rows] + [8])
+        out = [f"{'provider':<{width}}  {'calls':>6}  {'cached':>6}  {'seconds':>8}  est. cost"]
+        for spec, r in self.rows.items():
+            out.append(f"{spec:<{width}}  {r.calls:>6}  {r.cached:>6}  {r.seconds:>8.1f}  "
+                       f"{money(r.cost, self.currency)}")
+        cached = sum(r.cached for r in self.rows.values())
+        seconds = sum(r.seconds for r in self.rows.values())
+        out.append(f"{'total':<{width}}  {self.total_calls:>6}  {cached:>6}  {seconds:>8.1f}  "
+                   f"{money(self.total_cost, self.currency)}")
+        if self.budget is not None:
+            verdict = "over it: the build would stop before any call" if self.total_cost > self.budget + 1e-9 \
+                else "within it"
+            out.append(f"budget {money(self.budget, self.currency)}: {verdict}")
+        return "\n".join(out)
+
+
+def plan_build(project: Project, episodes: str | list[int] | None = None, *, cache: Cache | None = None
+               ) -> BuildPlan:
+    """The provider calls a build of ``episodes`` would make, what is already cached and what it would cost.
+
+    Makes no call and writes nothing: the boards are derived in memory, speech seconds are estimated from the
+    text (the measured length where a line is voiced already), clip seconds from the cut of those lengths."""
+    import dataclasses  # noqa: PLC0415
+
+    from reelwright.ledger import call_cost  # noqa: PLC0415
+    from reelwright.stages.cut import cut_episode  # noqa: PLC0415
+    from reelwright.stages.images import MediaMaker, generative  # noqa: PLC0415
+    from reelwright.stages.voice import VoicedLine, _Providers, estimate_line_seconds, line_request  # noqa: PLC0415
+
+    numbers = episodes if isinstance(episodes, list) else parse_episode_spec(episodes, list(project.episodes))
+    cache = cache or Cache(project.cache_dir, project.lock_path)
+    project = dataclasses.replace(project, bible=project.bible.model_copy(deep=True))
+    project.sync_bible(save=False)
+    settings = project.settings
+    providers = _Providers(settings)
+    rows: dict[str, PlanRow] = {}
+    seen: set[str] = set()
+
+    def count(spec: str, key: str | None, cached: bool, seconds: float) -> None:
+        row = rows.setdefault(spec, PlanRow())
+        if key is not None and key in seen:
+            return
+        if key is not None:
+            seen.add(key)
+        if cached:
+            row.cached += 1
+        else:
+            row.calls += 1
+            row.seconds += seconds
+            row.cost += call_cost(settings, spec, seconds)
+
+    cuts = []
+    rate, fps = settings.audio.sample_rate, settings.video.fps
+    for number in numbers:
+        board, _ = derive_board(project, number, cache)
+        src = project.episodes[number]
+        language = project.language(number)
+        lines, mouths = [], {}
+        for index, d in enumerate(src.episode.dialogue()):
+            from reelwright.documents.bible import Voice  # noqa: PLC0415
+            from reelwright.documents.script import plain  # noqa: PLC0415
+
+            character = project.bible.character(d.character)
+            text = plain(d.text)
+            name, request = line_request(text, character.voice if character else Voice(), settings, language,
+                                         project.root)
+            key = make_key("voice", {"request": request, "provider": providers.get(name).identity()})
+            path = cache.path("voice", key, ".wav")
+            meta = cache.read_json("voice", key) if path.is_file() else None
+            estimate = estimate_line_seconds(text)
+            if meta is not None:
+                samples = int(meta["samples"]) * rate // int(meta["sample_rate"])
+                track = cache.read_json("mouth", make_key("mouth", {"voice": key, "fps": fps}))
+                if track is not None:
+                    mouths[index] = [bool(x) for x in track]
+            else:
+                samples = round(estimate * rate) if text.strip() else rate // 4
+            if text.strip():
+                count(f"speech:{name}", key, meta is not None, estimate)
+            lines.append(VoicedLine(index, d.character, text, key, path, samples, rate))
+        timeline = cut_episode(board, lines, mouths, settings)
+        cuts.append((number, board, [ts.frames for ts in timeline.shots]))
+    if generative(settings):
+        maker = MediaMaker(project.root, project.bible, settings, cache, dry=True)
+        for job in maker.plan(cuts).jobs():
+            spec = maker.image_spec if job.stage == "image" else maker.video_spec
+            count(spec, job.key, job.path is not None, job.seconds)
+    return BuildPlan(rows, settings.providers.currency, settings.providers.budget)
 
 
 def _self_check(project: Project, numbers: list[int], quiet: bool) -> list[dict]:

@@ -146,10 +146,10 @@ class Project:
         return board
 
     # ---- bible -------------------------------------------------------------------------------
-    def sync_bible(self) -> bool:
+    def sync_bible(self, *, save: bool = True) -> bool:
         """Add characters and locations the scripts use but the bible lacks; never edit existing ones.
 
-        Returns True when the bible file was written.
+        Returns True when the bible file was written (``save=False``: only ``self.bible`` changes).
         """
         changed = False
         for src in self.episodes.values():
@@ -169,7 +169,7 @@ class Project:
                     interior = None if scene.setting in ("", "INT/EXT") else scene.setting == "INT"
                     self.bible.locations.append(Location(name=loc, interior=interior, palette=_stable_int(loc)))
                     changed = True
-        if changed or not (self.root / BIBLE).exists():
+        if save and (changed or not (self.root / BIBLE).exists()):
             if not self.bible.title:
                 self.bible.title = self.settings.project.title
             save_document(self.bible, self.root / BIBLE)

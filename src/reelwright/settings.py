@@ -12,7 +12,8 @@ from pydantic import Field, ValidationError, field_validator
 from reelwright.documents.base import Model, read_text, validation_problems
 from reelwright.errors import ConfigError
 
-__all__ = ["Settings", "BoardSection", "SoundSection", "load_settings", "default_settings_toml"]
+__all__ = ["Settings", "BoardSection", "SoundSection", "ImagesSection", "Price", "load_settings",
+           "default_settings_toml"]
 
 
 class ProjectSection(Model):
@@ -36,12 +37,53 @@ class AudioSection(Model):
     true_peak: float = Field(-1.0, ge=-10, le=0, description="true-peak ceiling in dBTP")
 
 
+class Price(Model):
+    """What one provider charges: per call made, plus per second of media returned (speech, clips)."""
+
+    per_call: float = Field(0.0, ge=0)
+    per_second: float = Field(0.0, ge=0)
+
+
 class ProvidersSection(Model):
     speech: str | None = Field(None, description="speech provider; default piper for en, espeak otherwise")
-    image: str = "comic"
+    image: str = Field("comic", description="picture provider: comic (drawn offline in the render workers) or a "
+                       "generative one (openai, comfyui, …)")
+    video: str = Field("", description="image-to-video provider that turns each shot's still into a clip "
+                       "(e.g. comfyui); empty = stills with camera moves")
     text: str = Field("local", description="text provider for writing: local (llama.cpp) or openai (any "
                       "OpenAI-compatible endpoint)")
-    options: dict[str, dict[str, Any]] = Field(default_factory=dict, description="options per provider name")
+    options: dict[str, dict[str, Any]] = Field(default_factory=dict, description="options per provider: "
+                                               "'kind:name' (e.g. \"image:openai\") first, else by name")
+    prices: dict[str, Price] = Field(default_factory=dict, description="'kind:name' → per_call and per_second "
+                                     "prices; unnamed providers cost nothing")
+    currency: str = Field("USD", description="label for prices and the budget")
+    budget: float | None = Field(None, ge=0, description="most money one build command may spend on provider "
+                                 "calls; none = no limit")
+
+
+class ImagesSection(Model):
+    """How generated pictures (a generative ``[providers] image``) and clips are asked for."""
+
+    style: str = Field("cinematic still from a vertical short drama, photorealistic, natural light, film grain",
+                       description="prefix of every picture prompt")
+    negative: str = Field("text, watermark, logo, subtitles, extra fingers, deformed face, blurry",
+                          description="negative prompt (for providers that take one)")
+    expressions: list[str] = Field(default_factory=lambda: ["happy", "sad", "angry", "surprised"],
+                                   description="expressions on each character's reference sheet, beside the "
+                                   "front face and the full figure")
+    reference_size: int = Field(1024, ge=64, le=4096, description="reference sheet images are this wide (faces "
+                                "square, the full figure 3:2 tall)")
+    width: int = Field(0, ge=0, le=8192, description="shot still width; 0 = the frame width × the largest "
+                       "camera-move margin")
+    height: int = Field(0, ge=0, le=8192, description="shot still height; 0 = as width")
+    seed: int = Field(0, ge=0, description="mixed into every derived seed; change it to re-roll all pictures "
+                      "(seeds chosen by 'reelwright redo' stay)")
+    clip_seconds: float = Field(5.0, gt=0, le=60, description="longest clip asked of the video provider; "
+                                "longer shots loop or hold the clip")
+    clip_fit: Literal["loop", "hold"] = Field("hold", description="a clip shorter than its shot: loop it, or hold "
+                                              "its last frame (a longer clip is always trimmed)")
+    motion: str = Field("subtle natural motion, breathing, blinking, slight camera drift",
+                        description="added to each clip prompt")
 
 
 class TargetsSection(Model):
@@ -125,6 +167,13 @@ class WritingSection(Model):
 
 class RenderSection(Model):
     workers: int = Field(0, ge=0, le=64, description="render processes; 0 = one per two CPU cores")
+    threads: int = Field(3, ge=1, le=32, description="x264 threads per shot. A number, not the machine's core "
+                         "count: x264's output depends on it, so every machine encodes a shot to the same bytes")
+    executor: Literal["local", "ray"] = Field("local", description="where shots render: local processes, or Ray "
+                                              "tasks on a cluster (pip install 'reelwright[ray]')")
+    address: str = Field("", description="Ray: the cluster to join (ray://head:10001, head:6379, auto); empty or "
+                         "local = start a Ray instance on this machine")
+    ray_cpus: float = Field(2.0, gt=0, le=64, description="Ray: CPUs reserved for each shot task")
 
 
 class DeliverySection(Model):
@@ -167,10 +216,24 @@ class Settings(Model):
     board: BoardSection = Field(default_factory=BoardSection)
     sound: SoundSection = Field(default_factory=SoundSection)
     delivery: DeliverySection = Field(default_factory=DeliverySection)
+    images: ImagesSection = Field(default_factory=ImagesSection)
 
     def speech_for(self, language: str) -> str:
         """The speech provider for a language: the configured one, else piper for English, espeak otherwise."""
         return self.providers.speech or ("piper" if language == "en" else "espeak")
+
+    def provider_options(self, kind: str, name: str) -> dict[str, Any]:
+        """Options of provider ``kind:name``: ``[providers.options."kind:name"]``, else
+        ``[providers.options.name]``, else none."""
+        opts = self.providers.options
+        found = opts.get(f"{kind}:{name}")
+        if found is None:
+            found = opts.get(name)
+        return dict(found or {})
+
+    def price(self, spec: str) -> Price:
+        """The price of provider ``kind:name`` (``[providers.prices."kind:name"]``; free when unnamed)."""
+        return self.providers.prices.get(spec) or Price()
 
 
 def _toml_line(text: str, loc: tuple[Any, ...]) -> int | None:
@@ -237,6 +300,25 @@ text = "local"                 # local (llama.cpp, 'reelwright models install') 
 # base_url = "https://api.openai.com/v1"
 # model = "gpt-4o-mini"
 # api_key_env = "OPENAI_API_KEY"   # the variable that holds the key; "" for servers that need none
+# image = "openai"             # generated pictures instead of the drawn comic (see docs/production.md)
+# video = "comfyui"            # turn each shot's still into a moving clip; empty = stills with camera moves
+# budget = 20.0                # most one build command may spend; none = no limit
+# currency = "USD"
+# [providers.options."image:openai"]   # options for one kind:name, else [providers.options.<name>]
+# model = "gpt-image-1"
+# [providers.prices."image:openai"]
+# per_call = 0.04              # money per call made
+# [providers.prices."speech:openai"]
+# per_second = 0.0002          # money per second of media returned (speech, clips)
+
+[images]                       # generated pictures: used when [providers] image is not "comic"
+# style = "cinematic still from a vertical short drama, photorealistic, natural light, film grain"
+# negative = "text, watermark, logo, subtitles, extra fingers, deformed face, blurry"
+expressions = ["happy", "sad", "angry", "surprised"]   # on each character's reference sheet
+reference_size = 1024
+seed = 0                       # change to re-roll every picture (redo's seeds stay)
+clip_seconds = 5.0             # longest clip asked of [providers] video
+clip_fit = "hold"              # a clip shorter than its shot: "loop" it or "hold" its last frame
 
 [writing]
 episodes = 30                  # episodes in a new season plan
@@ -249,7 +331,11 @@ episode_min_seconds = 45
 episode_max_seconds = 180
 
 [render]
-workers = 0                    # render processes; 0 = one per two CPU cores (x264 uses two threads each)
+workers = 0                    # render processes; 0 = one per two CPU cores
+threads = 3                    # x264 threads per shot: fixed, so every machine encodes the same bytes
+executor = "local"             # local | ray (pip install 'reelwright[ray]'; see docs/scale.md)
+address = ""                   # ray: ray://head:10001, head:6379 or auto; "" or "local" = a Ray instance here
+ray_cpus = 2.0                 # ray: CPUs reserved for each shot task
 
 [board]                        # storyboard and edit rules: set one to false to switch it off
 establishing = true            # a wide shot opens each scene

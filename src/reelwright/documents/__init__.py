@@ -2,6 +2,7 @@
 
 from reelwright.documents.base import Document, load_document, save_document, upgrader
 from reelwright.documents.bible import Bible, Character, Location, Look, Prop, Voice
+from reelwright.documents.glossary import Glossary
 from reelwright.documents.lock import Lock, LockEntry
 from reelwright.documents.script import Episode, ScriptDocument
 from reelwright.documents.season import Beat, EpisodePlan, Season
@@ -15,6 +16,7 @@ DOCUMENTS: dict[str, type[Document]] = {
     "storyboard": Storyboard,
     "timeline": Timeline,
     "lock": Lock,
+    "glossary": Glossary,
 }
 
 __all__ = [
@@ -25,6 +27,7 @@ __all__ = [
     "Document",
     "Episode",
     "EpisodePlan",
+    "Glossary",
     "Location",
     "Lock",
     "LockEntry",

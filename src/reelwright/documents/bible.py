@@ -27,6 +27,8 @@ class Voice(Model):
     voice: str | None = Field(None, description="provider voice/model name (e.g. an espeak variant 'f3')")
     pitch: float = Field(0.0, ge=-12, le=12, description="pitch shift in semitones")
     rate: float = Field(1.0, ge=0.5, le=2.0, description="speaking-rate multiplier")
+    reference: str | None = Field(None, description="an audio file of this voice (relative to the project "
+                                  "folder) for speech providers that clone; others ignore it")
 
 
 class Character(Model):

@@ -9,7 +9,24 @@ from pydantic import Field
 from reelwright.documents.base import Document, Model
 from reelwright.documents.storyboard import Shot
 
-__all__ = ["Timeline", "TimelineShot", "AudioClip", "Cue", "MusicCue", "StingCue"]
+__all__ = ["Timeline", "TimelineShot", "AudioClip", "Cue", "MusicCue", "StingCue", "ShotMedia", "MediaFile"]
+
+
+class MediaFile(Model):
+    """A generated picture or clip in the cache: the renderer reads ``file``; segment keys hash ``sha256``."""
+
+    file: str = Field(description="absolute path of the file in the build cache")
+    sha256: str
+    provider: str = Field(description="kind:name of the provider that made it")
+    seed: int
+    key: str = Field(description="cache key of the request")
+
+
+class ShotMedia(Model):
+    """What a shot shows when the pictures are generated: its still and, with a video provider, its clip."""
+
+    still: MediaFile
+    clip: MediaFile | None = None
 
 
 class TimelineShot(Model):
@@ -23,6 +40,8 @@ class TimelineShot(Model):
     )
     j_cut: int = Field(0, ge=0, description="frames the shot's line is heard before the cut to it (J-cut)")
     l_cut: int = Field(0, ge=0, description="frames the previous shot's line carries into this one (L-cut)")
+    media: ShotMedia | None = Field(None, description="generated still (and clip) this shot shows; empty = "
+                                    "drawn by the comic renderer")
 
 
 class AudioClip(Model):

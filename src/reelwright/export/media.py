@@ -43,7 +43,8 @@ def image_identity(project: Project) -> dict:
     from reelwright.providers.registry import get_provider  # noqa: PLC0415
 
     name = project.settings.providers.image
-    return get_provider(f"image:{name}", project.settings.providers.options.get(name)).identity()
+    return get_provider(f"image:{name}", project.settings.provider_options("image", name),
+                        root=project.root).identity()
 
 
 def text_specs(project: Project, timeline: Timeline, cues: list[Cue] | None,

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-__all__ = ["MOVE_MARGIN", "Camera", "Overlay", "ShotFrames", "paste_premultiplied", "expand_runs"]
+__all__ = ["MOVE_MARGIN", "Camera", "Overlay", "ShotFrames", "paste_premultiplied", "expand_runs", "fit_cover",
+           "load_still", "ClipReader"]
 
 MOVE_MARGIN = {"static": 1.0, "push_in": 1.18, "pull_out": 1.18, "pan_left": 1.16, "pan_right": 1.16,
                "tilt_up": 1.12, "tilt_down": 1.12, "shake": 1.06}
@@ -92,6 +93,99 @@ class Camera:
         return cv2.resize(roi, (self.width, self.height), interpolation=cv2.INTER_LINEAR)
 
 
+def fit_cover(img: np.ndarray, width: int, height: int) -> np.ndarray:
+    """Scale ``img`` (RGB) to cover ``width`` × ``height`` and crop the middle: no bars, no distortion."""
+    h, w = img.shape[:2]
+    if (w, h) == (width, height):
+        return img
+    scale = max(width / w, height / h)
+    sw, sh = max(width, math.ceil(w * scale - 1e-6)), max(height, math.ceil(h * scale - 1e-6))
+    interp = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
+    scaled = cv2.resize(img, (sw, sh), interpolation=interp) if (sw, sh) != (w, h) else img
+    x0, y0 = (sw - width) // 2, (sh - height) // 2
+    return np.ascontiguousarray(scaled[y0:y0 + height, x0:x0 + width])
+
+
+def load_still(path: str, width: int, height: int) -> np.ndarray:
+    """A generated picture file (PNG, JPEG, WebP) as RGB uint8, cover-fitted to ``width`` × ``height``."""
+    from PIL import Image  # noqa: PLC0415
+
+    with Image.open(path) as im:
+        rgb = np.asarray(im.convert("RGB"))
+    return fit_cover(rgb, width, height)
+
+
+class ClipReader:
+    """Frames of a generated clip for a shot of ``fps`` frames a second, fitted to ``width`` × ``height``.
+
+    Shot frame i shows the clip frame at the same time (the clip's own rate may differ). Past the clip's end
+    the clip loops (``fit="loop"``) or holds its last frame (``"hold"``); a longer clip is simply cut off.
+    Decoding streams: one decoded frame is held, never the clip; asking for an earlier frame reopens it.
+    """
+
+    def __init__(self, path: str, width: int, height: int, fps: int, fit: str = "hold") -> None:
+        import av  # noqa: PLC0415
+
+        self.path, self.width, self.height, self.fps, self.fit = str(path), width, height, fps, fit
+        with av.open(self.path) as c:
+            stream = c.streams.video[0]
+            self.rate = float(stream.average_rate or stream.guessed_rate or fps)
+        self.count: int | None = None  # known once decoding reached the end
+        self._container = None
+        self._frames = None
+        self._pos = -1  # index of the last decoded frame
+        self._raw = None  # that frame, still undecoded to RGB
+        self._fitted: tuple[int, np.ndarray] | None = None
+
+    def _open(self) -> None:
+        import av  # noqa: PLC0415
+
+        self.close()
+        self._container = av.open(self.path)
+        self._frames = self._container.decode(video=0)
+        self._pos, self._raw = -1, None
+
+    def close(self) -> None:
+        if self._container is not None:
+            self._container.close()
+            self._container, self._frames = None, None
+
+    def _seek(self, index: int) -> bool:
+        """Decode up to clip frame ``index``; False when the clip ends before it."""
+        if self._frames is None or index < self._pos:
+            self._open()
+        while self._pos < index:
+            try:
+                frame = next(self._frames)
+            except StopIteration:
+                self.count = self._pos + 1
+                return False
+            self._pos, self._raw = self._pos + 1, frame
+        return True
+
+    def source_index(self, i: int) -> int:
+        """The clip frame shown at shot frame ``i`` (once the clip's length is known)."""
+        index = int(i * self.rate / self.fps + 1e-6)
+        if self.count is not None and index >= self.count:
+            index = index % self.count if self.fit == "loop" else self.count - 1
+        return index
+
+    def frame(self, i: int) -> np.ndarray:
+        index = self.source_index(i)
+        if self._fitted is not None and self._fitted[0] == index:
+            return self._fitted[1]
+        if not self._seek(index):
+            if not self.count:
+                raise ValueError(f"{self.path}: the clip holds no video frames")
+            index = self.source_index(i)
+            if self._fitted is not None and self._fitted[0] == index:
+                return self._fitted[1]
+            self._seek(index)
+        img = fit_cover(self._raw.to_ndarray(format="rgb24"), self.width, self.height)
+        self._fitted = (index, img)
+        return img
+
+
 @dataclass
 class Overlay:
     """A premultiplied RGBA layer shown at (x, y) from frame ``start`` (inclusive) to ``end`` (exclusive)."""
@@ -158,11 +252,15 @@ class ShotFrames:
     previous: "ShotFrames | None" = None
     previous_offset: int = 0
     duration_for_move: int = 0
+    clip: ClipReader | None = None  # a generated clip instead of the stills: no camera move, no mouth
 
     def frame(self, i: int) -> np.ndarray:
-        span = max((self.duration_for_move or self.frames) - 1, 1)
-        still = self.stills[1] if (i < len(self.mouth) and self.mouth[i]) else self.stills[0]
-        img = self.camera.view(still, i / span, i)
+        if self.clip is not None:
+            still = img = self.clip.frame(i)
+        else:
+            span = max((self.duration_for_move or self.frames) - 1, 1)
+            still = self.stills[1] if (i < len(self.mouth) and self.mouth[i]) else self.stills[0]
+            img = self.camera.view(still, i / span, i)
         if self.previous is not None and i < self.fade_in:
             prev = self.previous.frame(self.previous_offset + i)
             a = (i + 1) / (self.fade_in + 1)
@@ -176,5 +274,15 @@ class ShotFrames:
         return img
 
     def __iter__(self) -> Iterator[np.ndarray]:
-        for i in range(self.frames):
-            yield self.frame(i)
+        try:
+            for i in range(self.frames):
+                yield self.frame(i)
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        """Close the clips this shot (and the one it dissolves from) read."""
+        if self.clip is not None:
+            self.clip.close()
+        if self.previous is not None:
+            self.previous.close()

@@ -32,6 +32,9 @@ class Provider:
     kind: ClassVar[str] = ""
     name: ClassVar[str] = ""
     Options: ClassVar[type[ProviderOptions]] = ProviderOptions
+    # the project folder: relative paths in the options (a ComfyUI workflow file) resolve against it;
+    # the build sets it, and without it they resolve against the working directory
+    project_root: Path | None = None
 
     def __init__(self, options: dict[str, Any] | ProviderOptions | None = None) -> None:
         if isinstance(options, ProviderOptions):

@@ -9,7 +9,9 @@ through :class:`HttpClient`:
 * a request that *submits a job* passes ``retry_timeouts=False``: a timeout may mean the server accepted it, so
   the caller must look the job up instead of sending it again;
 * a refused connection, an unknown host, a missing key, 401/403 and 404 raise :class:`ProviderError` naming
-  the URL and the setting to change; other 4xx answers raise :class:`HttpError` (callers may handle them);
+  the URL and the setting to change (a 404 as :class:`NotFound`, so that a caller can tell a missing endpoint);
+  other 4xx answers raise :class:`HttpError` (callers may handle them);
+* the API key is sent only to base_url's scheme, host and port (not to a download URL on another host);
 * at most ``concurrency`` requests are in flight per client at once.
 """
 
@@ -37,7 +39,7 @@ from reelwright import __version__
 from reelwright.errors import ProviderError
 from reelwright.providers.base import ProviderOptions
 
-__all__ = ["HttpOptions", "HttpClient", "HttpError", "Response", "RequestTimeout", "multipart"]
+__all__ = ["HttpOptions", "HttpClient", "HttpError", "NotFound", "Response", "RequestTimeout", "multipart"]
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +67,25 @@ class HttpError(ProviderError):
         super().__init__(f"{url} rejected the request (HTTP {status}: {detail})")
         self.url = url
         self.status = status
+        self.detail = detail
+        self.body = b""  # the answer's body (up to 64 KiB), for callers that read structured errors
+
+    def json(self) -> Any:
+        """The answer's body as JSON, or None when it is not JSON."""
+        try:
+            return json.loads(self.body.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            return None
+
+
+class NotFound(ProviderError):
+    """HTTP 404: the endpoint (or the thing asked for) is not on this server. Not an :class:`HttpError`, so
+    callers that handle rejected requests do not mistake it for one."""
+
+    def __init__(self, url: str, detail: str, message: str) -> None:
+        super().__init__(message)
+        self.url = url
+        self.status = 404
         self.detail = detail
 
 
@@ -144,6 +165,11 @@ class HttpClient:
                                 "no key)")
         return key
 
+    def same_origin(self, url: str) -> bool:
+        """Whether ``url`` is on base_url's scheme, host and port (only those get the API key)."""
+        a, b = urllib.parse.urlsplit(url), urllib.parse.urlsplit(self.options.base_url)
+        return (a.scheme, a.netloc.lower()) == (b.scheme, b.netloc.lower())
+
     def ws_url(self, path: str, params: dict[str, Any] | None = None) -> str:
         """The websocket address of ``path`` on the same server (http → ws, https → wss)."""
         url = self.url(path, params)
@@ -157,7 +183,8 @@ class HttpClient:
                 not_found: str | None = None) -> Response:
         """Send one request (retried as the options say). ``not_found`` replaces the advice given on a 404."""
         url = self.url(path, params)
-        key = self.api_key()
+        # the key goes only to base_url's server, never to another host named in an answer (a download URL)
+        key = self.api_key() if self.same_origin(url) else None
         hdrs = {"User-Agent": f"reelwright/{__version__}", "Accept": "*/*", **self.options.extra_headers,
                 **(headers or {})}
         if json_body is not None:
@@ -182,8 +209,13 @@ class HttpClient:
                 if status in RETRY_STATUS and attempt < self.options.retries:
                     retry_after = _retry_after(exc.headers.get("Retry-After"))
                     reason = f"HTTP {status}"
+                elif status in (401, 403) and not self.same_origin(url):
+                    raise HttpError(url, status, detail) from None
                 else:
-                    raise self._http_error(url, status, detail, not_found, attempt) from None
+                    err = self._http_error(url, status, detail, not_found, attempt)
+                    if isinstance(err, HttpError):
+                        err.body = getattr(exc, "_reelwright_body", b"")
+                    raise err from None
             except urllib.error.URLError as exc:
                 err = exc.reason
                 if isinstance(err, ConnectionRefusedError):
@@ -230,8 +262,8 @@ class HttpClient:
             return ProviderError(f"{url} rejected {what} (HTTP {status}: {detail}); set a valid key in "
                                  f"{env or 'the environment'} or change api_key_env in {self.where}")
         if status == 404:
-            return ProviderError(f"{url} not found (HTTP 404: {detail}); "
-                                 + (not_found or f"check base_url in {self.where}"))
+            return NotFound(url, detail, f"{url} not found (HTTP 404: {detail}); "
+                            + (not_found or f"check base_url in {self.where}"))
         if status in RETRY_STATUS:
             return ProviderError(f"{url} failed (HTTP {status}: {detail}) after {attempt + 1} tries")
         if 400 <= status < 500:
@@ -242,7 +274,9 @@ class HttpClient:
 def error_detail(exc: urllib.error.HTTPError) -> str:
     """The server's own words from an error answer (OpenAI's ``error.message`` where present)."""
     try:
-        raw = exc.read()[:4000].decode("utf-8", "replace")
+        body = exc.read()[:65536]
+        exc._reelwright_body = body  # kept for HttpError.body
+        raw = body[:4000].decode("utf-8", "replace")
     except Exception:  # noqa: BLE001 - the body is only for the message
         return exc.reason or ""
     try:

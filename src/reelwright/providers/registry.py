@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from importlib.metadata import entry_points
+from pathlib import Path
 from typing import Any
 
 from reelwright.errors import ProviderError
@@ -53,9 +54,14 @@ def provider_class(spec: str) -> type[Provider]:
     return cls
 
 
-def get_provider(spec: str, options: dict[str, Any] | None = None) -> Provider:
+def get_provider(spec: str, options: dict[str, Any] | None = None, *, root: str | Path | None = None) -> Provider:
+    """An instance of the provider registered as ``spec``; ``root`` is the project folder its options'
+    relative paths resolve against."""
     cls = provider_class(spec)
     try:
-        return cls(options)
+        provider = cls(options)
     except ValueError as exc:
         raise ProviderError(f"bad options for provider {spec!r}: {exc}") from exc
+    if root is not None:
+        provider.project_root = Path(root)
+    return provider

@@ -8,20 +8,20 @@ whose pictures changed.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import zlib
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import Any
 
 from reelwright.cache import Cache, make_key
 from reelwright.documents.bible import Bible
 from reelwright.documents.timeline import Timeline, TimelineShot
+from reelwright.executors import Executor, LocalExecutor, RenderJob
+from reelwright.media.text import TEXT_VERSION
 from reelwright.settings import Settings
 
-__all__ = ["shot_specs", "render_shot", "render_segments", "SUBTITLE_BOTTOM", "CAPTION_TOP"]
+__all__ = ["shot_specs", "render_shot", "render_segments", "segment_key", "SUBTITLE_BOTTOM", "CAPTION_TOP"]
 
 SUBTITLE_BOTTOM = 0.80  # subtitles end at 80% of the frame height (inside the lower safe zone)
 CAPTION_TOP = 0.09
@@ -41,6 +41,9 @@ def _looks(bible: Bible, names: list[str]) -> dict[str, Any]:
 
 
 def _still_spec(ts: TimelineShot, bible: Bible, image: dict) -> dict:
+    if ts.media is not None:  # a generated picture: its content is the key (the path is not), read by the worker
+        return {"file": ts.media.still.file, "sha256": ts.media.still.sha256,
+                "shot": {"id": ts.shot.id, "size": ts.shot.size, "caption": ts.shot.caption}}
     # only what changes pixels: timing, provenance, sound and paperwork fields stay out of the key
     shot = ts.shot.model_dump(mode="json", exclude={"frames", "reason", "text", "line", "sting", "props", "cross"})
     if ts.shot.size == "INSERT":
@@ -48,10 +51,33 @@ def _still_spec(ts: TimelineShot, bible: Bible, image: dict) -> dict:
     return {"shot": shot, "looks": _looks(bible, ts.shot.subjects), "image": image}
 
 
+def _clip_spec(ts: TimelineShot, settings: Settings) -> dict | None:
+    if ts.media is None or ts.media.clip is None:
+        return None
+    return {"file": ts.media.clip.file, "sha256": ts.media.clip.sha256, "fit": settings.images.clip_fit}
+
+
+def spec_key_inputs(spec: Any) -> Any:
+    """A render spec as its segment key hashes it: generated media by content, never by where the file lies."""
+    if isinstance(spec, dict):
+        if "file" in spec and "sha256" in spec:
+            return {k: spec_key_inputs(v) for k, v in spec.items() if k != "file"}
+        return {k: spec_key_inputs(v) for k, v in spec.items()}
+    if isinstance(spec, list):
+        return [spec_key_inputs(v) for v in spec]
+    return spec
+
+
+def segment_key(spec: dict) -> str:
+    """The cache key of a shot's rendered segment (a comic spec hashes exactly as it always did)."""
+    return make_key("shot", spec_key_inputs(spec))
+
+
 def shot_specs(timeline: Timeline, bible: Bible, settings: Settings, image_identity: dict) -> list[dict]:
     """Self-contained, JSON-able render instructions for every shot of ``timeline``."""
     enc = {"width": timeline.width, "height": timeline.height, "fps": timeline.fps,
-           "crf": settings.video.crf, "preset": settings.video.preset}
+           "crf": settings.video.crf, "preset": settings.video.preset,
+           "threads": settings.render.threads}  # x264's output depends on its thread count: fixed, not per machine
     specs = []
     for i, ts in enumerate(timeline.shots):
         end = ts.start + ts.frames
@@ -68,15 +94,22 @@ def shot_specs(timeline: Timeline, bible: Bible, settings: Settings, image_ident
             "still": _still_spec(ts, bible, image_identity),
             "mouth": ts.mouth,
             "cues": cues,
+            "text_version": TEXT_VERSION,
             "language": settings.project.language,
             "fade_in": ts.fade_in,
             "prev": None,
         }
+        clip = _clip_spec(ts, settings)
+        if clip is not None:  # only generated shots have the key: comic specs (and their keys) stay as they were
+            spec["clip"] = clip
         if ts.fade_in and i > 0:
             prev = timeline.shots[i - 1]
             spec["prev"] = {"still": _still_spec(prev, bible, image_identity), "frames": prev.frames,
                             "move": prev.shot.move,
                             "seed": zlib.crc32(prev.shot.id.encode())}
+            prev_clip = _clip_spec(prev, settings)
+            if prev_clip is not None:
+                spec["prev"]["clip"] = prev_clip
         specs.append(spec)
     return specs
 
@@ -84,6 +117,11 @@ def shot_specs(timeline: Timeline, bible: Bible, settings: Settings, image_ident
 # ---- the worker side ---------------------------------------------------------------------------
 
 def _stills(still: dict, camera) -> tuple:
+    if "file" in still:  # generated: fitted to the camera's still size once; no lip flap
+        from reelwright.media.frames import load_still  # noqa: PLC0415
+
+        img = load_still(still["file"], *camera.still_size())
+        return img, img
     from reelwright.documents.bible import Look  # noqa: PLC0415
     from reelwright.documents.storyboard import Shot  # noqa: PLC0415
     from reelwright.providers.image_comic import ComicImages  # noqa: PLC0415
@@ -118,19 +156,30 @@ def _overlays(spec: dict, width: int, height: int) -> list:
 
 def prepare_shot(spec: dict):
     """Everything drawn once per shot (stills, text layers), ready to stream frames."""
-    from reelwright.media.frames import Camera, ShotFrames, expand_runs  # noqa: PLC0415
+    import numpy as np  # noqa: PLC0415
+
+    from reelwright.media.frames import Camera, ClipReader, ShotFrames, expand_runs  # noqa: PLC0415
 
     enc = spec["encoder"]
     W, H = enc["width"], enc["height"]
-    camera = Camera(spec["move"], W, H, spec["seed"])
-    frames = ShotFrames(camera, _stills(spec["still"], camera), spec["frames"],
-                        expand_runs(spec["mouth"], spec["frames"]), _overlays(spec, W, H))
+
+    def source(s: dict) -> tuple:
+        """(camera, stills, clip) of a shot: a clip plays as it is (no camera move), else the still(s)."""
+        if s.get("clip"):
+            blank = np.zeros((1, 1, 3), np.uint8)
+            return (Camera("static", W, H, s["seed"]), (blank, blank),
+                    ClipReader(s["clip"]["file"], W, H, enc["fps"], s["clip"]["fit"]))
+        camera = Camera(s["move"], W, H, s["seed"])
+        return camera, _stills(s["still"], camera), None
+
+    camera, stills, clip = source(spec)
+    mouth = expand_runs([] if clip else spec["mouth"], spec["frames"])
+    frames = ShotFrames(camera, stills, spec["frames"], mouth, _overlays(spec, W, H), clip=clip)
     if spec.get("prev"):
         p = spec["prev"]
-        pcam = Camera(p["move"], W, H, p["seed"])
-        pstills = _stills(p["still"], pcam)
+        pcam, pstills, pclip = source(p)
         frames.previous = ShotFrames(pcam, pstills, p["frames"] + spec["fade_in"],
-                                     expand_runs([], 1), duration_for_move=p["frames"])
+                                     expand_runs([], 1), duration_for_move=p["frames"], clip=pclip)
         frames.previous_offset = p["frames"]
         frames.fade_in = spec["fade_in"]
     return frames
@@ -140,7 +189,9 @@ def encode_shot(spec: dict, frames, out: str | Path, threads: int = 0) -> str:
     from reelwright.media.video import EncoderSettings, SegmentWriter  # noqa: PLC0415
 
     enc = spec["encoder"]
-    settings = EncoderSettings(enc["width"], enc["height"], enc["fps"], enc["crf"], enc["preset"], threads)
+    # the spec's own thread count wins: x264's output depends on it (``threads`` is for older specs)
+    settings = EncoderSettings(enc["width"], enc["height"], enc["fps"], enc["crf"], enc["preset"],
+                               enc.get("threads", threads))
     with SegmentWriter(out, settings) as writer:
         for img in frames:
             writer.write(img)
@@ -163,51 +214,28 @@ def _render_to_cache(spec: dict, final: str, threads: int, frames=None) -> str:
 
 
 def render_segments(specs: list[dict], cache: Cache, *, name: str = "", workers: int = 0,
-                    on_done: Callable[[int], None] | None = None, names: list[str] | None = None) -> list[Path]:
+                    on_done: Callable[[int], None] | None = None, names: list[str] | None = None,
+                    executor: Executor | None = None) -> list[Path]:
     """Make sure every spec has its segment in the cache; returns the segment paths in order.
+
+    ``executor`` renders the missing ones (default: :class:`~reelwright.executors.LocalExecutor` with
+    ``workers`` processes); when some shots fail the others are still cached, then a ``BuildError`` names them.
 
     ``name`` prefixes each shot's lock entry (``names`` gives one prefix per spec, when the specs come from
     several episodes)."""
-    keys = [make_key("shot", spec) for spec in specs]
+    keys = [segment_key(spec) for spec in specs]
     paths = [cache.path("shot", k, ".mp4") for k in keys]
     todo = [(spec, p) for spec, p in zip(specs, paths) if not p.is_file()]
     todo = list({str(p): (s, p) for s, p in todo}.values())  # identical shots render once
     for _, p in todo:
         p.parent.mkdir(parents=True, exist_ok=True)
-    cores = os.cpu_count() or 1
-    # Default: one process per two cores. x264 already keeps two cores busy with its own threads,
-    # so on a 2-core laptop a second process only doubles memory; on bigger machines it pays off.
-    workers = workers or max(1, cores // 2)
-    workers = max(1, min(workers, len(todo)))
-    if workers == 1:
-        # Draw the next shot's stills on a helper thread while this shot encodes (x264 and the
-        # drawing libraries release the GIL), so the encoder is not left idle between shots.
-        with ThreadPoolExecutor(max_workers=1) as drawer:
-            ahead = drawer.submit(prepare_shot, todo[0][0]) if todo else None
-            for n, (spec, p) in enumerate(todo):
-                frames = ahead.result()
-                ahead = drawer.submit(prepare_shot, todo[n + 1][0]) if n + 1 < len(todo) else None
-                _render_to_cache(spec, str(p), 0, frames)
-                cache.did("render")
-                if on_done:
-                    on_done(1)
-    elif todo:
-        threads = max(1, cores // workers)
-        ctx = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-            pending = {pool.submit(_render_to_cache, spec, str(p), threads) for spec, p in todo}
-            try:
-                while pending:
-                    done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                    for fut in done:
-                        fut.result()
-                        cache.did("render")
-                        if on_done:
-                            on_done(1)
-            except BaseException:
-                for fut in pending:
-                    fut.cancel()
-                raise
+
+    def done(job: RenderJob) -> None:
+        cache.did("render")
+        if on_done:
+            on_done(1)
+
+    (executor or LocalExecutor(workers)).run([RenderJob(spec, p) for spec, p in todo], done)
     for spec, key, prefix in zip(specs, keys, names or [name] * len(specs)):
         cache.record(f"{prefix}shot/{spec['id']}", "render", key, [str(cache.path('shot', key, '.mp4'))],
                      provider="image:comic", seed=spec["seed"])

@@ -1,23 +1,28 @@
 """Voice: every dialogue line spoken by its character's voice, cached per line.
 
 The cache key is the line's plain text, language, the character's voice
-settings and the provider's identity: editing one line re-voices that line only.
+settings (and the content of its reference audio, when set) and the provider's
+identity: editing one line re-voices that line only.
 """
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
+
+import numpy as np
 
 from reelwright.cache import Cache, make_key
 from reelwright.documents.bible import Bible, Voice
 from reelwright.documents.script import Episode, plain
-from reelwright.errors import ProviderError
-from reelwright.providers.base import SpeechProvider
+from reelwright.errors import InputError, ProviderError
+from reelwright.ledger import Ledger
+from reelwright.providers.base import Audio, SpeechProvider, file_sha256
 from reelwright.providers.registry import get_provider
 from reelwright.settings import Settings
 
-__all__ = ["VoicedLine", "voice_episode", "line_request"]
+__all__ = ["VoicedLine", "voice_episode", "line_request", "reference_path", "estimate_line_seconds"]
 
 
 @dataclass(frozen=True)
@@ -31,7 +36,20 @@ class VoicedLine:
     sample_rate: int
 
 
-def line_request(text: str, voice: Voice, settings: Settings, language: str) -> tuple[str, dict]:
+def reference_path(voice: Voice, root: Path | None) -> Path | None:
+    """The voice's reference audio (for cloning providers) as an absolute path; None when not set."""
+    if not voice.reference:
+        return None
+    path = Path(voice.reference)
+    path = path if path.is_absolute() else (Path(root) if root is not None else Path.cwd()) / path
+    if not path.is_file():
+        raise InputError(f"voice reference {voice.reference!r} not found (relative to the project folder)",
+                         path=(Path(root) / "bible.yaml") if root is not None else None)
+    return path.resolve()
+
+
+def line_request(text: str, voice: Voice, settings: Settings, language: str,
+                 root: Path | None = None) -> tuple[str, dict]:
     provider = voice.provider or settings.speech_for(language)
     request = {
         "text": text,
@@ -41,6 +59,9 @@ def line_request(text: str, voice: Voice, settings: Settings, language: str) -> 
         "rate": voice.rate,
         "sample_rate": settings.audio.sample_rate,
     }
+    ref = reference_path(voice, root)
+    if ref is not None:  # only when set: the keys of projects without references stay as they were
+        request["reference"] = file_sha256(ref)
     return provider, request
 
 
@@ -51,53 +72,120 @@ class _Providers:
 
     def get(self, name: str) -> SpeechProvider:
         if name not in self._cache:
-            provider = get_provider(f"speech:{name}", self.settings.providers.options.get(name))
+            provider = get_provider(f"speech:{name}", self.settings.provider_options("speech", name))
             if not isinstance(provider, SpeechProvider):
                 raise ProviderError(f"speech:{name} is not a speech provider")
             self._cache[name] = provider
         return self._cache[name]
 
 
-def voice_episode(episode: Episode, bible: Bible, settings: Settings, cache: Cache,
-                  providers: _Providers | None = None, on_line=None, language: str | None = None
-                  ) -> list[VoicedLine]:
-    """Voice every dialogue line of ``episode`` (cached); returns them in order."""
-    from reelwright.media.audio import resample, write_wav  # noqa: PLC0415
+@dataclass
+class _Line:
+    index: int
+    character: str
+    text: str
+    name: str  # speech provider name
+    request: dict
+    key: str
+    path: Path
+    reference: Path | None
 
+
+def voice_episode(episode: Episode, bible: Bible, settings: Settings, cache: Cache,
+                  providers: _Providers | None = None, on_line=None, language: str | None = None, *,
+                  ledger: Ledger | None = None, root: Path | None = None) -> list[VoicedLine]:
+    """Voice every dialogue line of ``episode`` (cached); returns them in order.
+
+    Lines for a provider whose ``concurrency`` is above 1 are spoken that many at a time; every call is
+    recorded in ``ledger`` (build/ledger.jsonl) and checked against the budget before it is made."""
     providers = providers or _Providers(settings)
-    out: list[VoicedLine] = []
+    plan: list[_Line] = []
     for index, d in enumerate(episode.dialogue()):
         character = bible.character(d.character)
         voice = character.voice if character else Voice()
         text = plain(d.text)
-        name, request = line_request(text, voice, settings, language or settings.project.language)
+        name, request = line_request(text, voice, settings, language or settings.project.language, root)
         provider = providers.get(name)
         key = make_key("voice", {"request": request, "provider": provider.identity()})
-        path = cache.path("voice", key, ".wav")
-        meta = cache.read_json("voice", key)
-        if meta is None or not path.is_file():
-            if text.strip():
-                audio = provider.synthesize(text, language=request["language"], voice=voice.voice,
-                                            pitch=voice.pitch, rate=voice.rate)
-                if audio.sample_rate != request["sample_rate"]:
-                    audio = type(audio)(resample(audio.samples, audio.sample_rate, request["sample_rate"]),
-                                        request["sample_rate"])
-            else:
-                import numpy as np  # noqa: PLC0415
+        plan.append(_Line(index, d.character, text, name, request, key, cache.path("voice", key, ".wav"),
+                          reference_path(voice, root)))
 
-                from reelwright.providers.base import Audio  # noqa: PLC0415
+    def fresh(line: _Line) -> dict | None:
+        meta = cache.read_json("voice", line.key)
+        return meta if meta is not None and line.path.is_file() else None
 
-                audio = Audio(np.zeros(request["sample_rate"] // 4, dtype=np.float32), request["sample_rate"])
-            tmp = cache.temp_path(path)
-            write_wav(tmp, audio)
-            cache.commit(tmp, path)
-            meta = {"samples": int(len(audio.samples)), "sample_rate": audio.sample_rate}
-            cache.write_json("voice", key, meta)
-            cache.did("voice")
-            cache.record(f"voice/ep{episode.number:03d}/line{index:03d}", "voice", key, [str(path)],
-                         provider=f"speech:{name}", model=str(provider.identity().get("model", "")) or None,
-                         inputs={"text": text, "character": d.character})
-        if on_line:
+    todo = list({ln.key: ln for ln in plan if fresh(ln) is None}.values())  # identical lines are spoken once
+    by_provider: dict[str, list[_Line]] = {}
+    for ln in todo:
+        by_provider.setdefault(ln.name, []).append(ln)
+    errors: list[BaseException] = []
+    for name, lines in by_provider.items():
+        provider = providers.get(name)
+        workers = max(1, min(provider.concurrency, len(lines)))
+        if workers == 1:
+            for ln in lines:
+                _speak(episode, ln, provider, settings, cache, ledger)
+                if on_line:
+                    on_line()
+            continue
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            futures = [pool.submit(_speak, episode, ln, provider, settings, cache, ledger) for ln in lines]
+            for fut in as_completed(futures):
+                try:
+                    fut.result()
+                except Exception as exc:  # the others still finish and stay cached
+                    errors.append(exc)
+                if on_line:
+                    on_line()
+    if errors:
+        raise errors[0]
+    out: list[VoicedLine] = []
+    for ln in plan:
+        if on_line and ln not in todo:
             on_line()
-        out.append(VoicedLine(index, d.character, text, key, path, int(meta["samples"]), int(meta["sample_rate"])))
+        meta = fresh(ln)
+        out.append(VoicedLine(ln.index, ln.character, ln.text, ln.key, ln.path, int(meta["samples"]),
+                              int(meta["sample_rate"])))
     return out
+
+
+def estimate_line_seconds(text: str) -> float:
+    """About how long a line takes to say (for the dry run's per-second prices)."""
+    from reelwright.stages.board import estimate_seconds  # noqa: PLC0415
+
+    return float(estimate_seconds(text)) if text.strip() else 0.0
+
+
+def _speak(episode: Episode, ln: _Line, provider: SpeechProvider, settings: Settings, cache: Cache,
+           ledger: Ledger | None) -> None:
+    from reelwright.media.audio import resample, write_wav  # noqa: PLC0415
+
+    rate = ln.request["sample_rate"]
+    what = f"ep{episode.number:03d}/line{ln.index:03d}"
+    if ln.text.strip():
+        spec = f"speech:{ln.name}"
+        if ledger is not None:
+            with ledger.call(spec, what, ln.key, estimate_line_seconds(ln.text)) as call:
+                audio = _synthesize(provider, ln)
+                call.done(audio.seconds)
+        else:
+            audio = _synthesize(provider, ln)
+        if audio.sample_rate != rate:
+            audio = type(audio)(resample(audio.samples, audio.sample_rate, rate), rate)
+    else:
+        audio = Audio(np.zeros(rate // 4, dtype=np.float32), rate)
+    tmp = cache.temp_path(ln.path)
+    write_wav(tmp, audio)
+    cache.commit(tmp, ln.path)
+    cache.write_json("voice", ln.key, {"samples": int(len(audio.samples)), "sample_rate": audio.sample_rate})
+    cache.did("voice")
+    cache.record(f"voice/ep{episode.number:03d}/line{ln.index:03d}", "voice", ln.key, [str(ln.path)],
+                 provider=f"speech:{ln.name}", model=str(provider.identity().get("model", "")) or None,
+                 inputs={"text": ln.text, "character": ln.character})
+
+
+def _synthesize(provider: SpeechProvider, ln: _Line) -> Audio:
+    r = ln.request
+    kwargs = {"reference": str(ln.reference)} if ln.reference is not None else {}
+    return provider.synthesize(ln.text, language=r["language"], voice=r["voice"], pitch=r["pitch"], rate=r["rate"],
+                               **kwargs)

@@ -65,7 +65,7 @@ class WriteReport:
 
 def text_provider(settings: Settings, name: str | None = None) -> TextProvider:
     name = name or settings.providers.text
-    provider = get_provider(f"text:{name}", settings.providers.options.get(name))
+    provider = get_provider(f"text:{name}", settings.provider_options("text", name))
     if not isinstance(provider, TextProvider):
         raise ProviderError(f"text:{name} is not a text provider")
     return provider
