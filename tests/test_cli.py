@@ -93,3 +93,16 @@ def test_bad_input_gives_located_error_and_exit_2(tmp_path, case):
     assert r.stderr.startswith("error: ")
     after = {p: p.read_bytes() for p in root.rglob("*") if p.is_file()}
     assert after == snapshot, "a failed build must not write or lose files"
+
+
+def test_build_exits_1_when_its_self_check_fails(tmp_path, capsys):
+    """The videos are written, but a hard failure of the closing self-check is the build's exit status."""
+    from tests.conftest import write_tiny_project
+
+    root = write_tiny_project(tmp_path / "proj", "INT. KITCHEN - NIGHT\n\nMAYA\nHe said he would never come back.\n")
+    with open(root / "reelwright.toml", "a", encoding="utf-8") as fh:
+        fh.write("\n[targets]\nsafe_sides = 0.3\n")  # no subtitle fits between 30% margins
+    assert main(["build", str(root), "--quiet"]) == 1
+    err = capsys.readouterr().err
+    assert "self-check failed for ep001" in err and (root / "build" / "ep001.mp4").is_file()
+    assert main(["check", str(root)]) == 1

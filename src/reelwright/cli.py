@@ -38,6 +38,11 @@ def _build_and_report(root: Path | str, args: argparse.Namespace) -> int:
               f"(build/ledger.jsonl)")
     for number, outs in report.outputs.items():
         print(f"  ep{number:03d}: {outs['video']}  ({outs['srt']})")
+    if not report.checks_ok:
+        failed = [f"ep{r['episode']:03d}" for r in report.checks if not r["ok"]]
+        print(f"self-check failed for {', '.join(failed)}: the videos are written; see the FAIL lines above "
+              f"or run 'reelwright check {root}'", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -283,7 +288,8 @@ def _parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("build", help="build episodes (incremental)", description="Board, voice, cut and render "
                        "every episode whose inputs changed; finished work is cached, so an interrupted build "
-                       "resumes. Every provider call is recorded in build/ledger.jsonl with its cost. Exit 3: "
+                       "resumes, and ends with the self-check (exit 1 when it finds a hard failure; the videos are still "
+                       "written). Every provider call is recorded in build/ledger.jsonl with its cost. Exit 3: "
                        "the build stopped because its calls would go over [providers] budget (before any call "
                        "when the plan is over it; otherwise at the call that would cross it).")
     s.add_argument("dir", nargs="?", default=".", help="project folder (default: .)")
