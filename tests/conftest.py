@@ -56,6 +56,26 @@ def tiny_project(tmp_path):
     return make
 
 
+# two scenes, two characters, one line each: the smallest episode a whole build is tested on
+TWO_SCENE_SCRIPT = """Title: Test
+Episode: 1
+
+INT. KITCHEN - NIGHT
+
+MAYA stares at the envelope.
+
+MAYA
+He said he would never come back.
+
+EXT. PARK - DAY
+
+LEO waits by the bench.
+
+LEO
+She will come.
+"""
+
+
 def write_tiny_project(root: Path, script: str, name: str = "ep001.fountain", lang: str = "en") -> Path:
     """A small project folder at ``root`` holding one script (216×384 at 15 fps)."""
     (root / "scripts").mkdir(parents=True, exist_ok=True)

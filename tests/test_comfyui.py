@@ -420,19 +420,6 @@ def test_the_documented_options_are_valid():
 
 # ---- a whole build through ComfyUI: pictures and image-to-video clips ----------------------------------------
 
-BUILD_SCRIPT = """Title: Test
-Episode: 1
-
-INT. KITCHEN - NIGHT
-
-MAYA stares at the envelope.
-
-MAYA
-He said he would never come back.
-
-LEO
-He lied.
-"""
 
 
 def test_a_build_with_comfyui_stills_and_clips(tmp_path, server):
@@ -443,9 +430,9 @@ def test_a_build_with_comfyui_stills_and_clips(tmp_path, server):
     from reelwright.media.video import probe
     from reelwright.pipeline import build
     from reelwright.project import Project
-    from tests.conftest import write_tiny_project
+    from tests.conftest import TWO_SCENE_SCRIPT, write_tiny_project
 
-    root = write_tiny_project(tmp_path / "proj", BUILD_SCRIPT)
+    root = write_tiny_project(tmp_path / "proj", TWO_SCENE_SCRIPT)
     (root / "workflows").mkdir()
     shutil.copy(SAMPLES / "still.json", root / "workflows" / "still.json")
     shutil.copy(SAMPLES / "image_to_video.json", root / "workflows" / "i2v.json")

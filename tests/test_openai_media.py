@@ -418,23 +418,7 @@ def test_fake_server_wav_helpers_agree():
 
 # ---- a whole build against the fake server -----------------------------------------------------
 
-BUILD_SCRIPT = """Title: Test
-Episode: 1
-
-INT. KITCHEN - NIGHT
-
-MAYA stares at the envelope.
-
-MAYA
-He said he would never come back.
-
-EXT. PARK - DAY
-
-LEO waits by the bench.
-
-LEO
-She will come.
-"""
+from tests.conftest import TWO_SCENE_SCRIPT as BUILD_SCRIPT  # noqa: E402
 
 
 def test_a_build_through_openai_providers_reruns_only_what_failed(tmp_path):

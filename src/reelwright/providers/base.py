@@ -14,7 +14,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = ["Provider", "ProviderOptions", "SpeechProvider", "Audio", "ImageRequest", "ImageProvider",
-           "ClipRequest", "VideoProvider", "Generated", "JobJournal", "Progress"]
+           "ClipRequest", "VideoProvider", "GenerativeProvider", "Generated", "JobJournal", "Progress"]
 
 # on_progress(done, total): how far a long remote job has come (steps, frames, …)
 Progress = Callable[[int, int], None]
@@ -178,11 +178,10 @@ class JobJournal:
                 path.unlink(missing_ok=True)
 
 
-class ImageProvider(Provider):
-    """A generative picture provider (the embedded ``image:comic`` draws in the render workers instead)."""
+class GenerativeProvider(Provider):
+    """A provider that makes media from requests, possibly as remote jobs journalled in :attr:`journal`
+    (the build points it at ``build/cache/jobs``)."""
 
-    kind: ClassVar[str] = "image"
-    # remote jobs (ComfyUI) are journalled here; the build points it at build/cache/jobs
     journal: JobJournal
 
     def __init__(self, options=None) -> None:
@@ -194,24 +193,21 @@ class ImageProvider(Provider):
         """At most this many requests in flight to this provider at once."""
         return int(getattr(self.options, "concurrency", 1) or 1)
 
+
+class ImageProvider(GenerativeProvider):
+    """A generative picture provider (the embedded ``image:comic`` draws in the render workers instead)."""
+
+    kind: ClassVar[str] = "image"
+
     def generate(self, request: ImageRequest, *, key: str, on_progress: Progress | None = None) -> Generated:
         """Make the picture for ``request``. ``key`` is the request's cache key (journal jobs under it)."""
         raise NotImplementedError
 
 
-class VideoProvider(Provider):
+class VideoProvider(GenerativeProvider):
     """Image-to-video: a shot's still becomes a moving clip."""
 
     kind: ClassVar[str] = "video"
-    journal: JobJournal
-
-    def __init__(self, options=None) -> None:
-        super().__init__(options)
-        self.journal = JobJournal()
-
-    @property
-    def concurrency(self) -> int:
-        return int(getattr(self.options, "concurrency", 1) or 1)
 
     def animate(self, request: ClipRequest, *, key: str, on_progress: Progress | None = None) -> Generated:
         raise NotImplementedError
