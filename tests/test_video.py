@@ -2,6 +2,7 @@
 
 import av
 import numpy as np
+import pytest
 
 from reelwright.media.frames import Camera, Overlay, ShotFrames, expand_runs, paste_premultiplied
 from reelwright.media.video import EncoderSettings, SegmentWriter, assemble, probe
@@ -101,3 +102,21 @@ def _tiny_timeline():
     ]
     cues = [Cue(start=13, end=25, text="Hello there,\nBob.", line=0)]
     return Timeline(episode=1, fps=15, width=216, height=384, frames=42, shots=shots, cues=cues), bible
+
+
+@pytest.mark.parametrize("size", [(216, 384), (270, 480), (108, 192), (1080, 1920)])
+@pytest.mark.parametrize("move", ["push_in", "pull_out"])
+def test_the_first_and_last_frames_of_a_move_show_the_whole_still(size, move):
+    """At sizes where the still is a fraction of a pixel short of the view, the crop must not collapse to one
+    column or row (it used to at 216×384: a frame of stretched stripes)."""
+    from reelwright.media.frames import Camera
+
+    w, h = size
+    cam = Camera(move, w, h, 7)
+    sw, sh = cam.still_size()
+    yy, xx = np.mgrid[0:sh, 0:sw]
+    still = np.stack([xx * 255 // max(sw - 1, 1), yy * 255 // max(sh - 1, 1), np.zeros_like(xx)], -1).astype(np.uint8)
+    for t in (0.0, 1.0):
+        frame = cam.view(still, t, 0 if t == 0 else 99).astype(int)
+        assert frame.shape == (h, w, 3)
+        assert frame[:, :, 0].max() - frame[:, :, 0].min() > 150 and frame[:, :, 1].max() - frame[:, :, 1].min() > 150

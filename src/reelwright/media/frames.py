@@ -85,7 +85,8 @@ class Camera:
         x0, y0 = -m[0, 2] / sx, -m[1, 2] / sy
         vw, vh = self.width / sx, self.height / sy
         h, w = still.shape[:2]
-        xa, ya = int(round(min(max(x0, 0), w - vw))), int(round(min(max(y0, 0), h - vh)))
+        # a still a fraction of a pixel smaller than the view must not round to -1 (a one-pixel crop)
+        xa, ya = max(int(round(min(max(x0, 0), w - vw))), 0), max(int(round(min(max(y0, 0), h - vh))), 0)
         xb, yb = min(xa + int(round(vw)), w), min(ya + int(round(vh)), h)
         roi = still[ya:yb, xa:xb]
         if roi.shape[1] == self.width and roi.shape[0] == self.height:
