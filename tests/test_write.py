@@ -364,6 +364,20 @@ def test_premise_to_three_episodes_with_the_local_default_model(tmp_path):
         assert all(project.bible.character(d.character) for d in episode.dialogue())
         assert [b[0] for b in _beats_in_script(episode)][0] == "hook"
         assert isinstance(episode.elements[-1], Dialogue)
+    # … and the three scripts build to video with the rest of the pipeline (small frames: it is the writing
+    # that is under test here)
+    import av
+
+    from reelwright.pipeline import build
+
+    with open(root / "reelwright.toml", "a", encoding="utf-8") as fh:
+        fh.write('[video]\nwidth = 216\nheight = 384\nfps = 15\npreset = "superfast"\n[render]\nworkers = 1\n')
+    built = build(Project.load(root), quiet=True)
+    assert sorted(built.outputs) == [1, 2, 3]
+    for outs in built.outputs.values():
+        with av.open(outs["video"]) as container:
+            assert {s.type for s in container.streams} >= {"video", "audio"}
+            assert float(container.duration) / av.time_base > 10
 
 
 @pytest.mark.slow

@@ -413,7 +413,8 @@ def localise_project(project: Project, languages: str | list[str], episodes: str
             timeline = load_document(episode_outputs(project, number)["timeline"], Timeline)
             rules = subtitle_rules(project, timeline.fps)
             for lang in langs:
-                n = len(timeline.audio) + len(_captions(timeline))
+                src = project.episodes[number].episode
+                n = len(timeline.audio) + len(_captions(timeline)) + bool(src.title)  # lines, captions, title
                 with Progress(f"ep{number:03d} {lang} translate", n,
                               enabled=not quiet and lang != project.language(number)) as bar:
                     if translator is not None:
