@@ -238,5 +238,6 @@ def render_segments(specs: list[dict], cache: Cache, *, name: str = "", workers:
     (executor or LocalExecutor(workers)).run([RenderJob(spec, p) for spec, p in todo], done)
     for spec, key, prefix in zip(specs, keys, names or [name] * len(specs)):
         cache.record(f"{prefix}shot/{spec['id']}", "render", key, [str(cache.path('shot', key, '.mp4'))],
-                     provider="image:comic", seed=spec["seed"])
+                     # drawn stills: the comic provider; generated ones have their own lock entries
+                     provider=(spec["still"].get("image") or {}).get("provider"), seed=spec["seed"])
     return paths
