@@ -558,3 +558,25 @@ def test_the_documented_settings_are_valid():
     from reelwright.stages.images import still_size
 
     assert still_size(Settings()) == (1280, 2272)
+
+
+def test_shot_prompts_place_people_apart_and_name_them_in_plain_case():
+    from reelwright.documents.bible import Bible, Character, Look
+    from reelwright.documents.storyboard import Shot
+    from reelwright.stages.images import shot_prompt
+
+    bible = Bible(characters=[Character(name=n, look=Look(seed=n, description=d), gender=g, age=30)
+                              for n, d, g in (("MAYA", "black bob, red coat", "female"),
+                                              ("LEO", "tall, grey suit", "male"))])
+    settings = Settings()
+    # the board says both stand left (a side kept from an earlier shot): the prompt follows the subjects' order
+    both_left = Shot(id="s01-d01", scene=1, size="2S", subjects=["MAYA", "LEO"], sides={"MAYA": "left", "LEO": "left"})
+    text = shot_prompt(both_left, bible, settings)
+    assert "Maya, a 30-year-old woman, black bob, red coat, a neutral expression, on the left" in text
+    assert "Leo, a 30-year-old man, tall, grey suit, a neutral expression, on the right" in text
+    assert "MAYA" not in text and "two-shot" in text
+    swapped = both_left.model_copy(update={"sides": {"MAYA": "right", "LEO": "left"}})
+    assert "red coat, a neutral expression, on the right" in shot_prompt(swapped, bible, settings)
+    single = Shot(id="s01-d02", scene=1, size="CU", subjects=["MAYA"], sides={"MAYA": "left"},
+                  expressions={"MAYA": "angry"})
+    assert "on the" not in shot_prompt(single, bible, settings)

@@ -110,7 +110,8 @@ def character_prompt(name: str, c: Character | None) -> str:
         return name
     who = {"female": "woman", "male": "man"}.get(c.gender, "person")
     head = f"a {c.age}-year-old {who}" if c.age else f"a {who}"
-    parts = [f"{name}, {head}"]
+    shown = name.title() if name.isascii() and name.isupper() else name  # MAYA is a script's caps, not a sign
+    parts = [f"{shown}, {head}"]
     look = c.look.description or c.description
     if look:
         parts.append(look.strip().rstrip("."))
@@ -133,11 +134,10 @@ def shot_prompt(shot: Shot, bible: Bible, settings: Settings) -> str:
     parts = [settings.images.style.strip().rstrip("."),
              f"{SIZE_PHRASES.get(shot.size, shot.size)}, {ANGLE_PHRASES.get(shot.angle, shot.angle)}"]
     people = []
-    for name in shot.subjects:
+    for name, side in zip(shot.subjects, _screen_sides(shot)):
         desc = character_prompt(name, bible.character(name))
         mood = EXPRESSION_PHRASES.get(shot.expressions.get(name, "neutral"), "a neutral expression")
-        side = shot.sides.get(name) if len(shot.subjects) > 1 else None
-        people.append(f"{desc}, {mood}" + (f", on the {side}" if side and side != "center" else ""))
+        people.append(f"{desc}, {mood}" + (f", {side}" if side else ""))
     if people:
         parts.append("; ".join(people))
     if shot.size == "INSERT" and shot.text:
@@ -147,6 +147,18 @@ def shot_prompt(shot: Shot, bible: Bible, settings: Settings) -> str:
     parts.append(_location(shot, bible))
     parts.append("vertical 9:16 composition")
     return ". ".join(p for p in parts if p)
+
+
+def _screen_sides(shot: Shot) -> list[str]:
+    """Where each subject stands, in words: the board's sides when they tell people apart, otherwise the
+    subjects' order (left to right), as the drawn stills place them."""
+    n = len(shot.subjects)
+    if n < 2:
+        return [""] * n
+    given = [shot.sides.get(name) for name in shot.subjects]
+    if all(given) and len(set(given)) == n:
+        return [f"on the {g}" if g != "center" else "in the middle" for g in given]
+    return ["on the left" if i == 0 else "on the right" if i == n - 1 else "in the middle" for i in range(n)]
 
 
 def _primary_first(shot: Shot) -> list[str]:
