@@ -361,7 +361,6 @@ class _ComfyProvider:
 
     kind: ClassVar[str]
     name: ClassVar[str] = "comfyui"
-    project_root: Path | None = None  # the build sets it: relative workflow paths resolve against it
 
     def _setup(self) -> None:
         spec = f"{self.kind}:comfyui"
