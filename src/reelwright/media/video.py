@@ -18,6 +18,8 @@ import av
 import cv2
 import numpy as np
 
+from reelwright.media.planes import Planes
+
 __all__ = ["EncoderSettings", "SegmentWriter", "assemble", "probe", "rgb_to_i420"]
 
 
@@ -41,7 +43,10 @@ def rgb_to_i420(rgb: np.ndarray) -> np.ndarray:
 
 
 class SegmentWriter:
-    """Encode RGB (or ready I420) frames to ``path``; always flushed and closed on exit."""
+    """Encode frames to ``path``; always flushed and closed on exit.
+
+    Either :meth:`write` RGB (or ready I420) arrays, or draw into :meth:`planes` (the encoder's own input
+    frame, reused for every frame: x264 copies a picture when it is handed one) and :meth:`send` it."""
 
     def __init__(self, path: str | Path, settings: EncoderSettings) -> None:
         self.settings = settings
@@ -64,11 +69,32 @@ class SegmentWriter:
         stream.codec_context.color_trc = 6
         self.stream = stream
         self.count = 0
+        self._frame: av.VideoFrame | None = None
+        self._planes: Planes | None = None
 
     def write(self, frame: np.ndarray) -> None:
         if frame.ndim == 3:
             frame = rgb_to_i420(frame)
         vf = av.VideoFrame.from_ndarray(frame, format="yuv420p")
+        vf.pts = self.count
+        vf.time_base = Fraction(1, self.settings.fps)
+        self.count += 1
+        self.container.mux(self.stream.encode(vf))
+
+    def planes(self) -> Planes:
+        """The encoder's input frame as writable I420 planes (the same buffer every call)."""
+        if self._planes is None:
+            vf = av.VideoFrame(self.settings.width, self.settings.height, "yuv420p")
+            views = [np.frombuffer(p, np.uint8, count=p.line_size * p.height).reshape(p.height, p.line_size)
+                     [:, :p.width] for p in vf.planes]
+            self._frame, self._planes = vf, Planes(*views)
+        return self._planes
+
+    def send(self) -> None:
+        """Encode what :meth:`planes` holds now as the next frame."""
+        vf = self._frame
+        if vf is None:
+            raise RuntimeError("send() before planes(): draw into the writer's planes first")
         vf.pts = self.count
         vf.time_base = Fraction(1, self.settings.fps)
         self.count += 1
