@@ -1,22 +1,26 @@
-"""Render benchmark: a fixed 60-second episode against the encoder floor, plus memory.
+"""Render benchmark: a fixed 60-second episode against the encoder on the very frames it produced, plus memory.
 
 Renders a fixed synthetic 60-s episode (every shot size, moves, dissolves,
 subtitles, lip movement) through the real render stage from a cold cache, and,
-in the same run, encodes the same number of frames of one still image with the
-same encoder settings (the floor). Then renders a 180-s episode to show memory
-does not grow with length. Last line, machine-readable:
+in the same run, x264 alone on the frames that render produced: each rendered
+segment is decoded once into memory (untimed), then encoded again with the
+same encoder settings, only the encoding timed. Moving frames cost x264 about
+twice what identical frames do, so that is the floor any renderer of this
+timeline has. ``--runs N`` repeats the pair and reports the median ratio, with
+the machine's load average. Then renders a 180-s episode to show memory does
+not grow with length. ``--profile`` renders once more in this process and
+prints where each frame's time goes. ``--draft`` also builds the demo project
+from a cold cache at full quality and as a draft (``build --draft``).
+Last line, machine-readable:
 
-    render/floor=R rtf=F peak_rss_mb=M
-
-It also reports the encoder alone on the very frames the render produced
-(decode+encode minus decode), since moving frames cost x264 about twice what
-identical frames do: that is the floor any renderer of this timeline has.
+    render/x264=R render/floor=F rtf=T peak_rss_mb=M [draft/full=D]
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 import tempfile
 import threading
@@ -26,6 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from reelwright.cache import Cache
+from reelwright.executors import LocalExecutor
 from reelwright.documents.bible import Bible, Character, Look
 from reelwright.documents.storyboard import Shot
 from reelwright.documents.timeline import Cue, Timeline, TimelineShot
@@ -105,22 +110,25 @@ class PeakRSS:
         self._thread.join()
 
 
-def render(seconds: int, workers: int, out: Path) -> tuple[float, int, float]:
+def render(seconds: int, workers: int, out: Path, profile: list | None = None) -> tuple[float, int, float, list]:
+    """Render the ``seconds``-long episode from a cold cache in ``out``: (seconds, frames, peak MB, segments)."""
     timeline, bible = make_timeline(seconds)
     settings = Settings()
     cache = Cache(out / f"cache{seconds}")
     specs = shot_specs(timeline, bible, settings, ComicImages().identity())
+    executor = LocalExecutor(workers, profile=profile)
     with PeakRSS() as mem:
         t0 = time.perf_counter()
-        segments = render_segments(specs, cache, workers=workers)
+        segments = render_segments(specs, cache, executor=executor)
         audio = np.zeros((round(timeline.frames / 30 * 48000), 2), np.float32)
         assemble(out / f"ep{seconds}.mp4", segments, audio)
         elapsed = time.perf_counter() - t0
-    return elapsed, timeline.frames, mem.peak / 2**20
+    return elapsed, timeline.frames, mem.peak / 2**20, list(zip(specs, segments))
 
 
 def floor(frames: int, out: Path) -> float:
-    s = EncoderSettings()
+    """x264 on one still image repeated (identical frames: an optimistic floor, kept for comparison)."""
+    s = EncoderSettings(threads=Settings().render.threads)
     timeline, bible = make_timeline(3)
     still = ComicImages().still(timeline.shots[1].shot, {n: c.look for n, c in zip(NAMES, bible.characters)},
                                 s.width, s.height, speaker_mouth_open=False)
@@ -131,47 +139,125 @@ def floor(frames: int, out: Path) -> float:
     return time.perf_counter() - t0
 
 
-def moving_floor(video: Path, out: Path) -> float:
-    """Encoder time for the very frames the render produced: (decode + encode) − decode alone."""
+def x264_alone(segments: list, out: Path) -> float:
+    """Seconds x264 takes on the very frames the render produced, encoded the way the render encodes them
+    (one segment per shot, the spec's encoder settings). Each segment is decoded into memory first, outside
+    the timer, so nothing is subtracted and the figure is steady."""
     import av  # noqa: PLC0415
 
-    def decode_only() -> float:
+    total = 0.0
+    for spec, seg in dict((str(seg), (spec, seg)) for spec, seg in segments).values():  # a shot once
+        with av.open(str(seg)) as c:
+            frames = [f.to_ndarray(format="yuv420p") for f in c.decode(video=0)]
+        enc = spec["encoder"]
+        settings = EncoderSettings(enc["width"], enc["height"], enc["fps"], enc["crf"], enc["preset"],
+                                   enc.get("threads", 0))
         t0 = time.perf_counter()
-        with av.open(str(video)) as c:
-            for frame in c.decode(video=0):
-                frame.to_ndarray()
-        return time.perf_counter() - t0
+        with SegmentWriter(out / "x264-alone.mp4", settings) as w:
+            for f in frames:
+                w.write(f)
+        total += time.perf_counter() - t0
+        del frames
+    return total
 
-    t_decode = decode_only()
-    t0 = time.perf_counter()
-    with av.open(str(video)) as c, SegmentWriter(out / "moving-floor.mp4", EncoderSettings()) as w:
-        for frame in c.decode(video=0):
-            w.write(frame.to_ndarray())
-    return time.perf_counter() - t0 - t_decode
+
+STAGES = [("prepare", "still preparation (helper thread: stills, text layers, conversion to planes)"),
+          ("wait", "waiting for the helper thread"), ("warp", "warp (crop/scale Y, U, V)"),
+          ("overlay", "text overlays"), ("fade", "dissolves"), ("convert", "conversion (clip frames)"),
+          ("encode", "encoder hand-off (x264 encode + mux + flush)")]
+
+
+def print_profile(profile: list[dict], elapsed: float) -> None:
+    frames = sum(p.get("frames", 0) for p in profile)
+    reused = sum(p.get("reused", 0) for p in profile)
+    print(f"profile: {len(profile)} shots, {frames} frames in {elapsed:.1f}s ({frames / elapsed:.1f} fps); "
+          f"{reused} frames ({100 * reused / max(frames, 1):.0f}%) re-sent unchanged")
+    print(f"  {'stage':<72} {'total s':>8} {'ms/frame':>9}")
+    for key, label in STAGES:
+        t = sum(p.get(key, 0.0) for p in profile)
+        print(f"  {label:<72} {t:8.2f} {1000 * t / max(frames, 1):9.2f}")
+    main_thread = sum(p.get(k, 0.0) for p in profile for k in ("wait", "warp", "overlay", "fade", "convert",
+                                                                 "encode"))
+    print(f"  {'main thread, not in the encoder':<72} {main_thread - sum(p.get('encode', 0.0) for p in profile):8.2f}")
+    print(f"  {'shot':<8} {'frames':>6} {'reused':>6} " + " ".join(f"{k:>8}" for k, _ in STAGES))
+    for p in profile:
+        print(f"  {p.get('shot', '?'):<8} {p.get('frames', 0):>6} {p.get('reused', 0):>6} "
+              + " ".join(f"{p.get(k, 0.0):8.3f}" for k, _ in STAGES))
+
+
+def draft_vs_full(out: Path, episodes: str) -> tuple[float, float]:
+    """Seconds to build the demo project from a cold cache at full quality, then as a draft (fresh copies)."""
+    from importlib.resources import files  # noqa: PLC0415
+
+    from reelwright.pipeline import build  # noqa: PLC0415
+    from reelwright.project import Project  # noqa: PLC0415
+
+    times = []
+    for draft in (False, True):
+        root = out / ("demo-draft" if draft else "demo-full")
+        shutil.copytree(str(files("reelwright") / "samples" / "demo"), root)
+        t0 = time.perf_counter()
+        build(Project.load(root), episodes, quiet=True, draft=draft)
+        times.append(time.perf_counter() - t0)
+    return times[0], times[1]
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--workers", type=int, default=0, help="render processes (0 = one per core)")
+    ap.add_argument("--workers", type=int, default=0, help="render processes (0 = one per two cores)")
     ap.add_argument("--seconds", type=int, default=60)
+    ap.add_argument("--runs", type=int, default=3, help="render + x264-alone pairs; the median ratio is reported")
     ap.add_argument("--long", type=int, default=180, help="length of the memory-growth episode (0 = skip)")
+    ap.add_argument("--profile", action="store_true", help="render once more in this process (one worker) and "
+                    "print where the time goes, per frame and per shot")
+    ap.add_argument("--draft", action="store_true", help="also build the demo project from a cold cache, full "
+                    "quality and --draft, and print draft/full")
+    ap.add_argument("--draft-episodes", default="1", help="demo episodes for --draft (default 1)")
     args = ap.parse_args()
+    load0 = os.getloadavg()
+    print(f"machine: {os.cpu_count()} cores, load average {load0[0]:.2f} {load0[1]:.2f} {load0[2]:.2f}")
     with tempfile.TemporaryDirectory(prefix="reelwright-bench-") as tmp:
         out = Path(tmp)
-        t_render, frames, rss = render(args.seconds, args.workers, out)
+        ratios, renders, alones, rss = [], [], [], 0.0
+        for run in range(args.runs):
+            folder = out / f"run{run}"
+            folder.mkdir()
+            t_render, frames, peak, segments = render(args.seconds, args.workers, folder)
+            t_alone = x264_alone(segments, folder)
+            ratios.append(t_render / t_alone)
+            renders.append(t_render)
+            alones.append(t_alone)
+            rss = max(rss, peak)
+            print(f"run {run + 1}: {frames} frames rendered in {t_render:.1f}s ({frames / t_render:.1f} fps); "
+                  f"x264 alone on those frames {t_alone:.1f}s ({frames / t_alone:.1f} fps); "
+                  f"render / x264 = {t_render / t_alone:.2f}; load {os.getloadavg()[0]:.2f}", flush=True)
+            shutil.rmtree(folder, ignore_errors=True)
+        t_render, t_alone, ratio = (float(np.median(v)) for v in (renders, alones, ratios))
         t_floor = floor(frames, out)
-        t_moving = moving_floor(out / f"ep{args.seconds}.mp4", out)
-        print(f"{args.seconds}-s episode: {frames} frames rendered in {t_render:.1f}s "
-              f"({frames / t_render:.1f} fps); floor (still image, same encoder): {t_floor:.1f}s "
-              f"({frames / t_floor:.1f} fps); peak RSS {rss:.0f} MB")
-        print(f"encoder alone on the rendered frames themselves: {t_moving:.1f}s ({frames / t_moving:.1f} fps); "
-              f"render / that = {t_render / t_moving:.2f}")
+        print(f"{args.seconds}-s episode, median of {args.runs}: render {t_render:.1f}s, x264 alone on its frames "
+              f"{t_alone:.1f}s, render / x264 = {ratio:.2f} (runs: {', '.join(f'{r:.2f}' for r in ratios)}); "
+              f"still-image floor {t_floor:.1f}s ({frames / t_floor:.1f} fps); peak RSS {rss:.0f} MB")
+        if args.profile:
+            profile: list[dict] = []
+            folder = out / "profile"
+            folder.mkdir()
+            t_prof, _, _, _ = render(args.seconds, 1, folder, profile)
+            print_profile(profile, t_prof)
         if args.long:
-            t_long, frames_long, rss_long = render(args.long, args.workers, out)
+            t_long, frames_long, rss_long, _ = render(args.long, args.workers, out)
             print(f"{args.long}-s episode: {frames_long} frames in {t_long:.1f}s; peak RSS {rss_long:.0f} MB "
                   f"(growth vs {args.seconds}-s: {rss_long - rss:+.0f} MB)")
             rss = max(rss, rss_long)
-        print(f"render/floor={t_render / t_floor:.2f} rtf={args.seconds / t_render:.2f} peak_rss_mb={rss:.0f}")
+        tail = ""
+        if args.draft:
+            t_full, t_draft = draft_vs_full(out, args.draft_episodes)
+            print(f"demo episode(s) {args.draft_episodes} from a cold cache: full {t_full:.1f}s, draft "
+                  f"{t_draft:.1f}s, draft / full = {t_draft / t_full:.2f}")
+            tail = f" draft/full={t_draft / t_full:.2f}"
+        load1 = os.getloadavg()
+        print(f"load average at the end: {load1[0]:.2f} {load1[1]:.2f} {load1[2]:.2f}")
+        print(f"render/x264={ratio:.2f} render/floor={t_render / t_floor:.2f} rtf={args.seconds / t_render:.2f} "
+              f"peak_rss_mb={rss:.0f}{tail}")
     return 0
 
 
