@@ -29,8 +29,12 @@ def _build_and_report(root: Path | str, args: argparse.Namespace) -> int:
 
     project = Project.load(root)
     report = build(project, args.episodes, workers=args.workers, quiet=args.quiet,
-                   executor=getattr(args, "executor", None), address=getattr(args, "address", None))
+                   executor=getattr(args, "executor", None), address=getattr(args, "address", None),
+                   draft=getattr(args, "draft", False))
     print(report.summary())
+    if report.draft:
+        print("  draft preview (half size, fast encoder; no self-check): build/draft/, never delivered; "
+              "build without --draft for the real thing")
     if report.spent:
         from reelwright.ledger import money
 
@@ -298,6 +302,10 @@ def _parser() -> argparse.ArgumentParser:
                    "the calls the build would make, those already cached and the estimated cost "
                    "([providers.prices]), against [providers] budget")
     s.add_argument("--json", action="store_true", help="with --dry-run: print JSON")
+    s.add_argument("--draft", action="store_true", help="a quick preview: the same cut and sound at "
+                   "[render] draft_scale of the size with the fast draft_preset, written to build/draft/ and "
+                   "cached apart from the full-quality build (switching back re-renders nothing); deliver "
+                   "refuses drafts")
     s.set_defaults(func=_cmd_build)
 
     s = sub.add_parser("redo", help="generate one shot's picture again (new seed) and rebuild its episode",

@@ -37,6 +37,8 @@ from reelwright import __version__
 from reelwright.cache import Cache, make_key
 from reelwright.documents.base import atomic_write_text
 from reelwright.documents.timeline import Cue, Timeline, TimelineShot
+from reelwright.errors import BuildError
+from reelwright.media.video import is_draft
 from reelwright.project import Project, parse_episode_spec
 
 __all__ = ["DeliverReport", "deliver_project", "strongest_close_up", "MANIFEST", "episode_label"]
@@ -225,6 +227,10 @@ def _video(out: _Outputs, path: Path, segments: list[Path], audio_key: str, audi
            episode: int, language: str | None, title: str) -> None:
     from reelwright.media.video import assemble  # noqa: PLC0415
 
+    drafts = [p for p in segments if is_draft(p)]
+    if drafts:  # a preview is never a deliverable
+        raise BuildError(f"{path.name}: {drafts[0]} is a draft render (build --draft); deliver only takes "
+                         "full-quality shots: run 'reelwright build' without --draft")
     key = make_key("deliver-video", {"segments": [p.stem for p in segments], "audio": audio_key})
     if out.fresh(path, key):
         out.done(path, key, False, kind, episode, language)

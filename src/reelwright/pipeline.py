@@ -19,6 +19,7 @@ from reelwright.documents.base import atomic_write_bytes, atomic_write_text, sav
 from reelwright.documents.storyboard import Storyboard
 from reelwright.documents.timeline import Timeline
 from reelwright.executors import Executor, make_executor
+from reelwright.media.video import DRAFT_COMMENT
 from reelwright.progress import Progress
 from reelwright.project import Project, parse_episode_spec
 
@@ -35,6 +36,7 @@ class BuildReport:
     outputs: dict[int, dict[str, str]] = field(default_factory=dict)
     checks: list[dict] = field(default_factory=list)
     spent: float = 0.0  # money spent on provider calls (by the [providers] prices)
+    draft: bool = False  # a draft preview (build/draft/), not a deliverable
 
     @property
     def checks_ok(self) -> bool:
@@ -65,11 +67,14 @@ class _Prepared:
     specs: list[dict]
 
 
-def episode_outputs(project: Project, number: int) -> dict[str, Path]:
-    stem = project.build_dir / f"ep{number:03d}"
+def episode_outputs(project: Project, number: int, *, draft: bool = False) -> dict[str, Path]:
+    """Where an episode's build outputs go: ``build/``, or ``build/draft/`` for a draft (kept apart, so
+    nothing that reads ``build/epNNN.*`` can pick up a draft)."""
+    folder = project.build_dir / "draft" if draft else project.build_dir
+    stem = folder / f"ep{number:03d}"
     return {"video": stem.with_suffix(".mp4"), "srt": stem.with_suffix(".srt"),
-            "timeline": project.build_dir / f"ep{number:03d}.timeline.json",
-            "me": project.build_dir / f"ep{number:03d}.me.wav"}
+            "timeline": folder / f"ep{number:03d}.timeline.json",
+            "me": folder / f"ep{number:03d}.me.wav"}
 
 
 def _log(msg: str, quiet: bool) -> None:
@@ -265,10 +270,16 @@ def write_srt(timeline: Timeline, path: Path) -> None:
 
 def build(project: Project, episodes: str | list[int] | None = None, *, workers: int | None = None,
           quiet: bool = False, cache: Cache | None = None, executor: str | Executor | None = None,
-          address: str | None = None) -> BuildReport:
+          address: str | None = None, draft: bool = False) -> BuildReport:
     """Build ``episodes`` (default: all) incrementally. Shots render with ``executor``: ``local`` (worker
     processes) or ``ray`` (tasks on the Ray cluster at ``address``), or an :class:`Executor`; None = the
-    ``[render]`` settings."""
+    ``[render]`` settings.
+
+    ``draft``: a preview: the same cut and sound, frames at ``[render] draft_scale`` with the fast
+    ``draft_preset``, written to ``build/draft/`` and cached under keys of their own (the full-quality
+    segments and lock entries are left as they are, so building at full quality again costs nothing that
+    was not already owed). Drafts are marked as such in the file and ``deliver`` refuses them; the
+    self-check, which judges deliverables, is not run on them."""
     from reelwright.ledger import Ledger  # noqa: PLC0415
     from reelwright.media.audio import read_wav  # noqa: PLC0415
     from reelwright.providers.registry import get_provider  # noqa: PLC0415
@@ -312,7 +323,8 @@ def build(project: Project, episodes: str | list[int] | None = None, *, workers:
                                       language=project.language(number), ledger=ledger, root=project.root)
             mouths = _mouths(lines, settings.video.fps, cache)
             timeline = cut_episode(board, lines, mouths, settings)
-            prepared.append(_Prepared(number, timeline, episode_outputs(project, number), "", Path(), None, []))
+            prepared.append(_Prepared(number, timeline, episode_outputs(project, number, draft=draft), "", Path(),
+                                      None, []))
         # 2. generated pictures: reference sheets, a still per shot, a clip per shot (cached by request)
         if generative(settings):
             maker = MediaMaker(project.root, project.bible, settings, cache, ledger, quiet=quiet)
@@ -326,11 +338,13 @@ def build(project: Project, episodes: str | list[int] | None = None, *, workers:
         for p in prepared:
             save_document(p.timeline, p.outs["timeline"])
             p.mix_key, p.mix_path, p.me_path = _mix(project, p.timeline, lines_of(p.timeline, cache), cache)
-            p.specs = shot_specs(p.timeline, project.bible, settings, image.identity())
+            p.specs = shot_specs(p.timeline, project.bible, settings, image.identity(), draft=draft)
         # 4. every shot of every episode in one pool: episodes render in parallel as well as shots
         all_specs = [spec for p in prepared for spec in p.specs]
-        names = [f"ep{p.number:03d}/" for p in prepared for _ in p.specs]
+        lock_tag = "draft/" if draft else ""  # drafts have lock entries of their own
+        names = [f"{lock_tag}ep{p.number:03d}/" for p in prepared for _ in p.specs]
         label = f"ep{numbers[0]:03d} render" if len(numbers) == 1 else f"render {len(numbers)} episodes"
+        label += " (draft)" if draft else ""
         with Progress(label, len(all_specs), enabled=not quiet) as bar:
             all_segments = render_segments(all_specs, cache, names=names, workers=workers, on_done=bar.advance,
                                            executor=executor)
@@ -340,26 +354,30 @@ def build(project: Project, episodes: str | list[int] | None = None, *, workers:
             segments, at = all_segments[at:at + len(p.specs)], at + len(p.specs)
             tag, timeline, outs = f"ep{p.number:03d}", p.timeline, p.outs
             final_key = make_key("episode", {"segments": [s.stem for s in segments], "mix": p.mix_key})
-            entry = cache.lock.artifacts.get(f"{tag}/video")
+            entry = cache.lock.artifacts.get(f"{lock_tag}{tag}/video")
             if entry is None or entry.key != final_key or not outs["video"].is_file():
+                meta = {"title": f"{project.settings.project.title} — {tag}"}
+                if draft:
+                    meta["comment"] = DRAFT_COMMENT
                 _assemble_within_ceiling(project, outs["video"], segments, read_wav(p.mix_path).samples,
-                                         timeline.sample_rate, {"title": f"{project.settings.project.title} — {tag}"})
+                                         timeline.sample_rate, meta)
                 write_srt(timeline, outs["srt"])
                 cache.did("assemble")
             if p.me_path is not None and (entry is None or entry.key != final_key or not outs["me"].is_file()):
                 atomic_write_bytes(outs["me"], p.me_path.read_bytes())
             elif p.me_path is None:
                 outs["me"].unlink(missing_ok=True)
-            cache.record(f"{tag}/video", "assemble", final_key, [str(outs["video"]), str(outs["srt"])])
+            cache.record(f"{lock_tag}{tag}/video", "assemble", final_key, [str(outs["video"]), str(outs["srt"])])
             report.outputs[p.number] = {k: str(v) for k, v in outs.items()}
             cache.save_lock()
-            _log(f"{tag}: {timeline.frames / timeline.fps:.1f}s, {len(timeline.shots)} shots → {outs['video']}",
-                 quiet)
+            _log(f"{tag}: {timeline.frames / timeline.fps:.1f}s, {len(timeline.shots)} shots → {outs['video']}"
+                 + (" (draft: not for delivery)" if draft else ""), quiet)
     finally:
         cache.save_lock()
     report.work = dict(cache.work)
     report.spent = ledger.spent
-    report.checks = _self_check(project, numbers, quiet)
+    report.draft = draft
+    report.checks = [] if draft else _self_check(project, numbers, quiet)
     return report
 
 

@@ -20,7 +20,10 @@ import numpy as np
 
 from reelwright.media.planes import Planes
 
-__all__ = ["EncoderSettings", "SegmentWriter", "assemble", "probe", "rgb_to_i420"]
+__all__ = ["EncoderSettings", "SegmentWriter", "assemble", "probe", "rgb_to_i420", "DRAFT_COMMENT", "is_draft"]
+
+# The container comment of every draft segment and episode (``build --draft``): what delivery refuses.
+DRAFT_COMMENT = "reelwright draft: a preview, not for delivery"
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,7 @@ class EncoderSettings:
     crf: int = 21
     preset: str = "veryfast"
     threads: int = 0  # 0 = let x264 decide
+    draft: bool = False  # a preview (``build --draft``): the file says so in its comment
 
     def as_dict(self) -> dict:
         return {"codec": "libx264", "profile": "high", "pix_fmt": "yuv420p", "width": self.width,
@@ -67,6 +71,8 @@ class SegmentWriter:
         stream.codec_context.colorspace = 6  # SMPTE 170M (BT.601), what cvtColor produces
         stream.codec_context.color_primaries = 6
         stream.codec_context.color_trc = 6
+        if settings.draft:
+            self.container.metadata["comment"] = DRAFT_COMMENT
         self.stream = stream
         self.count = 0
         self._frame: av.VideoFrame | None = None
@@ -199,6 +205,12 @@ def _merge(a: Iterable[tuple[float, av.Packet]], b: Iterable[tuple[float, av.Pac
         else:
             yield nb
             nb = next(ib, None)
+
+
+def is_draft(path: str | Path) -> bool:
+    """Whether the MP4 at ``path`` is a draft preview (its comment is :data:`DRAFT_COMMENT`)."""
+    with av.open(str(path)) as c:
+        return c.metadata.get("comment", "") == DRAFT_COMMENT
 
 
 def probe(path: str | Path, *, count_frames: bool = False) -> dict:

@@ -223,7 +223,7 @@ def encode_shot(spec: dict, frames, out: str | Path, threads: int = 0) -> str:
     enc = spec["encoder"]
     # the spec's own thread count wins: x264's output depends on it (``threads`` is for older specs)
     settings = EncoderSettings(enc["width"], enc["height"], enc["fps"], enc["crf"], enc["preset"],
-                               enc.get("threads", threads))
+                               enc.get("threads", threads), bool(enc.get("draft")))
     with SegmentWriter(out, settings) as writer:
         if isinstance(frames, PlaneShot):
             times = frames.times
