@@ -37,7 +37,7 @@ from reelwright.documents.timeline import Cue, Timeline, TimelineShot
 from reelwright.media.video import EncoderSettings, SegmentWriter, assemble
 from reelwright.providers.image_comic import ComicImages
 from reelwright.settings import Settings
-from reelwright.stages.render import render_segments, shot_specs
+from reelwright.stages.render import encode_shot, prepare_shot, render_segments, shot_specs
 
 SIZES = ["WS", "MCU", "CU", "MCU", "CU", "MS", "2S", "CU", "OTS", "ECU", "MCU", "CU"]
 MOVES = ["push_in", "static", "static", "push_in", "static", "pan_right", "static", "shake", "static",
@@ -124,6 +124,26 @@ def render(seconds: int, workers: int, out: Path, profile: list | None = None) -
         assemble(out / f"ep{seconds}.mp4", segments, audio)
         elapsed = time.perf_counter() - t0
     return elapsed, timeline.frames, mem.peak / 2**20, list(zip(specs, segments))
+
+
+def render_rgb(seconds: int, out: Path) -> tuple[float, list]:
+    """The previous renderer, for a before/after in the same run: RGB frames warped, overlaid and converted
+    per frame (:func:`prepare_shot`), the next shot's stills drawn on a helper thread as the executor does."""
+    from concurrent.futures import ThreadPoolExecutor  # noqa: PLC0415
+
+    timeline, bible = make_timeline(seconds)
+    specs = shot_specs(timeline, bible, Settings(), ComicImages().identity())
+    out.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    segments = []
+    with ThreadPoolExecutor(max_workers=1) as drawer:
+        ahead = drawer.submit(prepare_shot, specs[0])
+        for n, spec in enumerate(specs):
+            current = ahead
+            ahead = drawer.submit(prepare_shot, specs[n + 1]) if n + 1 < len(specs) else None
+            segments.append(Path(encode_shot(spec, current.result(), out / f"rgb{n:03d}.mp4")))
+    assemble(out / f"rgb{seconds}.mp4", segments, np.zeros((round(timeline.frames / 30 * 48000), 2), np.float32))
+    return time.perf_counter() - t0, list(zip(specs, segments))
 
 
 def floor(frames: int, out: Path) -> float:
@@ -213,15 +233,26 @@ def main() -> int:
     ap.add_argument("--draft", action="store_true", help="also build the demo project from a cold cache, full "
                     "quality and --draft, and print draft/full")
     ap.add_argument("--draft-episodes", default="1", help="demo episodes for --draft (default 1)")
+    ap.add_argument("--before", action="store_true", help="also time the previous (RGB) renderer in each run, "
+                    "against x264 alone on its own frames")
     args = ap.parse_args()
     load0 = os.getloadavg()
     print(f"machine: {os.cpu_count()} cores, load average {load0[0]:.2f} {load0[1]:.2f} {load0[2]:.2f}")
     with tempfile.TemporaryDirectory(prefix="reelwright-bench-") as tmp:
         out = Path(tmp)
-        ratios, renders, alones, rss = [], [], [], 0.0
+        ratios, renders, alones, rss, before = [], [], [], 0.0, []
+
+        def rgb_run(folder: Path) -> None:
+            t_rgb, rgb_segments = render_rgb(args.seconds, folder / "rgb")
+            t_rgb_alone = x264_alone(rgb_segments, folder)
+            before.append(t_rgb / t_rgb_alone)
+            print(f"  before (RGB renderer): {t_rgb:.1f}s; x264 alone on its frames {t_rgb_alone:.1f}s; "
+                  f"render / x264 = {t_rgb / t_rgb_alone:.2f}; load {os.getloadavg()[0]:.2f}", flush=True)
         for run in range(args.runs):
             folder = out / f"run{run}"
             folder.mkdir()
+            if args.before and run % 2:  # alternate which renderer goes first: warm caches favour the second
+                rgb_run(folder)
             t_render, frames, peak, segments = render(args.seconds, args.workers, folder)
             t_alone = x264_alone(segments, folder)
             ratios.append(t_render / t_alone)
@@ -231,12 +262,17 @@ def main() -> int:
             print(f"run {run + 1}: {frames} frames rendered in {t_render:.1f}s ({frames / t_render:.1f} fps); "
                   f"x264 alone on those frames {t_alone:.1f}s ({frames / t_alone:.1f} fps); "
                   f"render / x264 = {t_render / t_alone:.2f}; load {os.getloadavg()[0]:.2f}", flush=True)
+            if args.before and not run % 2:
+                rgb_run(folder)
             shutil.rmtree(folder, ignore_errors=True)
         t_render, t_alone, ratio = (float(np.median(v)) for v in (renders, alones, ratios))
         t_floor = floor(frames, out)
         print(f"{args.seconds}-s episode, median of {args.runs}: render {t_render:.1f}s, x264 alone on its frames "
               f"{t_alone:.1f}s, render / x264 = {ratio:.2f} (runs: {', '.join(f'{r:.2f}' for r in ratios)}); "
               f"still-image floor {t_floor:.1f}s ({frames / t_floor:.1f} fps); peak RSS {rss:.0f} MB")
+        if before:
+            print(f"before (RGB renderer), median of {len(before)}: render / x264 = {float(np.median(before)):.2f} "
+                  f"(runs: {', '.join(f'{r:.2f}' for r in before)})")
         if args.profile:
             profile: list[dict] = []
             folder = out / "profile"
