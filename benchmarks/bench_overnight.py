@@ -29,6 +29,8 @@ import sys
 import time
 from pathlib import Path
 
+from reelwright.media.video import probe
+
 PREMISE = ("A maid is forced into a contract marriage with a cold CEO who hides a secret: he is the boy she "
            "saved from a fire ten years ago, and his stepmother wants her gone.")
 STAGES = ("write", "build", "localise", "deliver")
@@ -53,8 +55,6 @@ def _run(args: list[str], ok: tuple[int, ...] = (0,)) -> float:
 
 
 def _duration(video: Path) -> float | None:
-    from reelwright.media.video import probe  # noqa: PLC0415 - the benchmark imports reelwright lazily
-
     return probe(video)["duration"] if video.is_file() else None
 
 

@@ -25,19 +25,24 @@ import sys
 import tempfile
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
+from importlib.resources import files
 from pathlib import Path
 
+import av
 import numpy as np
 
-from reelwright.cache import Cache
-from reelwright.executors import LocalExecutor
+from reelwright.build.pipeline import build
 from reelwright.documents.bible import Bible, Character, Look
 from reelwright.documents.storyboard import Shot
 from reelwright.documents.timeline import Cue, Timeline, TimelineShot
 from reelwright.media.video import EncoderSettings, SegmentWriter, assemble
+from reelwright.project.cache import Cache
+from reelwright.project.folder import Project
+from reelwright.project.settings import Settings
 from reelwright.providers.image_comic import ComicImages
-from reelwright.settings import Settings
-from reelwright.stages.render import encode_shot, prepare_shot, render_segments, shot_specs
+from reelwright.render.executors import LocalExecutor, render_segments
+from reelwright.render.shots import encode_shot, prepare_shot, shot_specs
 
 SIZES = ["WS", "MCU", "CU", "MCU", "CU", "MS", "2S", "CU", "OTS", "ECU", "MCU", "CU"]
 MOVES = ["push_in", "static", "static", "push_in", "static", "pan_right", "static", "shake", "static",
@@ -129,8 +134,6 @@ def render(seconds: int, workers: int, out: Path, profile: list | None = None) -
 def render_rgb(seconds: int, out: Path) -> tuple[float, list]:
     """The previous renderer, for a before/after in the same run: RGB frames warped, overlaid and converted
     per frame (:func:`prepare_shot`), the next shot's stills drawn on a helper thread as the executor does."""
-    from concurrent.futures import ThreadPoolExecutor  # noqa: PLC0415
-
     timeline, bible = make_timeline(seconds)
     specs = shot_specs(timeline, bible, Settings(), ComicImages().identity())
     out.mkdir(parents=True, exist_ok=True)
@@ -163,8 +166,6 @@ def x264_alone(segments: list, out: Path) -> float:
     """Seconds x264 takes on the very frames the render produced, encoded the way the render encodes them
     (one segment per shot, the spec's encoder settings). Each segment is decoded into memory first, outside
     the timer, so nothing is subtracted and the figure is steady."""
-    import av  # noqa: PLC0415
-
     total = 0.0
     for spec, seg in dict((str(seg), (spec, seg)) for spec, seg in segments).values():  # a shot once
         with av.open(str(seg)) as c:
@@ -207,11 +208,6 @@ def print_profile(profile: list[dict], elapsed: float) -> None:
 
 def draft_vs_full(out: Path, episodes: str) -> tuple[float, float]:
     """Seconds to build the demo project from a cold cache at full quality, then as a draft (fresh copies)."""
-    from importlib.resources import files  # noqa: PLC0415
-
-    from reelwright.pipeline import build  # noqa: PLC0415
-    from reelwright.project import Project  # noqa: PLC0415
-
     times = []
     for draft in (False, True):
         root = out / ("demo-draft" if draft else "demo-full")

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from reelwright.cache import Cache
-from reelwright.deliver import _Outputs, _video, DeliverReport, deliver_project
+from reelwright.build.pipeline import build
+from reelwright.deliver.package import DeliverReport, _Outputs, _video, deliver_project
 from reelwright.errors import BuildError
 from reelwright.media.video import is_draft, probe
-from reelwright.pipeline import build
-from reelwright.project import Project
+from reelwright.project.cache import Cache
+from reelwright.project.folder import Project
 from tests.conftest import TWO_SCENE_SCRIPT
 
 

@@ -18,9 +18,9 @@ from reelwright.documents.timeline import Cue, Timeline, TimelineShot
 from reelwright.media.frames import Overlay
 from reelwright.media.planes import PlaneOverlay, Planes, psnr
 from reelwright.media.video import rgb_to_i420
+from reelwright.project.settings import Settings
 from reelwright.providers.image_comic import ComicImages
-from reelwright.settings import Settings
-from reelwright.stages.render import encode_shot, prepare_planes, prepare_shot, render_shot, shot_specs
+from reelwright.render.shots import encode_shot, prepare_planes, prepare_shot, render_shot, shot_specs
 
 SIZES = [s.value for s in ShotSize]
 MOVES = [m.value for m in Move]
