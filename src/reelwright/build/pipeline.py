@@ -321,8 +321,9 @@ def build(project: Project, episodes: str | list[int] | None = None, *, workers:
                 meta = {"title": f"{project.settings.project.title} — {tag}"}
                 if draft:
                     meta["comment"] = DRAFT_COMMENT
+                # a draft is assembled once: the true-peak re-check is for deliverables
                 _assemble_within_ceiling(project, outs["video"], segments, read_wav(p.mix_path).samples,
-                                         timeline.sample_rate, meta)
+                                         timeline.sample_rate, meta, tries=1 if draft else 3)
                 write_srt(timeline, outs["srt"])
                 cache.did("assemble")
             if p.me_path is not None and (entry is None or entry.key != final_key or not outs["me"].is_file()):
