@@ -37,13 +37,13 @@ from reelwright.build.pipeline import build
 from reelwright.documents.bible import Bible, Character, Look
 from reelwright.documents.storyboard import Shot
 from reelwright.documents.timeline import Cue, Timeline, TimelineShot
+from reelwright.media.text import render_text_layer
 from reelwright.media.video import EncoderSettings, SegmentWriter, assemble
 from reelwright.project.cache import Cache
 from reelwright.project.folder import Project
 from reelwright.project.settings import Settings
 from reelwright.providers.image_comic import ComicImages
 from reelwright.render.executors import LocalExecutor, render_segments
-from reelwright.media.text import render_text_layer
 from reelwright.render.shots import encode_shot, prepare_shot, shot_specs
 
 SIZES = ["WS", "MCU", "CU", "MCU", "CU", "MS", "2S", "CU", "OTS", "ECU", "MCU", "CU"]
