@@ -37,6 +37,7 @@ from reelwright.build.pipeline import build
 from reelwright.documents.bible import Bible, Character, Look
 from reelwright.documents.storyboard import Shot
 from reelwright.documents.timeline import Cue, Timeline, TimelineShot
+from reelwright.media import avatar, background, compose
 from reelwright.media.text import render_text_layer
 from reelwright.media.video import EncoderSettings, SegmentWriter, assemble
 from reelwright.project.cache import Cache
@@ -136,6 +137,7 @@ def render(seconds: int, workers: int, out: Path, profile: list | None = None, *
     cache = Cache(out / f"cache{seconds}")
     specs = shot_specs(timeline, bible, settings, ComicImages().identity())
     executor = LocalExecutor(workers, profile=profile)
+    cold_caches()
     with PeakRSS(enabled=memory) as mem:
         t0, c0 = time.perf_counter(), cpu_seconds()
         segments = render_segments(specs, cache, executor=executor)
@@ -151,6 +153,7 @@ def render_rgb(seconds: int, out: Path) -> tuple[float, list, float]:
     timeline, bible = make_timeline(seconds)
     specs = shot_specs(timeline, bible, Settings(), ComicImages().identity())
     out.mkdir(parents=True, exist_ok=True)
+    cold_caches()
     t0, c0 = time.perf_counter(), cpu_seconds()
     segments = []
     with ThreadPoolExecutor(max_workers=1) as drawer:
@@ -161,6 +164,17 @@ def render_rgb(seconds: int, out: Path) -> tuple[float, list, float]:
             segments.append(Path(encode_shot(spec, current.result(), out / f"rgb{n:03d}.mp4")))
     assemble(out / f"rgb{seconds}.mp4", segments, np.zeros((round(timeline.frames / 30 * 48000), 2), np.float32))
     return time.perf_counter() - t0, list(zip(specs, segments)), cpu_seconds() - c0
+
+
+# Drawing caches that would let a second render in this process skip work the first one did (avatar
+# rasters, backgrounds): emptied before every timed render, so neither renderer profits from the other.
+# The once-per-process costs (the style's schema check, fonts) stay paid, as in any long-running build.
+_COLD = [avatar._render, background._render, compose._framed_background]
+
+
+def cold_caches() -> None:
+    for fn in _COLD:
+        fn.cache_clear()
 
 
 def warm_up() -> None:
