@@ -39,13 +39,14 @@ from reelwright.documents.storyboard import Shot
 from reelwright.documents.timeline import Cue, Timeline, TimelineShot
 from reelwright.media import avatar, background, compose
 from reelwright.media.text import render_text_layer
-from reelwright.media.video import EncoderSettings, SegmentWriter, assemble
+from reelwright.media.planes import Planes
+from reelwright.media.video import EncoderSettings, SegmentWriter, assemble, rgb_to_i420
 from reelwright.project.cache import Cache
 from reelwright.project.folder import Project
 from reelwright.project.settings import Settings
 from reelwright.providers.image_comic import ComicImages
 from reelwright.render.executors import LocalExecutor, render_segments
-from reelwright.render.shots import encode_shot, prepare_shot, shot_specs
+from reelwright.render.shots import encode_shot, prepare_planes, prepare_shot, shot_specs
 
 SIZES = ["WS", "MCU", "CU", "MCU", "CU", "MS", "2S", "CU", "OTS", "ECU", "MCU", "CU"]
 MOVES = ["push_in", "static", "static", "push_in", "static", "pan_right", "static", "shake", "static",
@@ -218,6 +219,44 @@ def x264_alone(segments: list, out: Path) -> tuple[float, float]:
     return total, cpu
 
 
+def frame_cost(seconds: int) -> None:
+    """CPU seconds of the work around the encoder, RGB path against I420 path, shot by shot, without x264:
+    preparing each shot (drawing caches emptied first) and making every frame ready for the encoder (RGB:
+    warp, overlays, conversion, the copy into an encoder frame; I420: drawing into the encoder's frame)."""
+    timeline, bible = make_timeline(seconds)
+    specs = shot_specs(timeline, bible, Settings(), ComicImages().identity())
+    prep, frames = [0.0, 0.0], [0.0, 0.0]
+    enc = specs[0]["encoder"]
+    for spec in specs:
+        cold_caches()
+        c0 = time.process_time()
+        old = prepare_shot(spec)
+        c1 = time.process_time()
+        for i in range(spec["frames"]):
+            av.VideoFrame.from_ndarray(rgb_to_i420(old.frame(i)), format="yuv420p")
+        c2 = time.process_time()
+        cold_caches()
+        c3 = time.process_time()
+        new = prepare_planes(spec)
+        c4 = time.process_time()
+        vf = av.VideoFrame(enc["width"], enc["height"], "yuv420p")
+        buf = Planes(*[np.frombuffer(p, np.uint8, count=p.line_size * p.height).reshape(p.height, p.line_size)
+                       [:, :p.width] for p in vf.planes])
+        for i in range(spec["frames"]):
+            new.draw(i, buf)
+        c5 = time.process_time()
+        prep[0] += c1 - c0
+        frames[0] += c2 - c1
+        prep[1] += c4 - c3
+        frames[1] += c5 - c4
+    n = timeline.frames
+    print(f"work around the encoder, CPU seconds for {seconds} s ({n} frames, {len(specs)} shots), no x264:")
+    print(f"  {'':<34} {'RGB (before)':>13} {'I420 (now)':>11}")
+    print(f"  {'preparing shots (stills, text)':<34} {prep[0]:13.2f} {prep[1]:11.2f}")
+    print(f"  {'frames ready for the encoder':<34} {frames[0]:13.2f} {frames[1]:11.2f}")
+    print(f"  {'  per frame, ms':<34} {1000 * frames[0] / n:13.2f} {1000 * frames[1] / n:11.2f}")
+
+
 STAGES = [("prepare", "still preparation (helper thread: stills, text layers, conversion to planes)"),
           ("wait", "waiting for the helper thread"), ("warp", "warp (crop/scale Y, U, V)"),
           ("overlay", "text overlays"), ("fade", "dissolves"), ("convert", "conversion (clip frames)"),
@@ -267,6 +306,9 @@ def main() -> int:
     ap.add_argument("--draft-episodes", default="1", help="demo episodes for --draft (default 1)")
     ap.add_argument("--before", action="store_true", help="also time the previous (RGB) renderer in each run, "
                     "against x264 alone on its own frames")
+    ap.add_argument("--frame-cost", type=int, default=0, metavar="SECONDS", help="also print the CPU cost of the "
+                    "work around the encoder (shot preparation, frames) for an episode this long, RGB path against "
+                    "I420 path, without x264")
     args = ap.parse_args()
     load0 = os.getloadavg()
     print(f"machine: {os.cpu_count()} cores, load average {load0[0]:.2f} {load0[1]:.2f} {load0[2]:.2f}")
@@ -313,6 +355,8 @@ def main() -> int:
             print(f"before (RGB renderer), median of {len(before)}: render / x264 = {float(np.median(before)):.2f} "
                   f"(runs: {', '.join(f'{r:.2f}' for r in before)}); CPU seconds: "
                   f"{float(np.median(before_cpu)):.2f} (runs: {', '.join(f'{r:.2f}' for r in before_cpu)})")
+        if args.frame_cost:
+            frame_cost(args.frame_cost)
         if args.profile:
             profile: list[dict] = []
             folder = out / "profile"
@@ -333,8 +377,8 @@ def main() -> int:
             tail = f" draft/full={t_draft / t_full:.2f}"
         load1 = os.getloadavg()
         print(f"load average at the end: {load1[0]:.2f} {load1[1]:.2f} {load1[2]:.2f}")
-        print(f"render/x264={ratio:.2f} render/x264_cpu={float(np.median(cpu_ratios)):.2f} render/floor={t_render / t_floor:.2f} rtf={args.seconds / t_render:.2f} "
-              f"peak_rss_mb={rss:.0f}{tail}")
+        print(f"render/x264={ratio:.2f} render/x264_cpu={float(np.median(cpu_ratios)):.2f} "
+              f"render/floor={t_render / t_floor:.2f} rtf={args.seconds / t_render:.2f} peak_rss_mb={rss:.0f}{tail}")
     return 0
 
 
