@@ -283,13 +283,16 @@ def print_profile(profile: list[dict], elapsed: float) -> None:
 
 def draft_vs_full(out: Path, episodes: str) -> tuple[float, float]:
     """Seconds to build the demo project from a cold cache at full quality, then as a draft (fresh copies)."""
-    times = []
+    times, cpus = [], []
     for draft in (False, True):
         root = out / ("demo-draft" if draft else "demo-full")
         shutil.copytree(str(files("reelwright") / "samples" / "demo"), root)
-        t0 = time.perf_counter()
+        cold_caches()
+        t0, c0 = time.perf_counter(), cpu_seconds()
         build(Project.load(root), episodes, quiet=True, draft=draft)
         times.append(time.perf_counter() - t0)
+        cpus.append(cpu_seconds() - c0)
+    print(f"  CPU seconds: full {cpus[0]:.1f}, draft {cpus[1]:.1f}, draft / full = {cpus[1] / cpus[0]:.2f}")
     return times[0], times[1]
 
 
