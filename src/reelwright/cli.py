@@ -28,6 +28,7 @@ def _build_and_report(root: Path | str, args: argparse.Namespace) -> int:
     from reelwright.project import Project
 
     project = Project.load(root)
+    _print_warnings(project.warnings)
     report = build(project, args.episodes, workers=args.workers, quiet=args.quiet,
                    executor=getattr(args, "executor", None), address=getattr(args, "address", None))
     print(report.summary())
@@ -51,7 +52,9 @@ def _cmd_build(args: argparse.Namespace) -> int:
         from reelwright.pipeline import plan_build
         from reelwright.project import Project
 
-        plan = plan_build(Project.load(args.dir), args.episodes)
+        project = Project.load(args.dir)
+        _print_warnings(project.warnings)
+        plan = plan_build(project, args.episodes)
         if args.json:
             print(json.dumps(plan.as_dict(), indent=2, ensure_ascii=False))
         else:
@@ -130,20 +133,27 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return _build_and_report(root, args)
 
 
+def _print_warnings(lines: list[str]) -> None:
+    for line in lines:
+        print(f"warning: {line}", file=sys.stderr)
+
+
 def _cmd_parse(args: argparse.Namespace) -> int:
     from reelwright.documents.base import dump_document
-    from reelwright.scripts import parse_script, write_chinese, write_fountain
+    from reelwright.scripts import parse_script, write_script
 
     doc = parse_script(Path(args.file))
+    _print_warnings(doc.warning_lines())
     if args.stats:
         print(json.dumps(doc.stats(), ensure_ascii=False))
-    elif args.to == "fountain":
-        sys.stdout.write(write_fountain(doc))
-    elif args.to == "zh":
-        sys.stdout.write(write_chinese(doc))
+    elif args.to:
+        sys.stdout.write(write_script(doc, _FORMAT_NAMES.get(args.to, args.to)))
     else:
         sys.stdout.write(dump_document(doc, "json"))
     return 0
+
+
+_FORMAT_NAMES = {"english": "en", "chinese": "zh"}
 
 
 def _cmd_write_premise(args: argparse.Namespace) -> int:
@@ -346,10 +356,13 @@ def _parser() -> argparse.ArgumentParser:
     s.set_defaults(func=_cmd_demo)
 
     s = sub.add_parser("parse", help="parse a script and print it as JSON",
-                       description="Parse a Fountain or Chinese short-drama script (format detected from content).")
+                       description="Parse a script: Fountain, the Chinese or English short-drama layout (told by "
+                       "content), in a .fountain/.txt/.md, Word .docx or Final Draft .fdx file. Lenient readings "
+                       "are printed as 'warning: file:line: ...'; a file with no dialogue is an error.")
     s.add_argument("file", help="script file")
     g = s.add_mutually_exclusive_group()
-    g.add_argument("--to", choices=["fountain", "zh"], help="convert and print in this script format")
+    g.add_argument("--to", choices=["fountain", "zh", "chinese", "en", "english", "fdx"],
+                   help="convert and print in this script format (fdx: Final Draft XML)")
     g.add_argument("--stats", action="store_true", help='print {"scenes": N, "dialogue": N, "characters": [...]}')
     s.set_defaults(func=_cmd_parse)
 
