@@ -90,7 +90,11 @@ def _norm(s: str) -> str:
 
 
 def _is_name(name: str, known: set[str]) -> bool:
-    """Whether ``name`` (before a colon) reads as a speaker rather than a label or the start of a sentence."""
+    """Whether ``name`` (before a colon) reads as a speaker rather than a label or the start of a sentence.
+
+    ALL-CAPS names (up to four words) and Chinese names always do; a name in other case only when the bios or
+    a cast line name it, or it stands before a colon on two or more lines (``known``, casefolded).
+    """
     words = name.split()
     key = name.casefold()
     if not words or key in _NOT_NAMES or key in _CAPTION_LABELS | _ACTION_LABELS | _LINE_LABELS | _NOTE_LABELS:
@@ -102,9 +106,7 @@ def _is_name(name: str, known: set[str]) -> bool:
     if len(words) > 4:
         return False
     letters = [c for c in name if c.isalpha()]
-    if letters and all(c.isupper() for c in letters):
-        return True
-    return len(words) <= 3 and all(w[0].isupper() for w in words)
+    return bool(letters) and all(c.isupper() for c in letters)  # Title Case only when known (above)
 
 
 def _scene(s: str, line: int) -> SceneHeading | None:
@@ -185,7 +187,7 @@ class _Reader:
                 outline.append(m.group(1).strip())
             elif _BIOS.match(s):
                 state = "bios"
-            elif (m := _CAST.match(s)) and state != "bios":
+            elif m := _CAST.match(s):
                 doc.bios += [Bio(name=name, line=no) for name in _cast_names(m.group(1))]
             elif (state == "bios" or _AGED_BIO.match(_BULLET.sub("", s))) and (bio := _bio(s, no)):
                 doc.bios.append(bio)
@@ -204,14 +206,18 @@ class _Reader:
         return i
 
     def repeated_names(self, start: int) -> set[str]:
-        """Names in Title Case used before a colon on two or more lines: speakers, not one-off labels."""
+        """Names in Title Case before a colon on two or more lines, or listed in a cast line: speakers."""
         seen: dict[str, int] = {}
+        cast: set[str] = set()
         for s in self.lines[start:]:
-            m = _CUE.match(_norm(s))
-            if m and m.group("rest").strip():
+            s = _norm(s)
+            if m := _CAST.match(s):
+                cast |= {n.casefold() for n in _cast_names(m.group(1))}
+            elif (m := _CUE.match(s)) and m.group("rest").strip() and len(m.group("name").split()) <= 3 \
+                    and all(w[:1].isupper() for w in m.group("name").split()):
                 key = m.group("name").strip().casefold()
                 seen[key] = seen.get(key, 0) + 1
-        return {k for k, n in seen.items() if n > 1}
+        return cast | {k for k, n in seen.items() if n > 1}
 
     # ---- the body ------------------------------------------------------------------------------
     def cue(self, s: str) -> re.Match | None:
@@ -396,7 +402,7 @@ _SETTING_PREFIX = {"INT": "INT.", "EXT": "EXT.", "EST": "EST.", "INT/EXT": "INT.
 
 def _scene_line(h: SceneHeading, episode: int, index: int) -> str:
     same = _scene(h.text, 0)
-    if same and h.text.lower().startswith("scene") and all(
+    if same and all(
             getattr(same, k) == getattr(h, k) for k in ("number", "time", "setting", "location")):
         return h.text
     number = h.number if h.number and re.fullmatch(r"\d+(?:-\d+)?", h.number) else f"{episode}-{index}"
