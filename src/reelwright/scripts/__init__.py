@@ -82,9 +82,13 @@ def detect_format(text: str) -> Layout:
     """Which layout ``text`` is written in: ``"zh"`` (第N集, 1-1 日 内, △, 名字：台词), ``"en"`` (Episode N,
     Scene 1-1: INT. …, NAME: text) or ``"fountain"`` (INT. PLACE - DAY, cues on their own line); ties go to
     Fountain."""
-    zh = len(_ZH_MARKERS.findall(text)) + len(_ZH_DIALOGUE.findall(text))
+    zh_markers, cjk_dialogue = len(_ZH_MARKERS.findall(text)), len(_ZH_DIALOGUE.findall(text))
     fountain = len(_FOUNTAIN_MARKERS.findall(text)) + len(_FOUNTAIN_CUE.findall("\n" + text))
     en = _english_score(text)
+    if en and not zh_markers:  # Chinese names speaking in the English layout (Episode 1, Scene 1-1: …)
+        en += cjk_dialogue
+        cjk_dialogue = 0
+    zh = zh_markers + cjk_dialogue
     if zh > max(fountain, en):
         return "zh"
     return "en" if en > fountain else "fountain"

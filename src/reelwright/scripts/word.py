@@ -29,6 +29,14 @@ _STYLE_KINDS = {
 }
 _CUE_LIKE = re.compile(r"^[^a-z]*[A-Z][^a-z]*$")
 _SPACES = str.maketrans({"\u00a0": " ", "\u2007": " ", "\u202f": " ", "\u200b": "", "\ufeff": ""})
+_WIDE_DIGITS = str.maketrans("０１２３４５６７８９－", "0123456789-")
+_WIDE_SCENE = re.compile(r"^[ \t\u3000]*[０-９0-9]+[ \t\u3000]*[－\-—–][ \t\u3000]*[０-９0-9]+")
+
+
+def _ascii_scene_number(line: str) -> str:
+    """``１－２ 日 内 客厅`` (typed with a Chinese input method) -> ``1-2 日 内 客厅``."""
+    m = _WIDE_SCENE.match(line)
+    return m.group(0).translate(_WIDE_DIGITS) + line[m.end():] if m else line
 
 
 @dataclass
@@ -81,7 +89,7 @@ def docx_lines(path: str | Path) -> DocxText:
             continue
         kind = _style_kind(paragraph)
         for line in text.split("\n"):
-            lines.append(line.rstrip())
+            lines.append(_ascii_scene_number(line.rstrip()))
             paragraph_of.append(number)
             styles.append(kind)
     return DocxText(lines, paragraph_of, title, styles)
