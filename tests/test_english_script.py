@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import pytest
 
+from reelwright.documents.base import load_document, save_document
+from reelwright.documents.bible import Bible
 from reelwright.documents.script import (
     Action, Caption, Dialogue, Marker, Note, SceneHeading, ScriptDocument, Transition,
 )
 from reelwright.errors import InputError
+from reelwright.project import Project, new_project
 from reelwright.scripts import (
     detect_format, parse_english, parse_script, parse_text, write_chinese, write_english, write_fountain,
 )
+from reelwright.scripts.names import link_cues
 
 DEBT = """\
 "The Debt"
@@ -185,16 +189,10 @@ def test_short_cues_are_linked_to_full_names_and_recorded():
 
 
 def link_free(doc: ScriptDocument) -> bool:
-    from reelwright.scripts.names import link_cues
-
     return link_cues(doc).aliases == {}  # a cue equal to the full name but for case needs no link
 
 
 def test_links_become_bible_aliases_the_user_can_correct(tmp_path):
-    from reelwright.documents.base import load_document, save_document
-    from reelwright.documents.bible import Bible
-    from reelwright.project import Project, new_project
-
     root = new_project(tmp_path / "p", "en", "The Debt")
     for p in (root / "scripts").iterdir():
         p.unlink()

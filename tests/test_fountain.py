@@ -365,6 +365,16 @@ def test_note_never_closed_is_text_with_a_warning():
     assert [w.line for w in doc.warnings] == [1]
 
 
+def test_cues_indented_with_tabs_are_cues_with_one_warning():
+    doc = parse_fountain("INT. A - DAY\n\n\t\t\tBOB\n\t\tHi there.\n\n\tMARY (V.O.)\n\t(sad)\n\tBye.\n", "x.fountain")
+    bob, mary = doc.episodes[0].elements[1:]
+    assert (bob.character, bob.text, mary.character, mary.extensions, mary.emotion, mary.text) == (
+        "BOB", "Hi there.", "MARY", ["V.O."], "sad", "Bye.")
+    assert doc.warning_lines() == ["x.fountain:3: 2 character cues indented with tabs or spaces (from here on): "
+                                   "read as cues, as Fountain apps do"]
+    assert parse_fountain("INT. A - DAY\n\nBOB\nHi.\n").warnings == []
+
+
 # ---- line endings and line numbers ----------------------------------------------------------------
 
 

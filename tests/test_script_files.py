@@ -4,6 +4,7 @@ every layout and container giving the same `parse --stats`, and `parse --to` bet
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import docx
@@ -476,3 +477,38 @@ def test_project_discovers_docx_and_fdx_scripts(tmp_path):
     assert project.episodes[1].path.suffix == ".docx" and project.episodes[2].path.suffix == ".fdx"
     assert project.warnings == [f"{root / 'scripts' / 'ep001.docx'}:21: episode 2 has nothing under its marker "
                                 "(a heading for the next episode?): skipped"]
+
+
+# ---- docs/scripts.md runs ------------------------------------------------------------------------------
+
+DOCS = Path(__file__).resolve().parents[1] / "docs" / "scripts.md"
+
+
+def test_docs_examples_run(tmp_path, capsys):
+    """The example script of docs/scripts.md parses as documented (as .txt and .docx), the commands of its first
+    block run, and the error quoted there is the one a user gets."""
+    text = DOCS.read_text(encoding="utf-8")
+    example = re.search(r"<!-- file: debt.txt -->\n```text\n(.*?)```", text, re.S).group(1)
+    scripts = tmp_path / "scripts"
+    scripts.mkdir()
+    (scripts / "ep001.txt").write_text(example, encoding="utf-8")
+    d = docx.Document()
+    for line in example.split("\n"):
+        d.add_paragraph(line)
+    d.save(scripts / "ep001.docx")
+    (scripts / "ep001.fountain").write_text(FOUNTAIN, encoding="utf-8")
+    commands = re.findall(r"^reelwright (parse .*?)(?:\s+#.*)?$", text.split("```sh", 1)[1].split("```", 1)[0], re.M)
+    assert [c.split()[1] for c in commands] == ["scripts/ep001.docx", "scripts/ep001.txt", "scripts/ep001.fountain"]
+    for command in commands:
+        argv = command.split(" > ")[0].split()  # the shell's redirection is capsys here
+        argv = [str(tmp_path / a) if a.startswith("scripts/") else a for a in argv]
+        assert main(argv) == 0 and capsys.readouterr().out
+    doc = parse_script(scripts / "ep001.txt")
+    assert doc.format == "en" and doc.aliases == {"WEI": "Li Wei", "MEI": "Zhou Mei"}
+    assert doc.stats() == parse_script(scripts / "ep001.docx").stats() == {
+        "scenes": 2, "dialogue": 3, "characters": ["WEI", "MEI"]}
+    quoted = re.search(r"```text\n(error: .*?)\n```", text, re.S).group(1)
+    bad = scripts / "bad.txt"
+    bad.write_text("Episode 1\nScene 1-1: INT. SHOP - NIGHT\nWei says - you came back.\n", encoding="utf-8")
+    assert main(["parse", str(bad)]) == 2
+    assert capsys.readouterr().err.strip() == quoted.replace("scripts/ep001.txt", str(bad))
