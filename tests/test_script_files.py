@@ -512,3 +512,23 @@ def test_docs_examples_run(tmp_path, capsys):
     bad.write_text("Episode 1\nScene 1-1: INT. SHOP - NIGHT\nWei says - you came back.\n", encoding="utf-8")
     assert main(["parse", str(bad)]) == 2
     assert capsys.readouterr().err.strip() == quoted.replace("scripts/ep001.txt", str(bad))
+
+
+@pytest.mark.slow
+def test_build_from_a_word_script_speaks_with_the_linked_characters(tmp_path, capsys):
+    """An English-layout .docx in scripts/ builds with no setting: WEI is Li Wei in the bible, the trailing
+    'Episode 2' heading is a warning and no episode 2 is rendered."""
+    from tests.conftest import write_tiny_project
+
+    root = write_tiny_project(tmp_path / "p", "", name="ep001.fountain")
+    (root / "scripts" / "ep001.fountain").unlink()
+    english_docx(root / "scripts" / "ep001.docx")
+    assert main(["build", str(root), "--quiet"]) == 0
+    captured = capsys.readouterr()
+    assert f"warning: {root / 'scripts' / 'ep001.docx'}:21: episode 2 has nothing under its marker" in captured.err
+    assert (root / "build" / "ep001.mp4").stat().st_size > 0 and not (root / "build" / "ep002.mp4").exists()
+    srt = (root / "build" / "ep001.srt").read_text(encoding="utf-8")
+    assert "You came back." in srt and "Go home, Wei." in srt
+    project = Project.load(root)
+    assert project.bible.character("WEI").name == "Li Wei" and project.bible.character("MEI").name == "Zhou Mei"
+    assert "WEI" in project.bible.character("Li Wei").aliases and project.bible.character("Li Wei").age == 36
