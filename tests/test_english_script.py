@@ -10,11 +10,11 @@ from reelwright.documents.script import (
     Action, Caption, Dialogue, Marker, Note, SceneHeading, ScriptDocument, Transition,
 )
 from reelwright.errors import InputError
-from reelwright.project import Project, new_project
-from reelwright.scripts import (
+from reelwright.project.folder import Project, new_project
+from reelwright.screenplay import (
     detect_format, parse_english, parse_script, parse_text, write_chinese, write_english, write_fountain,
 )
-from reelwright.scripts.names import link_cues
+from reelwright.screenplay.names import link_cues
 
 DEBT = """\
 "The Debt"

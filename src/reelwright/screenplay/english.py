@@ -17,7 +17,7 @@ CUT TO:
 ```
 
 Every line is one element; consecutive plain lines make one action paragraph. Cue names
-(``WEI``) are linked to full names from the bios and cast lines by :func:`reelwright.scripts.names.link_cues`.
+(``WEI``) are linked to full names from the bios and cast lines by :func:`reelwright.screenplay.names.link_cues`.
 Full-width colons, brackets and quotes (as Word writes them) read like their ASCII twins.
 """
 
@@ -30,8 +30,8 @@ from reelwright.documents.script import (
     Action, Bio, Caption, Centered, Dialogue, DialoguePart, Element, Episode, Lyrics, Marker, Note, SceneHeading,
     ScriptDocument, Transition,
 )
-from reelwright.scripts.chinese import english_time
-from reelwright.scripts.fountain import episode_number_from_path, split_heading
+from reelwright.screenplay.common import english_time, episode_number_from_path
+from reelwright.screenplay.fountain import split_heading
 
 __all__ = ["parse_english", "write_english", "EPISODE_LINE", "SCENE_LINE", "DIALOGUE_LINE"]
 

@@ -18,12 +18,12 @@ from reelwright.documents.script import (
     Action, Caption, Centered, Dialogue, Lyrics, SceneHeading, ScriptDocument,
 )
 from reelwright.errors import InputError, Problem
-from reelwright.scripts.chinese import parse_chinese, write_chinese
-from reelwright.scripts.english import DIALOGUE_LINE, EPISODE_LINE, SCENE_LINE, parse_english, write_english
-from reelwright.scripts.fdx import parse_fdx, write_fdx
-from reelwright.scripts.fountain import parse_fountain, write_fountain
-from reelwright.scripts.names import link_cues
-from reelwright.scripts.word import docx_lines, fountain_text
+from reelwright.screenplay.chinese import parse_chinese, write_chinese
+from reelwright.screenplay.english import DIALOGUE_LINE, EPISODE_LINE, SCENE_LINE, parse_english, write_english
+from reelwright.screenplay.fdx import parse_fdx, write_fdx
+from reelwright.screenplay.fountain import parse_fountain, write_fountain
+from reelwright.screenplay.names import link_cues
+from reelwright.screenplay.word import docx_lines, fountain_text
 
 __all__ = [
     "parse_fountain",

@@ -26,9 +26,9 @@ from reelwright.documents.script import (
     ScriptDocument, Transition, plain,
 )
 from reelwright.errors import InputError
-from reelwright.scripts.chinese import english_time
-from reelwright.scripts.english import EPISODE_LINE
-from reelwright.scripts.fountain import episode_number_from_path, split_heading
+from reelwright.screenplay.common import english_time, episode_number_from_path
+from reelwright.screenplay.english import EPISODE_LINE
+from reelwright.screenplay.fountain import split_heading
 
 __all__ = ["parse_fdx", "write_fdx"]
 
