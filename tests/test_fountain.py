@@ -24,7 +24,7 @@ from reelwright.documents.script import (
     Transition,
     plain,
 )
-from reelwright.errors import InputError, ScriptSyntaxError
+from reelwright.errors import InputError
 from reelwright.screenplay import parse_fountain, parse_script, write_fountain
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -271,12 +271,13 @@ def test_dual_dialogue_pair_counts_as_two_in_stats():
     assert doc.stats() == {"scenes": 1, "dialogue": 2, "characters": ["BRICK", "STEEL"]}
 
 
-def test_dual_cue_without_dialogue_before_is_an_error():
-    with pytest.raises(ScriptSyntaxError) as info:
-        parse_fountain("INT. BAR - NIGHT\n\nThey sit.\n\nSTEEL ^\nYes.\n", "ep001.fountain")
-    assert info.value.line == 5 and "ep001.fountain:5:" in str(info.value) and "dual dialogue" in str(info.value)
-    with pytest.raises(ScriptSyntaxError, match=r"<input>:1: dual"):
-        parse_fountain("@Steel ^\nYes.\n")
+def test_dual_cue_without_dialogue_before_is_a_plain_cue_with_a_warning():
+    doc = parse_fountain("INT. BAR - NIGHT\n\nThey sit.\n\nSTEEL ^\nYes.\n", "ep001.fountain")
+    steel = doc.episodes[0].dialogue()[0]
+    assert (steel.character, steel.dual, steel.text) == ("STEEL", False, "Yes.")
+    assert doc.warning_lines() == ["ep001.fountain:5: dual dialogue cue 'STEEL ^' has no dialogue right before it: "
+                                   "read as a cue of its own (as Fountain apps do)"]
+    assert parse_fountain("@Steel ^\nYes.\n").warnings[0].line == 1
 
 
 # ---- transitions, centered, lyrics, page breaks, sections, synopses ------------------------------

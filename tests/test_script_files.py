@@ -18,7 +18,7 @@ from reelwright.documents.script import (
 )
 from reelwright.errors import InputError
 from reelwright.project.folder import Project, new_project
-from reelwright.screenplay import parse_fdx, parse_script, parse_text, write_fdx
+from reelwright.screenplay import parse_fdx, parse_script, write_fdx
 
 # ---- one story, written by hand in every layout -----------------------------------------------------
 # two scenes, two speakers, five lines of dialogue, a title card, a flashback

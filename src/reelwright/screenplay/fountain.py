@@ -35,7 +35,6 @@ from reelwright.documents.script import (
     Transition,
     plain,
 )
-from reelwright.errors import ScriptSyntaxError
 from reelwright.screenplay.common import english_time, episode_number_from_path
 
 __all__ = ["parse_fountain", "write_fountain", "episode_number_from_path", "split_heading"]
@@ -75,7 +74,7 @@ def _note_text(inner: str) -> str:
     return "\n".join(part.strip() for part in inner.split("\n")).strip("\n")
 
 
-def _preprocess(text: str, path: str | None, warnings: list[tuple[int, str]]) -> list[_Line]:
+def _preprocess(text: str, warnings: list[tuple[int, str]]) -> list[_Line]:
     """Normalise newlines, cut out boneyard and notes (with their line breaks); lines a cut empties are dropped.
 
     Read as Fountain apps read them, each with a warning: a boneyard left open runs to the end of the file; a
@@ -245,6 +244,7 @@ class _BodyParser:
     def __init__(self, recs: list[_Line], path: str | None) -> None:
         self.recs, self.path, self.els = recs, path, []
         self.indented_cues: list[int] = []  # lines of cues with tabs or spaces before them
+        self.warnings: list[tuple[int, str]] = []
 
     def kind(self, i: int) -> str:
         """What line ``i`` starts; a line before an element that ends paragraphs counts as before a blank."""
@@ -326,9 +326,9 @@ class _BodyParser:
         if cue.text[:1] in ("\t", " "):
             self.indented_cues.append(cue.no)
         if dual and not (self.els and isinstance(self.els[-1], Dialogue)):
-            raise ScriptSyntaxError(f"dual dialogue cue '{cue.text.strip()}' has no dialogue right before it "
-                                    "(expected two cues in a row, the second ending with '^')",
-                                    path=self.path, line=cue.no)
+            self.warnings.append((cue.no, f"dual dialogue cue '{cue.text.strip()}' has no dialogue right before it: "
+                                          "read as a cue of its own (as Fountain apps do)"))
+            dual = False
         parts: list[list] = []  # [kind, lines]
         j = i + 1
         while j < len(recs):
@@ -366,7 +366,7 @@ def parse_fountain(text: str, path: str | Path | None = None) -> ScriptDocument:
     """Parse Fountain text into a one-episode :class:`ScriptDocument`; errors name file and line."""
     where = str(path) if path is not None else None
     warnings: list[tuple[int, str]] = []
-    recs = _preprocess(text, where, warnings)
+    recs = _preprocess(text, warnings)
     page, start = _title_page(recs)
     structural = {k.lower(): k for k in page if k.lower() in _STRUCTURAL_KEYS}
     title_value = next((v for k, v in page.items() if k.lower() == "title"), None)
@@ -385,6 +385,7 @@ def parse_fountain(text: str, path: str | Path | None = None) -> ScriptDocument:
     title = next((plain(s) for s in (title_value or "").split("\n") if plain(s)), None)
     body = _BodyParser(recs, where)
     elements = body.run(start)
+    warnings += body.warnings
     if body.indented_cues:
         count = len(body.indented_cues)
         warnings.append((body.indented_cues[0], f"{count} character cue{'s' * (count > 1)} indented with tabs or "
