@@ -151,6 +151,22 @@ def test_script_without_episode_markers_starts_at_its_body():
     assert doc.title == "The Debt" and [d.character for d in doc.episodes[0].dialogue()] == ["WEI", "MEI"]
 
 
+def test_markdown_as_chat_tools_write_it():
+    doc = parse_text('# The Debt\n\n**Logline:** A cook comes home.\n\n## Episode One: "The Return"\n\n'
+                     "**SCENE 1 – INT. NOODLE SHOP – NIGHT**\n\n(Rain hammers the windows.)\n\n"
+                     "**LI WEI:** *(whispering)* You came back.\n\n**ZHOU MEI**: (not looking up) I never left.\n\n"
+                     "[CUT TO:]\n\n[SFX: thunder]\n", "x.md")
+    assert (doc.format, doc.title, doc.outline) == ("en", "The Debt", "A cook comes home.")
+    ep = doc.episodes[0]
+    assert (ep.number, ep.title) == (1, "The Return")
+    scene, rain, wei, mei, cut, sfx = ep.elements
+    assert (scene.number, scene.setting, scene.location, scene.time) == ("1", "INT", "NOODLE SHOP", "NIGHT")
+    assert (wei.character, wei.emotion, wei.text) == ("LI WEI", "whispering", "You came back.")
+    assert (mei.character, mei.emotion, mei.text) == ("ZHOU MEI", "not looking up", "I never left.")
+    assert (type(rain), type(cut), cut.text, type(sfx), sfx.text) == (Action, Transition, "CUT TO:", Action,
+                                                                      "[SFX: thunder]")
+
+
 def test_unbracketed_labels_and_flashback_words():
     doc = parse_english(
         "Episode 1\nScene 1-1: EXT. ROOF - NIGHT\nTITLE CARD: Ten years earlier\nFLASHBACK:\n"

@@ -19,7 +19,7 @@ from reelwright.documents.script import (
 )
 from reelwright.errors import InputError, Problem
 from reelwright.screenplay.chinese import parse_chinese, write_chinese
-from reelwright.screenplay.english import DIALOGUE_LINE, EPISODE_LINE, SCENE_LINE, parse_english, write_english
+from reelwright.screenplay.english import english_score, parse_english, write_english
 from reelwright.screenplay.fdx import parse_fdx, write_fdx
 from reelwright.screenplay.fountain import parse_fountain, write_fountain
 from reelwright.screenplay.names import link_cues
@@ -58,24 +58,6 @@ _FOUNTAIN_MARKERS = re.compile(
     r"|^(?:Title|Author|Credit)\s*:", re.M | re.I,
 )
 _FOUNTAIN_CUE = re.compile(r"(?:^|\n)[ \t]*\n[ \t]*[A-Z][A-Z0-9 .'\-]*(?:\([^)\n]*\))?[ \t]*\n[ \t]*[^\s\n]")
-_EN_CAST = re.compile(r"^(?:characters|cast)\s*[:：]\s*\S", re.I)
-_ASCII_CAPS = re.compile(r"[A-Z][A-Z0-9 .'\-]*")
-
-
-def _english_score(text: str) -> int:
-    score = 0
-    for raw in text.split("\n"):
-        s = raw.strip()
-        if not s:
-            continue
-        if EPISODE_LINE.match(s) or _EN_CAST.match(s):
-            score += 1
-        elif (m := SCENE_LINE.match(s)) and (m.group("n1") or m.group("n2")):
-            score += 1
-        elif (m := DIALOGUE_LINE.match(s)) and m.group("rest").strip() \
-                and _ASCII_CAPS.fullmatch(m.group("name").strip()):
-            score += 1
-    return score
 
 
 def detect_format(text: str) -> Layout:
@@ -84,7 +66,7 @@ def detect_format(text: str) -> Layout:
     Fountain."""
     zh_markers, cjk_dialogue = len(_ZH_MARKERS.findall(text)), len(_ZH_DIALOGUE.findall(text))
     fountain = len(_FOUNTAIN_MARKERS.findall(text)) + len(_FOUNTAIN_CUE.findall("\n" + text))
-    en = _english_score(text)
+    en = english_score(text)
     if en and not zh_markers:  # Chinese names speaking in the English layout (Episode 1, Scene 1-1: …)
         en += cjk_dialogue
         cjk_dialogue = 0

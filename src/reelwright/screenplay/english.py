@@ -33,10 +33,14 @@ from reelwright.documents.script import (
 from reelwright.screenplay.common import english_time, episode_number_from_path
 from reelwright.screenplay.fountain import split_heading
 
-__all__ = ["parse_english", "write_english", "EPISODE_LINE", "SCENE_LINE", "DIALOGUE_LINE"]
+__all__ = ["parse_english", "write_english", "episode_marker", "english_score"]
 
 _COLON = r"[:：]"
-EPISODE_LINE = re.compile(r"^(?:episode|ep\.?)[ \t]*#?[ \t]*(\d+)\b[ \t]*(?:[:：.\-–—][ \t]*(.*?))?[ \t]*$", re.I)
+_NUMBER_WORDS = {w: i for i, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+    "seventeen eighteen nineteen twenty".split())}
+EPISODE_LINE = re.compile(rf"^(?:episode|ep\.?)[ \t]*#?[ \t]*(\d+|{'|'.join(_NUMBER_WORDS)})\b[ \t]*"
+                          r"(?:[:：.\-–—][ \t]*(.*?))?[ \t]*$", re.I)
 _HEADING_WORD = r"(?:INT\.?/EXT|EXT\.?/INT|I/E|INT|EXT|EST)(?=[.\s]|$)"
 SCENE_LINE = re.compile(
     rf"^(?:scene[ \t]*(?P<n1>\d+(?:[ \t]*[-–—.][ \t]*\d+)?)[ \t]*(?:[:：.\-–—][ \t]*)?(?P<r1>.*)"
@@ -61,10 +65,10 @@ _TRANSITION = re.compile(r"^(?:[A-Z][A-Z ]*(?:TO|TO BLACK)[:：]|FADE (?:IN|OUT)
                          r"|CUT TO BLACK[.:：]?|THE END\.?)$")
 _CUE = re.compile(r"^(?P<name>[^\W\d_][\w.'’\- ]{0,30}?)[ \t]*(?P<ext>(?:[(（][^)）]*[)）][ \t]*)*)"
                   r"[:：][ \t]*(?P<rest>.*)$")
-DIALOGUE_LINE = _CUE
 _LEAD_PAREN = re.compile(r"^[(（]([^)）]*)[)）][ \t]*(.*)$")
 _QUOTED = re.compile(r'^(?:"(.*)"|“(.*)”)$')
 _CJK = re.compile(r"[\u3400-\u9fff]")
+_ASCII_CAPS = re.compile(r"[A-Z][A-Z0-9 .'\-]*")
 _EXT_WORDS = re.compile(r"^(.*\S)[ \t]+(V\.?O\.?|O\.?S\.?|O\.?C\.?)$", re.I)
 
 # "LABEL: text" lines that are not dialogue: label (casefolded) -> what the line is
@@ -81,11 +85,40 @@ _NOT_NAMES = {"meanwhile", "later", "suddenly", "then", "time", "location", "set
 _DEFAULT_LABEL = "CAPTION"
 
 
+def episode_marker(s: str) -> tuple[int, str | None] | None:
+    """``Episode 3: "The Debt"`` -> ``(3, "The Debt")``; ``EPISODE ONE`` -> ``(1, None)``; None for other lines."""
+    m = EPISODE_LINE.match(s)
+    if not m:
+        return None
+    n = m.group(1)
+    title = (m.group(2) or "").strip()
+    if q := _QUOTED.match(title):
+        title = next(g for g in q.groups() if g is not None).strip()
+    return (int(n) if n.isdigit() else _NUMBER_WORDS[n.lower()]), title or None
+
+
+def english_score(text: str) -> int:
+    """How many lines read as this layout's own: episode, numbered scene and cast lines, ``NAME: text`` in capitals."""
+    score = 0
+    for raw in text.split("\n"):
+        s = _norm(raw)
+        if not s:
+            continue
+        if EPISODE_LINE.match(s) or _CAST.match(s):
+            score += 1
+        elif (m := SCENE_LINE.match(s)) and (m.group("n1") or m.group("n2")):
+            score += 1
+        elif (m := _CUE.match(s)) and m.group("rest").strip() and _ASCII_CAPS.fullmatch(m.group("name").strip()):
+            score += 1
+    return score
+
+
 def _norm(s: str) -> str:
-    """A line with Word's spaces and markdown emphasis around whole markers taken off."""
+    """A line with Word's spaces and markdown taken off: ``## …``, ``**…**`` around the line or its speaker."""
     s = s.replace("\u3000", " ").replace("\u00a0", " ").strip()
     if m := re.fullmatch(r"(\*\*|__)(.+)\1", s):
         s = m.group(2).strip()
+    s = re.sub(r"^(\*\*|__)([^*_:：]{1,40}?)([:：]?)\1([:：]?)", r"\2\3\4", s)  # **WEI:** … / **WEI**: …
     return re.sub(r"^#{1,6}[ \t]+", "", s)
 
 
@@ -115,6 +148,7 @@ def _scene(s: str, line: int) -> SceneHeading | None:
         return None
     number = m.group("n1") or m.group("n2")
     rest = next(g for g in (m.group("r1"), m.group("r2"), m.group("r3")) if g is not None).strip()
+    rest = re.sub(r"[ \t]+[–—][ \t]+", " - ", rest)  # Word turns " - " into " – "
     fields = split_heading(rest) if rest else {"setting": "", "location": "", "time": ""}
     if not fields["time"] and "," in fields["location"]:  # "Noodle shop, night"
         head, _, tail = fields["location"].rpartition(",")
@@ -180,8 +214,9 @@ class _Reader:
             if not has_episodes and state != "bios" and (m := _CUE.match(s)) and m.group("rest").strip() \
                     and _is_name(m.group("name").strip(), set()) and m.group("name").upper() == m.group("name"):
                 break  # dialogue: the body of a script without episode markers
-            if (m := _TITLE.match(s)) and doc.title is None and state == "start" and not outline and not doc.bios:
-                doc.title = next(g for g in m.groups() if g).strip()
+            first = doc.title is None and state == "start" and not outline and not doc.bios
+            if first and ((m := _TITLE.match(s)) or (m := re.match(r"^#[ \t]+(.+)$", lines[i].strip()))):
+                doc.title = next(g for g in m.groups() if g).strip()  # "Title", 《Title》, Title: …, # Title
             elif m := _SYNOPSIS.match(s):
                 state = "outline"
                 outline.append(m.group(1).strip())
@@ -270,8 +305,8 @@ class _Reader:
         self.close_episode()
 
     def line(self, s: str, no: int) -> None:
-        if m := EPISODE_LINE.match(s):
-            self.start_episode(int(m.group(1)), (m.group(2) or "").strip(), no)
+        if marker := episode_marker(s):
+            self.start_episode(*marker, no)
             return
         if heading := _scene(s, no):
             self.add(heading)
@@ -331,6 +366,8 @@ class _Reader:
                 self.add(Caption(text=m.group("text").strip(), label=m.group("label").strip().upper(), line=no))
             else:
                 self.doc.warn(no, f"empty caption '{s}': skipped (expected [{m.group('label').strip()}: text])")
+        elif _TRANSITION.match(inner):
+            self.add(Transition(text=inner, line=no))
         elif m and key in _NOTE_LABELS:
             self.add(Note(text=m.group("text").strip(), line=no))
         else:
@@ -356,7 +393,7 @@ class _Reader:
         exts = [e.strip() for e in re.findall(r"[(（]([^)）]*)[)）]", m.group("ext"))]
         if em := _EXT_WORDS.match(name):
             name, exts = em.group(1).strip(), [em.group(2).upper(), *exts]
-        rest = m.group("rest").strip()
+        rest = re.sub(r"^[*_]{1,3}([(（][^)）]*[)）])[*_]{1,3}", r"\1", m.group("rest").strip())  # *(quietly)*
         parts: list[DialoguePart] = []
         while pm := _LEAD_PAREN.match(rest):
             parts.append(DialoguePart(kind="parenthetical", text=pm.group(1).strip()))

@@ -27,7 +27,7 @@ from reelwright.documents.script import (
 )
 from reelwright.errors import InputError
 from reelwright.screenplay.common import english_time, episode_number_from_path
-from reelwright.screenplay.english import EPISODE_LINE
+from reelwright.screenplay.english import episode_marker
 from reelwright.screenplay.fountain import split_heading
 
 __all__ = ["parse_fdx", "write_fdx"]
@@ -152,8 +152,8 @@ class _Reader:
             self.add(Transition(text=text, line=line))
         elif kind == "Lyrics":
             self.add(Lyrics(text=text, line=line))
-        elif kind == "New Act" and (m := EPISODE_LINE.match(plain(text))):
-            self.new_episode(int(m.group(1)), (m.group(2) or "").strip() or None, line)
+        elif kind == "New Act" and (marker := episode_marker(plain(text))):
+            self.new_episode(*marker, line)
             self.dialogue = None
         elif m := _CAPTION.match(text):
             self.add(Caption(text=m.group(2).strip(), label=m.group(1).upper(), line=line))
@@ -177,8 +177,8 @@ def _title_page(doc: ScriptDocument, node: _Node | None) -> tuple[int | None, st
         text = " ".join(p.all_text().split())
         if not text:
             continue
-        if (m := EPISODE_LINE.match(text)) and number is None:
-            number, ep_title = int(m.group(1)), (m.group(2) or "").strip() or None
+        if (marker := episode_marker(text)) and number is None:
+            number, ep_title = marker
         elif doc.title is None:
             doc.title = text
             doc.title_page["Title"] = text
