@@ -354,6 +354,23 @@ def test_empty_docx_is_an_error_naming_the_paragraph(tmp_path):
         parse_script(tmp_path / "ep001.docx")
 
 
+def test_docx_tables_are_named_when_they_hold_the_script(tmp_path):
+    d = docx.Document()
+    d.add_paragraph("Episode 1")
+    table = d.add_table(rows=1, cols=2)
+    table.cell(0, 0).text, table.cell(0, 1).text = "WEI", "You came back."
+    d.save(tmp_path / "ep001.docx")
+    with pytest.raises(InputError, match=r"ep001\.docx:1: no scenes and no dialogue: .*; the document's 1 table\(s\) "
+                                         r"are not read"):
+        parse_script(tmp_path / "ep001.docx")
+    d.add_paragraph("Scene 1-1: INT. SHOP - NIGHT")
+    d.add_paragraph("WEI: You came back.")
+    d.save(tmp_path / "ep002.docx")
+    assert parse_script(tmp_path / "ep002.docx").warning_lines() == [
+        f"{tmp_path / 'ep002.docx'}:1: 1 table(s) in the document are not read: only paragraphs are (put the script "
+        "there)"]
+
+
 # ---- Final Draft -----------------------------------------------------------------------------------------
 
 

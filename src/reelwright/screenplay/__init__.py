@@ -113,7 +113,7 @@ def _first(doc: ScriptDocument, kinds) -> int:
     return next((e.line for ep in doc.episodes for e in ep.elements if isinstance(e, kinds)), 0)
 
 
-def _require_dialogue(doc: ScriptDocument, where: str | None) -> None:
+def _require_dialogue(doc: ScriptDocument, where: str | None, hint: str = "") -> None:
     """No dialogue at all: an error that says which layout the file looked like and what did not match."""
     scenes = sum(len(ep.scenes()) for ep in doc.episodes)
     if any(ep.dialogue() for ep in doc.episodes):
@@ -137,10 +137,11 @@ def _require_dialogue(doc: ScriptDocument, where: str | None) -> None:
         cause = ("nothing here reads as a script: expected Fountain (INT. PLACE - DAY; a NAME line, then the "
                  "speech), the Chinese layout (第1集; 1-1 日 内 客厅; 名字：台词) or the English short-drama layout "
                  "(Episode 1; Scene 1-1: INT. PLACE - DAY; NAME: text)")
-    raise InputError(f"{found}: {cause}", path=where, line=line)
+    raise InputError(f"{found}: {cause}{hint}", path=where, line=line)
 
 
-def _parse_docx(path: Path) -> ScriptDocument:
+def _parse_docx(path: Path) -> tuple[ScriptDocument, str]:
+    """The document and, when it has tables, what to add to a no-dialogue error."""
     d = docx_lines(path)
     fmt = detect_format(d.text)
     if fmt == "fountain":
@@ -169,7 +170,10 @@ def _parse_docx(path: Path) -> ScriptDocument:
         bio.line = paragraph(bio.line)
     for w in doc.warnings:
         w.line = paragraph(w.line)
-    return doc
+    if not d.tables:
+        return doc, ""
+    doc.warn(1, f"{d.tables} table(s) in the document are not read: only paragraphs are (put the script there)")
+    return doc, f"; the document's {d.tables} table(s) are not read"
 
 
 def parse_script(path: str | Path) -> ScriptDocument:
@@ -183,13 +187,14 @@ def parse_script(path: str | Path) -> ScriptDocument:
         raise InputError(f"not a script file: expected one of {', '.join(SCRIPT_SUFFIXES)}", path=path)
     if suffix in (".docx", ".fdx") and not path.is_file():
         raise InputError("file not found", path=path)
+    hint = ""
     if suffix == ".docx":
-        doc = _parse_docx(path)
+        doc, hint = _parse_docx(path)
     elif suffix == ".fdx":
         doc = _finish(parse_fdx(path.read_bytes(), path))
     else:
         doc = parse_text(read_text(path), path)
-    _require_dialogue(doc, str(path))
+    _require_dialogue(doc, str(path), hint)
     return doc
 
 

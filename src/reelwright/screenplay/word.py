@@ -47,6 +47,7 @@ class DocxText:
     paragraph_of: list[int]  # paragraph_of[i] is the paragraph (1-based) of line i + 1
     title: str | None
     styles: list[str | None]  # per line: the screenplay element its paragraph style names, if any
+    tables: int = 0  # tables in the body: their text is not read
 
     @property
     def text(self) -> str:
@@ -92,7 +93,7 @@ def docx_lines(path: str | Path) -> DocxText:
             lines.append(_ascii_scene_number(line.rstrip()))
             paragraph_of.append(number)
             styles.append(kind)
-    return DocxText(lines, paragraph_of, title, styles)
+    return DocxText(lines, paragraph_of, title, styles, len(document.tables))
 
 
 def fountain_text(d: DocxText) -> tuple[str, list[int]]:
