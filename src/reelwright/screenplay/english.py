@@ -83,6 +83,8 @@ _NOT_NAMES = {"meanwhile", "later", "suddenly", "then", "time", "location", "set
               "summary", "premise", "hook", "cliffhanger", "twist", "reversal", "ending", "opening", "act", "part",
               "moral", "theme", "genre", "tone", "story", "plot", "result", "meaning", "reason", "answer"}
 _DEFAULT_LABEL = "CAPTION"
+_TIMES = {"DAY", "NIGHT", "MORNING", "EVENING", "DUSK", "DAWN", "NOON", "AFTERNOON", "SUNSET", "SUNRISE",
+          "LATE NIGHT", "MIDNIGHT", "CONTINUOUS", "LATER", "MOMENTS LATER", "SAME TIME"}  # "Noodle shop, night"
 
 
 def episode_marker(s: str) -> tuple[int, str | None] | None:
@@ -157,10 +159,6 @@ def _scene(s: str, line: int) -> SceneHeading | None:
     number = re.sub(r"[ \t]*[-–—.][ \t]*", "-", number) if number else None
     return SceneHeading(text=s, setting=fields["setting"], location=fields["location"], time=fields["time"],
                         number=number, line=line)
-
-
-_TIMES = {"DAY", "NIGHT", "MORNING", "EVENING", "DUSK", "DAWN", "NOON", "AFTERNOON", "SUNSET", "SUNRISE",
-          "LATE NIGHT", "MIDNIGHT", "CONTINUOUS", "LATER", "MOMENTS LATER", "SAME TIME"}
 
 
 def _bio(s: str, line: int) -> Bio | None:
