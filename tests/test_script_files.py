@@ -386,7 +386,7 @@ def test_fdx_elements(story):
                      ("Dialogue", 24), ("Marker", 26), ("Dialogue", 27), ("Centered", 29)]
     heading, action, card, wei, mei, mei_vo = ep.elements[:6]
     assert (heading.number, heading.setting, heading.location, heading.time) == ("1", "INT", "NOODLE SHOP", "NIGHT")
-    assert action.text == "Rain hammers the windows." and (card.text, card.label) == ("Chengdu, 1983", "SUPER")
+    assert action.text == "Rain hammers **the windows.**" and (card.text, card.label) == ("Chengdu, 1983", "SUPER")
     assert (wei.emotion, wei.parts[0].kind, wei.text) == ("quietly", "parenthetical", "You came back.")
     assert (mei.dual, mei_vo.dual, mei_vo.extensions) == (False, True, ["V.O."])
 
@@ -395,7 +395,7 @@ def full_document() -> ScriptDocument:
     """Every element a Final Draft file holds, in two episodes."""
     one = [
         SceneHeading(text="INT. HOUSE - DAY", setting="INT", location="HOUSE", time="DAY", number="1"),
-        Action(text="Bob runs.\nFast."),
+        Action(text="Bob *runs*.\n_**Fast.**_ ***Very***"),
         Dialogue(character="BOB", extensions=["V.O."], emotion="sad",
                  parts=[DialoguePart(kind="parenthetical", text="sad"), DialoguePart(text="Hi."),
                         DialoguePart(kind="parenthetical", text="beat"), DialoguePart(text="Bye.")]),
@@ -429,6 +429,7 @@ def test_fdx_written_and_read_back():
     xml = write_fdx(doc)
     assert xml.startswith('<?xml version="1.0" encoding="UTF-8" standalone="no" ?>\n<FinalDraft DocumentType="Script"')
     assert '<Paragraph Type="New Act">' in xml and "<DualDialogue>" in xml
+    assert '<Text Style="Italic">runs</Text>' in xml and '<Text Style="Underline+Bold">Fast.</Text>' in xml
     again = parse_fdx(xml.encode("utf-8"))
     assert without_lines(again) == without_lines(doc)
     assert write_fdx(again) == xml

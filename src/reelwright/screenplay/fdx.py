@@ -37,6 +37,8 @@ _FLASHBACK_START = re.compile(r"^(?:BEGIN |START )?FLASHBACK\s*[:.]?$", re.I)
 _FLASHBACK_END = re.compile(r"^(?:END (?:OF )?FLASHBACK|BACK TO (?:THE )?PRESENT)\s*[.:]?$", re.I)
 _CUE = re.compile(r"^(.*?)((?:\s*\([^()]*\))*)\s*$")
 _SETTING_PREFIX = {"INT": "INT.", "EXT": "EXT.", "EST": "EST.", "INT/EXT": "INT./EXT."}
+_EMPHASIS = re.compile(r"(?<!\\)(\*{1,3}|_)(?=\S)(.+?)(?<=\S)(?<!\\)\1")  # as documents.script.plain reads it
+_MARK_STYLES = {"***": ("Bold", "Italic"), "**": ("Bold",), "*": ("Italic",), "_": ("Underline",)}
 
 
 @dataclass
@@ -51,8 +53,35 @@ class _Node:
         return next((c for c in self.children if c.tag == tag), None)
 
     def all_text(self) -> str:
-        """The text of the ``<Text>`` runs of a paragraph, joined."""
-        return "".join("".join(c.text) for c in self.children if c.tag == "Text")
+        """The text of the ``<Text>`` runs of a paragraph, joined; bold, italic and underline as Fountain marks."""
+        return "".join(_marked("".join(c.text), c.attrs.get("Style", "")) for c in self.children if c.tag == "Text")
+
+
+def _marked(text: str, style: str) -> str:
+    """``text`` of a run in ``style`` (``Bold+Italic``…) with Fountain's emphasis marks, spaces kept outside."""
+    styles = set(style.split("+"))
+    core = text.strip()
+    if not core or not styles & {"Bold", "Italic", "Underline"}:
+        return text
+    stars = ("**" if "Bold" in styles else "") + ("*" if "Italic" in styles else "")
+    core = f"{stars}{core}{stars}"
+    if "Underline" in styles:
+        core = f"_{core}_"
+    return text[:len(text) - len(text.lstrip())] + core + text[len(text.rstrip()):]
+
+
+def _runs(text: str, outer: tuple[str, ...] = ()) -> list[tuple[str, str]]:
+    """Text with Fountain emphasis as ``(text, style)`` runs for ``<Text Style=…>``."""
+    out: list[tuple[str, str]] = []
+    pos = 0
+    for m in _EMPHASIS.finditer(text):
+        if m.start() > pos:
+            out.append((text[pos:m.start()], "+".join(outer)))
+        out += _runs(m.group(2), outer + _MARK_STYLES[m.group(1)])
+        pos = m.end()
+    if pos < len(text):
+        out.append((text[pos:], "+".join(outer)))
+    return [(t.replace("\\*", "*").replace("\\_", "_"), style) for t, style in out]
 
 
 class _TreeHandler(xml.sax.ContentHandler):
@@ -224,7 +253,8 @@ def parse_fdx(data: bytes, path: str | Path | None = None) -> ScriptDocument:
 
 def _para(parent: ET.Element, kind: str, text: str, **attrs: str) -> ET.Element:
     p = ET.SubElement(parent, "Paragraph", {"Type": kind, **attrs})
-    ET.SubElement(p, "Text").text = text
+    for run, style in _runs(text) or [("", "")]:
+        ET.SubElement(p, "Text", {"Style": style} if style else {}).text = run
     return p
 
 
