@@ -445,6 +445,12 @@ def test_fdx_refuses_entities_and_names_the_line_of_bad_xml(tmp_path):
                     "<Text>&b;</Text></Paragraph></Content></FinalDraft>\n", encoding="utf-8")
     with pytest.raises(InputError, match=r"bomb\.fdx: refused: the file declares XML entities"):
         parse_script(bomb)
+    external = tmp_path / "external.fdx"
+    external.write_text('<?xml version="1.0"?>\n<!DOCTYPE FinalDraft [<!ENTITY x SYSTEM "file:///etc/passwd">]>\n'
+                        '<FinalDraft><Content><Paragraph Type="Action"><Text>&x;</Text></Paragraph></Content>'
+                        "</FinalDraft>\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"external\.fdx: refused: the file declares XML entities"):
+        parse_script(external)
     broken = tmp_path / "broken.fdx"
     broken.write_text('<?xml version="1.0"?>\n<FinalDraft>\n<Content>\n<Paragraph Type="Action">\n</Content>\n',
                       encoding="utf-8")

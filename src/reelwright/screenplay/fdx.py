@@ -118,7 +118,7 @@ def _tree(data: bytes, where: str | None) -> _Node:
         raise InputError(f"not well-formed Final Draft XML: {exc.getMessage()}", path=where,
                          line=exc.getLineNumber()) from exc
     except DefusedXmlException as exc:
-        raise InputError(f"refused: the file declares XML entities or a DTD ({exc}); Final Draft files never "
+        raise InputError(f"refused: the file declares XML entities ({exc}); Final Draft files never "
                          "need them", path=where) from exc
     if handler.root is None or handler.root.tag != "FinalDraft":
         raise InputError("not a Final Draft file: expected a <FinalDraft> root element", path=where,
