@@ -19,6 +19,7 @@ from reelwright.documents.script import (
 from reelwright.errors import InputError
 from reelwright.project.folder import Project, new_project
 from reelwright.screenplay import parse_fdx, parse_script, write_fdx
+from tests.conftest import write_tiny_project
 
 # ---- one story, written by hand in every layout -----------------------------------------------------
 # two scenes, two speakers, five lines of dialogue, a title card, a flashback
@@ -542,8 +543,6 @@ def test_docs_examples_run(tmp_path, capsys):
 def test_build_from_a_word_script_speaks_with_the_linked_characters(tmp_path, capsys):
     """An English-layout .docx in scripts/ builds with no setting: WEI is Li Wei in the bible, the trailing
     'Episode 2' heading is a warning and no episode 2 is rendered."""
-    from tests.conftest import write_tiny_project
-
     root = write_tiny_project(tmp_path / "p", "", name="ep001.fountain")
     (root / "scripts" / "ep001.fountain").unlink()
     english_docx(root / "scripts" / "ep001.docx")
