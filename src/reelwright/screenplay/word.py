@@ -60,12 +60,11 @@ class DocxText:
         return self.paragraph_of[min(line, len(self.paragraph_of)) - 1]
 
 
-def _style_kind(paragraph) -> str | None:
+def _style_name(paragraph) -> str:
     try:
-        name = (paragraph.style.name or "").strip().casefold() if paragraph.style is not None else ""
+        return (paragraph.style.name or "").strip() if paragraph.style is not None else ""
     except (KeyError, AttributeError):  # a style the file names but does not define
-        return None
-    return _STYLE_KINDS.get(name)
+        return ""
 
 
 def docx_lines(path: str | Path) -> DocxText:
@@ -81,14 +80,14 @@ def docx_lines(path: str | Path) -> DocxText:
     title = None
     for number, paragraph in enumerate(document.paragraphs, 1):
         text = paragraph.text.translate(_SPACES).replace("\r", "\n").replace("\x0b", "\n")
-        style = paragraph.style.name if paragraph.style is not None else ""
+        style = _style_name(paragraph)
         if style == "Title" and title is None and text.strip():
             title = " ".join(text.split())
             lines.append("")
             paragraph_of.append(number)
             styles.append(None)
             continue
-        kind = _style_kind(paragraph)
+        kind = _STYLE_KINDS.get(style.casefold())
         for line in text.split("\n"):
             lines.append(_ascii_scene_number(line.rstrip()))
             paragraph_of.append(number)
