@@ -204,6 +204,12 @@ def test_short_cues_are_linked_to_full_names_and_recorded():
     assert link_free(same)
 
 
+def test_fountain_title_page_characters_link_cues_too():
+    doc = parse_text("Title: The Debt\nCharacters:\n\tLi Wei (36): cook\n\tZhou Mei (34): owner\n\n"
+                     "INT. SHOP - NIGHT\n\nWEI\nYou came back.\n\nMEI\nI never left.\n", "ep001.fountain")
+    assert doc.format == "fountain" and doc.aliases == {"WEI": "Li Wei", "MEI": "Zhou Mei"}
+
+
 def link_free(doc: ScriptDocument) -> bool:
     return link_cues(doc).aliases == {}  # a cue equal to the full name but for case needs no link
 
