@@ -285,6 +285,21 @@ def test_parse_prints_warnings_with_file_and_line(story, capsys):
                    "episode?): skipped\n")
 
 
+@pytest.mark.parametrize("name, text, line", [
+    ("ep001.txt", ZH + "\n第2集：下集预告\n", 26),
+    ("ep001.fdx", FDX.replace("  </Content>\n  <TitlePage>",
+                              '    <Paragraph Type="New Act"><Text>EPISODE 2: Next time</Text></Paragraph>\n'
+                              "  </Content>\n  <TitlePage>"), 30),
+])
+def test_trailing_next_episode_heading_is_skipped_in_every_layout(tmp_path, name, text, line):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    doc = parse_script(path)
+    assert [e.number for e in doc.episodes] == [1]
+    assert doc.warning_lines() == [f"{path}:{line}: episode 2 has nothing under its marker (a heading for the next "
+                                   "episode?): skipped"]
+
+
 # ---- Word ----------------------------------------------------------------------------------------------
 
 
