@@ -87,7 +87,7 @@ def _finish(doc: ScriptDocument) -> ScriptDocument:
     kept = [ep for ep in doc.episodes if _has_content(ep.elements)]
     if kept and len(kept) < len(doc.episodes):
         for ep in doc.episodes:
-            if ep not in kept:
+            if not any(ep is k for k in kept):
                 doc.warn(ep.line, f"episode {ep.number} has nothing under its marker (a heading for the next "
                                   "episode?): skipped")
         doc.episodes = kept
