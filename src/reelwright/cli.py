@@ -34,26 +34,23 @@ __all__ = ["main"]
 
 
 def _cmd_new(args: argparse.Namespace) -> int:
-
     root = new_project(args.dir, args.lang, args.title)
     print(f"created {root}: edit scripts/ and run 'reelwright build {root}'")
     return 0
 
 
 def _build_and_report(root: Path | str, args: argparse.Namespace) -> int:
-
     project = Project.load(root)
     report = build(project, args.episodes, workers=args.workers, quiet=args.quiet,
                    executor=getattr(args, "executor", None), address=getattr(args, "address", None))
     print(report.summary())
     if report.spent:
-
         print(f"  provider calls cost {money(report.spent, project.settings.providers.currency)} "
               f"(build/ledger.jsonl)")
     for number, outs in report.outputs.items():
         print(f"  ep{number:03d}: {outs['video']}  ({outs['srt']})")
     if not report.checks_ok:
-        failed = [f"ep{r['episode']:03d}" for r in report.checks if not r["ok"]]
+        failed = [f"ep{r.episode:03d}" for r in report.checks if not r.ok]
         print(f"self-check failed for {', '.join(failed)}: the videos are written; see the FAIL lines above "
               f"or run 'reelwright check {root}'", file=sys.stderr)
         return 1
@@ -62,7 +59,6 @@ def _build_and_report(root: Path | str, args: argparse.Namespace) -> int:
 
 def _cmd_build(args: argparse.Namespace) -> int:
     if args.dry_run:
-
         plan = plan_build(Project.load(args.dir), args.episodes)
         if args.json:
             print(json.dumps(plan.as_dict(), indent=2, ensure_ascii=False))
@@ -70,7 +66,6 @@ def _cmd_build(args: argparse.Namespace) -> int:
             print(plan.table())
         return 0
     if args.json:
-
         raise InputError("--json goes with --dry-run")
     return _build_and_report(args.dir, args)
 
@@ -95,21 +90,19 @@ def _cmd_redo(args: argparse.Namespace) -> int:
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
-
     project = Project.load(args.dir)
     results = check_project(project, args.episodes)
     if args.json:
-        print(json.dumps(results, indent=2, ensure_ascii=False))
+        print(json.dumps([r.model_dump(mode="json") for r in results], indent=2, ensure_ascii=False))
     else:
         print(format_table(results))
-        failed = sum(1 for r in results if not r["ok"])
+        failed = sum(1 for r in results if not r.ok)
         print(f"{len(results) - failed} of {len(results)} episode(s) pass" + (
             "; a FAIL line names the shot or line and the setting that governs it" if failed else ""))
-    return 1 if any(not r["ok"] for r in results) else 0
+    return 1 if any(not r.ok for r in results) else 0
 
 
 def _cmd_board(args: argparse.Namespace) -> int:
-
     project = Project.load(args.dir)
     results = board_project(project, args.episodes, sheet=args.sheet, quiet=args.quiet)
     for r in results:
@@ -134,7 +127,6 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _cmd_parse(args: argparse.Namespace) -> int:
-
     doc = parse_script(Path(args.file))
     if args.stats:
         print(json.dumps(doc.stats(), ensure_ascii=False))
@@ -148,7 +140,6 @@ def _cmd_parse(args: argparse.Namespace) -> int:
 
 
 def _cmd_write_premise(args: argparse.Namespace) -> int:
-
     if args.from_file:
         if len(args.words) > 1:
             raise InputError("with --from-file give at most a project folder, not a premise")
@@ -171,7 +162,6 @@ def _cmd_write_premise(args: argparse.Namespace) -> int:
 
 
 def _cmd_write_episodes(args: argparse.Namespace) -> int:
-
     report = write_episodes(args.dir, args.episodes, force=args.force, provider=args.provider, quiet=args.quiet)
     print(report.summary())
     for path in report.written:
@@ -188,7 +178,6 @@ def _cmd_write_episodes(args: argparse.Namespace) -> int:
 
 
 def _cmd_write_check(args: argparse.Namespace) -> int:
-
     problems = check_project_continuity(args.dir)
     for problem in problems:
         print(problem)
@@ -198,7 +187,6 @@ def _cmd_write_check(args: argparse.Namespace) -> int:
 
 
 def _cmd_models_list(args: argparse.Namespace) -> int:
-
     print(f"models folder: {models_dir()}")
     for m in list_models():
         size = f"{m.size / 1e6:,.0f} MB" if m.size else "?"
@@ -208,14 +196,12 @@ def _cmd_models_list(args: argparse.Namespace) -> int:
 
 
 def _cmd_models_install(args: argparse.Namespace) -> int:
-
     path = install_model(args.name, keep_parts=args.keep_parts, show_progress=not args.quiet)
     print(f"installed {args.name}: {path}")
     return 0
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
-
     report = export_project(Project.load(args.dir), args.format, args.episodes, relative=args.relative,
                             out_dir=Path(args.out) if args.out else None, workers=args.workers, quiet=args.quiet)
     print(report.summary())
@@ -225,13 +211,12 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
 
 def _cmd_localise(args: argparse.Namespace) -> int:
-
     report = localise_project(Project.load(args.dir), args.to, args.episodes, dub=args.dub, provider=args.provider,
                               workers=args.workers, quiet=args.quiet)
     print(report.summary())
     for (number, lang), dub in report.dubs.items():
-        print(f"  ep{number:03d} {lang} dub: {dub['path']}  {dub['duration']:.2f} s (original "
-              f"{dub['original_duration']:.2f} s), speech over the bed {dub['speech_over_bed_db']} dB")
+        print(f"  ep{number:03d} {lang} dub: {dub.path}  {dub.duration:.2f} s (original "
+              f"{dub.original_duration:.2f} s), speech over the bed {dub.speech_over_bed_db} dB")
     for note in report.notes:
         print(f"note: {note}", file=sys.stderr)
     for problem in report.problems:
@@ -240,7 +225,6 @@ def _cmd_localise(args: argparse.Namespace) -> int:
 
 
 def _cmd_deliver(args: argparse.Namespace) -> int:
-
     report = deliver_project(Project.load(args.dir), args.episodes, languages=args.languages, dub=args.dub,
                              provider=args.provider, workers=args.workers, quiet=args.quiet)
     print(report.summary())

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from reelwright.build.pipeline import BuildReport, EpisodeResult, build
 from reelwright.documents.timeline import Timeline
 from reelwright.errors import BuildError, InputError
 from reelwright.export.media import episode_media, place_file
@@ -39,9 +40,12 @@ class ExportReport:
     written: list[Path] = field(default_factory=list)
     kept: list[Path] = field(default_factory=list)
     timelines: dict[int, dict[str, Path]] = field(default_factory=dict)
+    build: BuildReport | None = None  # the build the export asked for (a freshness check when nothing changed)
 
     def summary(self) -> str:
-        return f"exported {len(self.episodes)} episode(s): {len(self.written)} file(s) written, {len(self.kept)} up to date"
+        done = (f"exported {len(self.episodes)} episode(s): {len(self.written)} file(s) written, "
+                f"{len(self.kept)} up to date")
+        return done if self.build is None else f"{self.build.brief()}\n{done}"
 
 
 def _ascii(name: str) -> str:
@@ -70,22 +74,19 @@ def source_track(project: Project, timeline: Timeline):
 
 
 def delivery_rules(project: Project, fps: int):
-
     t = project.settings.targets
-    d = getattr(project.settings, "delivery", None)
     return SubtitleRules(fps=fps, max_cjk=t.subtitle_chars_cjk, max_latin=t.subtitle_chars_latin,
-                         max_lines=t.subtitle_lines,
-                         cps_cjk=d.reading_cps_cjk if d is not None else t.reading_cps_cjk,
-                         cps_latin=d.reading_cps_latin if d is not None else 17.0,
+                         max_lines=t.subtitle_lines, cps_cjk=t.reading_cps_cjk, cps_latin=t.reading_cps_latin,
                          min_seconds=t.subtitle_min_seconds)
 
 
-def export_episode(project: Project, number: int, formats: list[str], out_dir: Path, cache: Cache, *,
+def export_episode(project: Project, built: EpisodeResult, formats: list[str], out_dir: Path, cache: Cache, *,
                    relative: bool = False, workers: int | None = None, quiet: bool = True,
                    report: ExportReport | None = None) -> ExportReport:
-
+    """Export one built episode's timeline in ``formats``."""
+    number = built.number
     report = report or ExportReport([number])
-    media = episode_media(project, number, cache, workers=workers, quiet=quiet)
+    media = episode_media(project, built, cache, workers=workers, quiet=quiet)
     tl = media.timeline
     tag = media.tag
     folder = out_dir / "media" / tag
@@ -140,16 +141,17 @@ def export_project(project: Project, formats: list[str] | str = "otio", episodes
     for fmt in formats:
         missing = otio_available(fmt)
         if missing:
-
             raise BuildError(missing)
     numbers = parse_episode_spec(episodes, list(project.episodes))
     out_dir = Path(out_dir) if out_dir else project.build_dir / "export"
     cache = cache or Cache(project.cache_dir, project.lock_path)
     report = ExportReport(numbers)
     try:
+        built = build(project, numbers, workers=workers, quiet=quiet, cache=cache)
+        report.build = built
         for number in numbers:
-            export_episode(project, number, formats, out_dir, cache, relative=relative, workers=workers,
-                           quiet=quiet, report=report)
+            export_episode(project, built.results[number], formats, out_dir, cache, relative=relative,
+                           workers=workers, quiet=quiet, report=report)
     finally:
         cache.save_lock()
     return report

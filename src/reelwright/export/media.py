@@ -1,8 +1,9 @@
 """The media an episode's deliverables are cut from: clean per-shot clips, line audio, the mix and its stems.
 
-:func:`episode_media` brings the build up to date (incremental: nothing is redone
-when nothing changed), then makes sure every shot also exists as a *clean*
-segment (no burned-in subtitles or captions) in the content-addressed cache.
+:func:`episode_media` takes a built episode (the build's
+:class:`~reelwright.build.pipeline.EpisodeResult`: derived products never start a build of their own) and makes
+sure every shot also exists as a *clean* segment (no burned-in subtitles or captions) in the content-addressed
+cache.
 :func:`text_specs` gives the render specs of a version with other text burned in
 (a translated subtitle track); shots whose text did not change are cache hits.
 """
@@ -16,8 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from reelwright.build.pipeline import build
-from reelwright.documents.base import load_document
+from reelwright.build.pipeline import EpisodeResult
 from reelwright.documents.timeline import Cue, Timeline
 from reelwright.errors import BuildError
 from reelwright.media.audio import mix as mix_clips
@@ -25,7 +25,7 @@ from reelwright.media.audio import read_wav
 from reelwright.media.stems import stem_gains
 from reelwright.progress import Progress
 from reelwright.project.cache import Cache
-from reelwright.project.folder import Project, episode_outputs
+from reelwright.project.folder import Project
 from reelwright.providers.registry import get_provider
 from reelwright.render.executors import render_segments
 from reelwright.render.shots import shot_specs
@@ -50,7 +50,6 @@ class EpisodeMedia:
 
 
 def image_identity(project: Project) -> dict:
-
     name = project.settings.providers.image
     return get_provider(f"image:{name}", project.settings.provider_options("image", name),
                         root=project.root).identity()
@@ -79,18 +78,13 @@ def render_specs(specs: list[dict], cache: Cache, name: str, *, workers: int | N
         return render_segments(specs, cache, name=name, workers=workers, on_done=bar.advance)
 
 
-def episode_media(project: Project, number: int, cache: Cache, *, workers: int | None = None,
+def episode_media(project: Project, built: EpisodeResult, cache: Cache, *, workers: int | None = None,
                   quiet: bool = True) -> EpisodeMedia:
-    """Build episode ``number`` (incrementally) and render its clean shot clips; paths into the cache."""
-
-    build(project, [number], workers=workers, quiet=quiet, cache=cache)
-    outs = episode_outputs(project, number)
-    timeline = load_document(outs["timeline"], Timeline)
-    tag = f"ep{number:03d}"
-    entry = cache.lock.artifacts.get(f"{tag}/mix")
-    if entry is None or not entry.outputs or not Path(entry.outputs[0]).is_file():
+    """The media of a built episode, with its clean shot clips rendered (cache hits when nothing changed)."""
+    timeline = built.load_timeline()
+    tag = built.tag
+    if not built.mix.is_file():
         raise BuildError(f"{tag}: the build left no mix in the cache; run 'reelwright build {project.root}'")
-    mix = Path(entry.outputs[0])
     captions = {ts.shot.id: None for ts in timeline.shots}
     clean = render_specs(text_specs(project, timeline, None, captions), cache, f"{tag}/clean/", workers=workers,
                          project=project, quiet=quiet)
@@ -98,8 +92,8 @@ def episode_media(project: Project, number: int, cache: Cache, *, workers: int |
     missing = [i for i, p in lines.items() if not p.is_file()]
     if missing:
         raise BuildError(f"{tag}: voiced lines {missing} are missing from the cache; run the build again")
-    me = outs["me"] if outs["me"].is_file() else None
-    return EpisodeMedia(number, project.language(number), timeline, clean, lines, mix, me, outs["video"])
+    return EpisodeMedia(built.number, project.language(built.number), timeline, clean, lines, built.mix, built.me,
+                        built.video)
 
 
 def place_file(src: Path, dest: Path) -> bool:

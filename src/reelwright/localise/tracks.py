@@ -10,7 +10,7 @@ rules.
 Timing: each line owns the time from its first spoken sample to the next
 line's (or the episode's end). Its text is split into cues of at most two lines
 (16 characters a line with CJK text, 29 otherwise) shown at least while it is
-heard and as long as reading needs at ``[delivery] reading_cps_latin`` (17) or
+heard and as long as reading needs at ``[targets] reading_cps_latin`` (17) or
 ``reading_cps_cjk``; the translation's length budget comes from that window, so
 a translation that fits its budget always keeps the rules.
 
@@ -71,12 +71,10 @@ def parse_languages(spec: str | list[str] | None) -> list[str]:
 
 
 def subtitle_rules(project: Project, fps: int) -> SubtitleRules:
-
     return delivery_rules(project, fps)
 
 
 def text_provider(project: Project, name: str | None = None):
-
     name = name or project.settings.providers.text
     provider = get_provider(f"text:{name}", project.settings.provider_options("text", name), root=project.root)
     if not isinstance(provider, TextProvider):
@@ -321,7 +319,6 @@ def _item(key: str, text: str, kind: str, glossary: Glossary, language: str, bud
 
 
 def _speed_check(start: int, heard: int, end: int, rules: SubtitleRules):
-
     def check(text: str) -> list[str]:
         cues = layout_text(text, start, heard, end, rules)
         if not cues:

@@ -159,7 +159,6 @@ class OpenAISpeech(SpeechProvider):
 
     def _decode(self, body: bytes, url: str) -> tuple[np.ndarray, int]:
         if body[:4] == b"RIFF" and body[8:12] == b"WAVE":
-
             with tempfile.TemporaryDirectory(prefix="reelwright-tts-") as tmp:
                 path = Path(tmp) / "line.wav"
                 path.write_bytes(_close_wav_sizes(body))

@@ -378,7 +378,6 @@ def parse_fountain(text: str, path: str | Path | None = None) -> ScriptDocument:
 
 
 def _english_time(time: str) -> str:
-
     return english_time(time)
 
 

@@ -22,7 +22,7 @@ from reelwright.project.ledger import Ledger
 from reelwright.project.settings import Settings
 from reelwright.providers.base import Audio, SpeechProvider, file_sha256
 from reelwright.providers.registry import get_provider
-from reelwright.stages.board import estimate_seconds
+from reelwright.stages.timing import speech_seconds
 
 __all__ = ["VoicedLine", "voice_episode", "line_request", "reference_path", "estimate_line_seconds"]
 
@@ -154,7 +154,7 @@ def voice_episode(episode: Episode, bible: Bible, settings: Settings, cache: Cac
 def estimate_line_seconds(text: str) -> float:
     """About how long a line takes to say (for the dry run's per-second prices)."""
 
-    return float(estimate_seconds(text)) if text.strip() else 0.0
+    return float(speech_seconds(text)) if text.strip() else 0.0
 
 
 def _speak(episode: Episode, ln: _Line, provider: SpeechProvider, settings: Settings, cache: Cache,
