@@ -1,0 +1,105 @@
+"""Simulated viewers for the insights tests: effects and their sizes are chosen by each test.
+
+A viewer watching second t of an episode leaves during it with probability
+
+    base + early · exp(−t / early_tau)                     everyone's swipe-away in the first seconds
+         + opening   while no line has been spoken yet     a slow opening
+         + stale     per second beyond ``stale_after`` s without a turn
+         + drops[t]  at seconds the test plants
+
+Leavers per second are binomial draws from the viewers still watching, so curves carry the noise a real
+platform's counts would. A season is a chain of such episodes: the next episode's plays are this one's
+viewers times its continuation, which a cliffhanger raises by ``cliffhanger_pull``.
+Synthetic timelines (no media) stand in for built episodes where a test needs many of them.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from reelwright.documents.base import save_document
+from reelwright.documents.storyboard import Shot
+from reelwright.documents.timeline import AudioClip, Cue, StingCue, Timeline, TimelineShot
+
+
+@dataclass
+class Viewers:
+    base: float = 0.006
+    early: float = 0.06
+    early_tau: float = 2.0
+    opening: float = 0.0
+    stale: float = 0.0
+    stale_after: float = 12.0
+    drops: dict[int, float] = field(default_factory=dict)
+
+
+def hazards(seconds: int, v: Viewers, first_line: float | None = None, turns: list[float] = ()) -> np.ndarray:
+    out = np.empty(seconds)
+    for t in range(seconds):
+        mid = t + 0.5
+        h = v.base + v.early * math.exp(-t / v.early_tau)
+        if v.opening and (first_line is None or mid < first_line):
+            h += v.opening
+        last = max([x for x in turns if x <= mid], default=0.0)
+        if v.stale and mid - last > v.stale_after:
+            h += v.stale
+        h += v.drops.get(t, 0.0)
+        out[t] = min(h, 1.0)
+    return out
+
+
+def curve(h: np.ndarray, viewers: int, rng: np.random.Generator) -> list[float]:
+    """Retention per second (len(h) + 1 values) from binomial leavers."""
+    left = viewers
+    out = [1.0]
+    for p in h:
+        left -= rng.binomial(left, p)
+        out.append(left / viewers)
+    return out
+
+
+# ---- synthetic timelines -----------------------------------------------------------------------------------
+
+def make_timeline(episode: int, shots: list[tuple[str, float, str]], lines: list[tuple[float, float, str, str]],
+                  turns: list[float] = (), fps: int = 15, rate: int = 48000) -> Timeline:
+    """``shots``: (id, seconds, size); ``lines``: (start s, seconds, speaker, text); stings at ``turns``."""
+    tshots, pos = [], 0
+    for i, (sid, secs, size) in enumerate(shots):
+        n = max(1, round(secs * fps))
+        tshots.append(TimelineShot(shot=Shot(id=sid, scene=1, size=size, text=f"shot {i}"), start=pos, frames=n))
+        pos += n
+    audio = [AudioClip(line=i, character=who, start=round(a * rate), samples=round(d * rate), key=f"k{i}")
+             for i, (a, d, who, _t) in enumerate(lines)]
+    cues = [Cue(start=round(a * fps), end=round((a + d) * fps), text=text, line=i)
+            for i, (a, d, _w, text) in enumerate(lines)]
+    stings = [StingCue(frame=round(t * fps), kind="hit") for t in turns]
+    return Timeline(episode=episode, fps=fps, width=216, height=384, sample_rate=rate, frames=pos, shots=tshots,
+                    audio=audio, cues=cues, stings=stings)
+
+
+def plain_timeline(episode: int, seconds: int = 60, shot_seconds: float = 2.0, first_line: float = 1.0,
+                   turns: list[float] = (), fps: int = 15) -> Timeline:
+    """An episode of equal shots (alternating CU and MS) with a line every 3 s from ``first_line``."""
+    count = int(round(seconds / shot_seconds))
+    shots = [(f"s01-{i:03d}", shot_seconds, "CU" if i % 2 else "MS") for i in range(count)]
+    lines, t, k = [], first_line, 0
+    while t + 2.0 <= seconds:
+        lines.append((t, 2.0, "MAYA" if k % 2 else "LEO", f"line {k}"))
+        t, k = t + 3.0, k + 1
+    return make_timeline(episode, shots, lines, turns, fps)
+
+
+def write_timeline(root: Path, timeline: Timeline) -> Path:
+    path = Path(root) / "build" / f"ep{timeline.episode:03d}.timeline.json"
+    save_document(timeline, path)
+    return path
+
+
+def write_rows_csv(path: Path, header: list[str], rows: list[list[object]]) -> Path:
+    lines = [",".join(header)] + [",".join(str(v) for v in r) for r in rows]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
