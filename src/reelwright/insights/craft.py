@@ -92,28 +92,56 @@ def holm(p: list[float]) -> list[float]:
     return out
 
 
+_Q = float(stats.norm.ppf(1 - ALPHA / 2))
+
+
+def _ranks(v: np.ndarray) -> np.ndarray:
+    """Average ranks (ties share the mean of their positions), as Spearman's rho needs."""
+    _, inverse, counts = np.unique(v, return_inverse=True, return_counts=True)
+    ends = np.cumsum(counts)
+    return ((ends - (counts - 1) / 2.0))[inverse]
+
+
+def _ties(v: np.ndarray) -> float:
+    counts = np.unique(v, return_counts=True)[1]
+    counts = counts[counts > 1].astype(np.float64)
+    return float((counts * (counts - 1) * (2 * counts + 5)).sum())
+
+
+def theil_sen(x: np.ndarray, y: np.ndarray) -> tuple[float, float | None, float | None]:
+    """Theil-Sen slope and its 95 % interval (Sen 1968, with the tie-corrected variance of Kendall's S)."""
+    dx = x[:, None] - x[None, :]
+    dy = y[:, None] - y[None, :]
+    slopes = np.sort(dy[dx > 0] / dx[dx > 0])
+    if not len(slopes):
+        return 0.0, None, None
+    n = len(x)
+    sigsq = (n * (n - 1) * (2 * n + 5) - _ties(x) - _ties(y)) / 18.0
+    if sigsq <= 0:
+        return float(np.median(slopes)), None, None
+    sigma = math.sqrt(sigsq)
+    nt = len(slopes)
+    lo = max(int(round((nt - _Q * sigma) / 2.0)) - 1, 0)
+    hi = min(int(round((nt + _Q * sigma) / 2.0)), nt - 1)
+    return float(np.median(slopes)), float(slopes[lo]), float(slopes[hi])
+
+
 def _pair(measure: str, outcome: str, x: np.ndarray, y: np.ndarray) -> Relation:
     n = len(x)
     if n < MIN_EPISODES:
         return Relation(measure=measure, outcome=outcome, n=n, status="too few episodes")
     if np.ptp(x) == 0 or np.ptp(y) == 0:
         return Relation(measure=measure, outcome=outcome, n=n, status="no clear effect")
-    rho = float(stats.spearmanr(x, y).statistic)
+    rho = float(np.corrcoef(_ranks(x), _ranks(y))[0, 1])
     rho_c = min(max(rho, -0.999999), 0.999999)
     z = math.atanh(rho_c)
     se = math.sqrt(1.06 / (n - 3))
-    q = stats.norm.ppf(1 - ALPHA / 2)
-    p = float(2 * stats.norm.sf(abs(z) / se))
-    with np.errstate(invalid="ignore"):
-        ts = stats.theilslopes(y, x, alpha=1 - ALPHA)
+    p = math.erfc(abs(z) / se / math.sqrt(2.0))
+    slope, low, high = theil_sen(x, y)
     return Relation(measure=measure, outcome=outcome, n=n, status="no clear effect", rho=round(rho, 3),
-                    rho_low=round(math.tanh(z - q * se), 3), rho_high=round(math.tanh(z + q * se), 3),
-                    slope=round(float(ts.slope), 5), slope_low=_finite(ts.low_slope),
-                    slope_high=_finite(ts.high_slope), p=p)
-
-
-def _finite(v: float) -> float | None:
-    return round(float(v), 5) if math.isfinite(v) else None
+                    rho_low=round(math.tanh(z - _Q * se), 3), rho_high=round(math.tanh(z + _Q * se), 3),
+                    slope=round(slope, 5), slope_low=None if low is None else round(low, 5),
+                    slope_high=None if high is None else round(high, 5), p=p)
 
 
 def relate(rows: list[dict[str, float | None]]) -> list[Relation]:

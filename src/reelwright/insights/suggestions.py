@@ -61,7 +61,7 @@ def suggest(findings: Findings, targets: TargetsSection, max_drops: int = 12) ->
             kind, advice = "cliffhanger", (" in the cliffhanger: viewers leave before the hook of the next "
                                            "episode lands; end sooner or on a sharper question.")
         elif d.seconds_since_turn is not None and d.seconds_since_turn > targets.turn_seconds:
-            kind, advice = "turn", (f", {d.seconds_since_turn:.0f} s after the last turn: a reversal or a reveal "
+            kind, advice = "turn", (f", {d.seconds_since_turn:.1f} s after the last turn: a reversal or a reveal "
                                     f"around here (every ~{targets.turn_seconds:g} s) would hold them.")
         else:
             kind, advice = "drop", ": look at this shot and line (confusing, slow, or a scene change?)."
