@@ -103,3 +103,56 @@ def write_rows_csv(path: Path, header: list[str], rows: list[list[object]]) -> P
     lines = [",".join(header)] + [",".join(str(v) for v in r) for r in rows]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
+
+
+# ---- the demo's simulated numbers (docs/insights.md) ---------------------------------------------------------
+
+DEMO_DROPS = {1: {"s02-e": 0.035, "s03-a02i": 0.03}, 2: {"s01-c01": 0.03, "s03-d03o": 0.04}}
+
+
+def demo_metrics(root: Path, out_dir: Path, seed: int = 14) -> list[Path]:
+    """Numbers for a 20-episode season whose first two episodes are the built demo: per-episode rows (English
+    headers) and retention curves of episodes 1-3 (Chinese headers, percent), with drops planted on the
+    shots named in DEMO_DROPS and an unplanned drop in episode 3 (not built)."""
+    from reelwright.documents.base import load_document
+    from reelwright.insights.craft import craft_of
+    from reelwright.project import Project
+
+    project = Project.load(root)
+    rng = np.random.default_rng(seed)
+    cont = {k: float(np.clip(rng.normal(0.9, 0.015), 0.8, 0.95)) for k in range(1, 21)}
+    cont[1], cont[7] = 0.72, 0.97  # many sample episode 1; episode 7 ends on the season's strongest cliffhanger
+    plays, rows, curves = 120000.0, [], []
+    for k in range(1, 21):
+        viewers = int(plays)
+        path = project.build_dir / f"ep{k:03d}.timeline.json"
+        completion = float(rng.uniform(0.45, 0.6))
+        if k <= 3:
+            v = Viewers(base=0.007, early=0.05, early_tau=2.0, opening=0.02, stale=0.01, stale_after=12.0)
+            first_line, turns, seconds = None, [], 55
+            if path.is_file():
+                timeline = load_document(path, Timeline)
+                measures, turns = craft_of(project, timeline)
+                first_line, seconds = measures.get("first_line"), int(round(timeline.frames / timeline.fps))
+                for ts in timeline.shots:
+                    if ts.shot.id in DEMO_DROPS.get(k, {}):
+                        v.drops[int(np.ceil(ts.start / timeline.fps))] = DEMO_DROPS[k][ts.shot.id]
+            else:
+                v.drops[20] = 0.03
+            c = curve(hazards(seconds, v, first_line, turns), viewers, rng)
+            curves += [[k, s, f"{r * 100:.2f}"] for s, r in enumerate(c)]
+            completion = c[-1]
+        unlock = f"{cont[k] * (0.02 + 0.05 * np.log(k)):.4f}" if k in (6, 10, 14) else ""
+        rows.append([k, viewers, f"{completion:.3f}", f"{cont[k]:.3f}", unlock])
+        plays = rng.binomial(viewers, cont[k])
+    out_dir.mkdir(parents=True, exist_ok=True)
+    return [write_rows_csv(out_dir / "demo-episodes.csv", ["episode", "plays", "completion_rate",
+                                                           "next_episode_rate", "unlock_rate"], rows),
+            write_rows_csv(out_dir / "demo-retention.csv", ["集数", "秒", "留存率"], curves)]
+
+
+if __name__ == "__main__":  # python -m tests.insights_sim DEMO_DIR OUT_DIR: write the demo's numbers
+    import sys
+
+    for written in demo_metrics(Path(sys.argv[1]), Path(sys.argv[2])):
+        print(written)

@@ -13,6 +13,8 @@ from pathlib import Path
 import numpy as np
 from matplotlib import font_manager
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
+from PIL import Image
 
 from reelwright.documents.base import atomic_write_bytes, atomic_write_text
 from reelwright.insights.craft import MEASURES, MIN_EPISODES, OUTCOMES
@@ -41,7 +43,11 @@ def _font() -> font_manager.FontProperties | None:
 def _save(fig: Figure, path: Path) -> Path:
     buf = BytesIO()
     fig.savefig(buf, format="png", dpi=100)
-    atomic_write_bytes(path, buf.getvalue())
+    buf.seek(0)
+    with Image.open(buf) as im:  # a 256-colour palette: charts stay crisp at about a third of the bytes
+        small = BytesIO()
+        im.convert("RGB").quantize(256, method=Image.Quantize.MEDIANCUT).save(small, format="PNG", optimize=True)
+    atomic_write_bytes(path, small.getvalue())
     return path
 
 
@@ -124,8 +130,10 @@ def funnel_chart(f: Findings, path: Path) -> Path:
                  label="continuation to the next episode, %")
         ax2.set_ylim(min(c[1] for c in cont) - 10, 101)
     ax2.set_ylabel("continuation (%)", color="#e6550d")
-    if f.funnel.weakest is not None:
-        ax.annotate("weakest step", (f.funnel.weakest + 0.5, 5), ha="center", fontsize=8, color="#e6550d")
+    weak = next((c for c in cont if c[0] == f.funnel.weakest), None)
+    if weak is not None:
+        ax2.annotate(f"weakest: {weak[1]:.0f}%", weak, xytext=(8, -4), textcoords="offset points", fontsize=8,
+                     color="#e6550d")
     ax.legend(loc="upper center", fontsize=8, frameon=False)
     ax2.legend(loc="upper right", fontsize=8, frameon=False)
     cands = f.paywall.candidates
@@ -145,6 +153,8 @@ def funnel_chart(f: Findings, path: Path) -> Path:
     pw_ax.set_title("Expected payers per 1000 viewers of episode 1, by paywall position (light: unlock rate "
                     "estimated)", loc="left", fontsize=10)
     pw_ax.set_xlabel("paywall after episode")
+    for a in (ax, pw_ax):
+        a.xaxis.set_major_locator(MaxNLocator(integer=True))
     fig.subplots_adjust(left=0.08, right=0.92, top=0.94, bottom=0.08)
     return _save(fig, path)
 

@@ -29,6 +29,7 @@ from scipy import stats
 from reelwright.documents.season import EpisodePlan
 from reelwright.documents.timeline import Timeline
 from reelwright.insights.findings import Drop, ShotSpan
+from reelwright.media.text import is_cjk
 
 __all__ = ["DropRule", "EpisodeContext", "hazard", "trend", "find_drops", "context_of", "retention_at",
            "DROP_FALSE_POSITIVE_RATE"]
@@ -133,14 +134,21 @@ class EpisodeContext:
         return None
 
 
+def _join(a: str, b: str) -> str:
+    """Subtitle pieces back into one line: no space between two CJK characters."""
+    if not a or not b:
+        return a or b
+    return a + ("" if is_cjk(a[-1]) and is_cjk(b[0]) else " ") + b
+
+
 def context_of(timeline: Timeline, turns: list[float], plan: EpisodePlan | None, hook_window: float,
                cliffhanger_window: float) -> EpisodeContext:
     fps = timeline.fps
     text: dict[int, str] = {}
     for c in timeline.cues:
         if c.line is not None:
-            words = c.text.replace("\n", " ")
-            text[c.line] = f"{text[c.line]} {words}" if c.line in text else words
+            for part in c.text.split("\n"):
+                text[c.line] = _join(text.get(c.line, ""), part.strip())
     shots = [ShotSpan(id=ts.shot.id, start=ts.start / fps, end=(ts.start + ts.frames) / fps,
                       size=str(getattr(ts.shot.size, "value", ts.shot.size)), speaker=ts.shot.speaker,
                       sting=ts.shot.sting) for ts in timeline.shots]
