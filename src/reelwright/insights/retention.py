@@ -47,8 +47,8 @@ class DropRule:
     min_viewers: float = 2000.0
 
     def describe(self) -> str:
-        return (f"hazard h(t) = 1 - R(t+1)/R(t) against a robust local-linear trend (LOWESS over {self.window} s, "
-                f"bisquare robustness); a second is a drop when its leavers are improbable under the trend "
+        return (f"hazard h(t) = 1 - R(t+1)/R(t) against a robust local-quadratic trend (LOESS over the "
+                f"{self.window} nearest seconds, bisquare robustness, each second fitted from its neighbours); a second is a drop when its leavers are improbable under the trend "
                 f"(binomial tail p below {self.false_positive_rate:g} / seconds tested, with the plays as viewers "
                 f"or, without plays, the viewer count that matches the curve's scatter), its hazard is at least "
                 f"{self.ratio:g} x the trend and at least {self.min_excess * 100:g} pp above it; the first "
@@ -149,7 +149,7 @@ def context_of(timeline: Timeline, turns: list[float], plan: EpisodePlan | None,
         if c.line is not None:
             for part in c.text.split("\n"):
                 text[c.line] = _join(text.get(c.line, ""), part.strip())
-    shots = [ShotSpan(id=ts.shot.id, start=ts.start / fps, end=(ts.start + ts.frames) / fps,
+    shots = [ShotSpan(id=ts.shot.id, start=round(ts.start / fps, 3), end=round((ts.start + ts.frames) / fps, 3),
                       size=str(getattr(ts.shot.size, "value", ts.shot.size)), speaker=ts.shot.speaker,
                       sting=ts.shot.sting) for ts in timeline.shots]
     lines = [(a.start / timeline.sample_rate, (a.start + a.samples) / timeline.sample_rate, a.line, a.character,
@@ -160,7 +160,7 @@ def context_of(timeline: Timeline, turns: list[float], plan: EpisodePlan | None,
 
 
 def retention_at(curve: list[float], second: int) -> float | None:
-    return float(curve[second]) if 0 <= second < len(curve) else None
+    return round(float(curve[second]), 5) if 0 <= second < len(curve) else None
 
 
 def effective_viewers(curve: np.ndarray, h: np.ndarray, base: np.ndarray, lev: np.ndarray, start: int) -> float:
