@@ -155,3 +155,11 @@ def test_cli_exits_2_on_a_bad_file_and_writes_nothing(tmp_path, capsys):
     assert main(["insights", str(root), "--metrics", str(xlsx)]) == 2
     assert "[data]:3: column B (plays)" in capsys.readouterr().err
     assert not (root / "build").exists()
+
+
+def test_insights_help(capsys):
+    with pytest.raises(SystemExit) as e:
+        main(["insights", "--help"])
+    assert e.value.code == 0
+    out = capsys.readouterr().out
+    assert "usage: reelwright insights" in out and "--metrics" in out and "docs/insights.md" in out
