@@ -19,9 +19,11 @@ from reelwright.insights.retention import DropRule, context_of, find_drops, rete
 from reelwright.insights.suggestions import suggest
 from reelwright.pipeline import episode_outputs
 from reelwright.project import Project
-from reelwright.stages.write import SEASON
 
 __all__ = ["analyse", "analyse_metrics", "CRAFT_METHOD"]
+
+# the season plan `reelwright write` keeps; named here so insights does not depend on the writing package
+SEASON = "season.yaml"
 
 CRAFT_METHOD = (f"Spearman rho with a 95% Fisher-z interval (SE sqrt(1.06/(n-3))) and a Theil-Sen slope with its "
                 f"95% interval per craft measure x outcome; an effect when the Holm-adjusted p < 0.05 over all "
