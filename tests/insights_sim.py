@@ -116,7 +116,7 @@ def demo_metrics(root: Path, out_dir: Path, seed: int = 14) -> list[Path]:
     shots named in DEMO_DROPS and an unplanned drop in episode 3 (not built)."""
     from reelwright.documents.base import load_document
     from reelwright.insights.craft import craft_of
-    from reelwright.project import Project
+    from reelwright.project.folder import Project
 
     project = Project.load(root)
     rng = np.random.default_rng(seed)

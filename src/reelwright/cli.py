@@ -17,6 +17,7 @@ from reelwright.documents.base import dump_document, read_text
 from reelwright.errors import InputError, ReelwrightError
 from reelwright.export import export_project
 from reelwright.export.sheet import board_project
+from reelwright.insights import run_insights
 from reelwright.localise.job import localise_project
 from reelwright.project.cache import Cache
 from reelwright.project.folder import Project, new_project
@@ -252,8 +253,6 @@ def _cmd_deliver(args: argparse.Namespace) -> int:
 
 
 def _cmd_insights(args: argparse.Namespace) -> int:
-    from reelwright.insights import run_insights
-
     result = run_insights(args.dir, args.metrics, args.out)
     f = result.findings
     out = sys.stderr if args.json else sys.stdout

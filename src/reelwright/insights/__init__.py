@@ -21,7 +21,7 @@ from reelwright.insights.findings import Findings
 from reelwright.insights.metrics import ALIASES, load_metrics
 from reelwright.insights.report import write_charts, write_report
 from reelwright.insights.retention import DropRule
-from reelwright.project import Project
+from reelwright.project.folder import Project
 
 __all__ = ["run_insights", "InsightsResult", "analyse", "analyse_metrics", "load_metrics", "write_report",
            "write_charts", "Findings", "DropRule", "ALIASES", "default_out_dir"]

@@ -17,8 +17,7 @@ from reelwright.insights.funnel import PAYWALL_MODEL, funnel_of, paywall_of
 from reelwright.insights.metrics import SeasonMetrics, load_metrics
 from reelwright.insights.retention import DropRule, context_of, find_drops, retention_at
 from reelwright.insights.suggestions import suggest
-from reelwright.pipeline import episode_outputs
-from reelwright.project import Project
+from reelwright.project.folder import Project, episode_outputs
 
 __all__ = ["analyse", "analyse_metrics", "CRAFT_METHOD"]
 

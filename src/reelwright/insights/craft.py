@@ -1,7 +1,7 @@
 """Craft measures of the built episodes against retention and completion, with honest uncertainty.
 
 The measures are the ones ``reelwright check`` computes on the timeline (one rule, one place:
-:func:`reelwright.check.check_timeline`): time to the first line, the longest stretch without a turn,
+:func:`reelwright.check.report.check_timeline`): time to the first line, the longest stretch without a turn,
 average shot length, close-up share and length; plus the time to the hook (the first sting or the first
 line spoken on a close shot). Outcomes: 3-s and 30-s retention, completion rate, next-episode rate.
 
@@ -22,10 +22,10 @@ import math
 import numpy as np
 from scipy import stats
 
-from reelwright.check import check_timeline
+from reelwright.check.report import check_timeline
 from reelwright.documents.timeline import Timeline
 from reelwright.insights.findings import Relation
-from reelwright.project import Project
+from reelwright.project.folder import Project
 
 __all__ = ["MEASURES", "OUTCOMES", "MIN_EPISODES", "ALPHA", "craft_of", "hook_seconds", "relate", "holm"]
 

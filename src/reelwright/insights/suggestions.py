@@ -7,7 +7,7 @@ import statistics
 
 from reelwright.insights.craft import MEASURES, OUTCOMES
 from reelwright.insights.findings import Findings, Suggestion
-from reelwright.settings import TargetsSection
+from reelwright.project.settings import TargetsSection
 
 __all__ = ["suggest", "clock"]
 
