@@ -105,6 +105,26 @@ def write_rows_csv(path: Path, header: list[str], rows: list[list[object]]) -> P
     return path
 
 
+def simulated_season(root: Path, rng: np.random.Generator, n_episodes: int, opening: float, stale: float,
+                     viewers: int = 8000) -> tuple[list[list], list[list]]:
+    """Episodes of 60 s whose first line and turn spacing vary, written as timelines under ``root``/build;
+    returns (curve rows: episode, second, retention) and (episode rows: episode, plays, completion,
+    next-episode rate) from simulated viewers with the ``opening`` and ``stale`` effects planted."""
+    curves, rows = [], []
+    for ep in range(1, n_episodes + 1):
+        first_line = float(rng.uniform(0.5, 7.0))
+        gap = float(rng.choice([10.0, 14.0, 18.0, 24.0, 30.0]))
+        turns = list(np.arange(gap, 59.0, gap))
+        write_timeline(root, plain_timeline(ep, 60, first_line=first_line, turns=turns))
+        # one series' audience: the episodes differ a little in how fast viewers swipe away, and by the craft
+        v = Viewers(base=rng.uniform(0.005, 0.007), early=rng.uniform(0.04, 0.06), early_tau=2.0, opening=opening,
+                    stale=stale, stale_after=12.0)
+        c = curve(hazards(60, v, first_line, turns), viewers, rng)
+        curves += [[ep, s, round(r, 5)] for s, r in enumerate(c)]
+        rows.append([ep, viewers, round(c[-1], 4), round(float(rng.uniform(0.7, 0.9)), 3)])
+    return curves, rows
+
+
 # ---- the demo's simulated numbers (docs/insights.md) ---------------------------------------------------------
 
 DEMO_DROPS = {1: {"s02-e": 0.035, "s03-a02i": 0.03}, 2: {"s01-c01": 0.03, "s03-d03o": 0.04}}

@@ -10,6 +10,8 @@ import numpy as np
 import pytest
 
 from reelwright.cli import main
+from reelwright.documents.base import save_document
+from reelwright.documents.season import Beat, EpisodePlan, Season
 from reelwright.insights import run_insights
 from reelwright.insights.craft import MIN_EPISODES, relate
 from reelwright.insights.findings import Findings, schema_json
@@ -17,7 +19,7 @@ from reelwright.insights.metrics import EpisodeNumbers, SeasonMetrics
 from reelwright.insights.funnel import paywall_of
 from reelwright.insights.retention import DROP_FALSE_POSITIVE_RATE, DropRule, find_drops
 from tests.conftest import TWO_SCENE_SCRIPT, write_tiny_project
-from tests.insights_sim import (Viewers, curve, hazards, make_timeline, plain_timeline, write_rows_csv,
+from tests.insights_sim import (Viewers, curve, hazards, make_timeline, simulated_season, write_rows_csv,
                                 write_timeline)
 
 SEEDS = 200
@@ -75,7 +77,11 @@ def test_drops_are_named_by_shot_line_speaker_and_turn(tmp_path):
     c = curve(hazards(45, v, first_line=4.2, turns=[0.0, 24.0, 34.0]), 20000, rng)
     csv = write_rows_csv(tmp_path / "curve.csv", ["episode", "second", "retention"],
                          [[1, s, f"{r * 100:.2f}%"] for s, r in enumerate(c)])
-    eps = write_rows_csv(tmp_path / "eps.csv", ["episode", "plays"], [[1, 20000], [2, 15000]])
+    eps = write_rows_csv(tmp_path / "eps.csv", ["episode", "plays", "next_episode_rate", "unlock_rate"],
+                         [[1, 20000, 0.75, 0.08], [2, 15000, 0.8, 0.1], [3, 12000, 0.8, ""]])
+    season = Season(episode_count=3, paywall_after=1, episodes=[EpisodePlan(number=1, act="setup", beats=[
+        Beat(kind="hook", start=0, end=3), Beat(kind="turn", start=14, end=17), Beat(kind="cliffhanger", start=35, end=45)])])
+    save_document(season, root / "season.yaml")
     result = run_insights(root, [csv, eps], tmp_path / "out")
     ep1 = result.findings.episode(1)
     assert ep1.built and [d.shot for d in ep1.drops] == ["s02-d03", "s03-d05"]
@@ -84,30 +90,15 @@ def test_drops_are_named_by_shot_line_speaker_and_turn(tmp_path):
     assert first.seconds_since_turn == pytest.approx(15.5)
     assert second.seconds_since_turn == pytest.approx(4.5) and second.line == "Open it."
     assert 0.03 < first.lost < 0.06
-    assert not first.in_opening and not first.in_cliffhanger
+    assert not first.in_opening and not first.in_cliffhanger and first.beat == "turn" and second.beat is None
     assert ep1.first_line == pytest.approx(4.2) and ep1.hook == 0.0
     assert ep1.retention_3s == pytest.approx(c[3])
     assert not result.findings.episode(2).built
     assert any("episode 2 is not built" in n for n in result.findings.episode(2).notes)
+    pw = result.findings.paywall  # season.yaml's wall after 1: 1000 x 0.08 = 80 payers; after 2: 750 x 0.1 = 75
+    assert (pw.planned_after, pw.recommended_after, pw.payers_planned) == (1, 1, 80.0)
     turn = [s for s in result.findings.suggestions if s.kind == "turn"]
     assert turn and "s02-d03" in turn[0].text and "15.5 s after the last turn" in turn[0].text
-
-
-def _simulated_season(root, rng, n_episodes: int, opening: float, stale: float, viewers: int = 8000):
-    """Episodes of 60 s whose first line and turn spacing vary; outcomes from simulated viewers."""
-    curves, rows = [], []
-    for ep in range(1, n_episodes + 1):
-        first_line = float(rng.uniform(0.5, 7.0))
-        gap = float(rng.choice([10.0, 14.0, 18.0, 24.0, 30.0]))
-        turns = list(np.arange(gap, 59.0, gap))
-        write_timeline(root, plain_timeline(ep, 60, first_line=first_line, turns=turns))
-        # one series' audience: the episodes differ a little in how fast viewers swipe away, and by the craft
-        v = Viewers(base=rng.uniform(0.005, 0.007), early=rng.uniform(0.04, 0.06), early_tau=2.0, opening=opening,
-                    stale=stale, stale_after=12.0)
-        c = curve(hazards(60, v, first_line, turns), viewers, rng)
-        curves += [[ep, s, round(r, 5)] for s, r in enumerate(c)]
-        rows.append([ep, viewers, round(c[-1], 4), round(float(rng.uniform(0.7, 0.9)), 3)])
-    return curves, rows
 
 
 def _write_season(tmp_path, curves, rows):
@@ -119,7 +110,7 @@ def _write_season(tmp_path, curves, rows):
 def test_planted_craft_effects_are_recovered_with_their_signs(tmp_path):
     root = _season_project(tmp_path)
     rng = np.random.default_rng(11)
-    curves, rows = _simulated_season(root, rng, 20, opening=0.04, stale=0.02)
+    curves, rows = simulated_season(root, rng, 20, opening=0.04, stale=0.02)
     findings = run_insights(root, _write_season(tmp_path, curves, rows), tmp_path / "out", charts=False).findings
     rel = {(r.measure, r.outcome): r for r in findings.craft}
     opening = rel[("first_line", "retention_3s")]
@@ -134,7 +125,7 @@ def test_planted_craft_effects_are_recovered_with_their_signs(tmp_path):
 def test_too_few_episodes_to_say(tmp_path):
     root = _season_project(tmp_path)
     rng = np.random.default_rng(3)
-    curves, rows = _simulated_season(root, rng, MIN_EPISODES - 1, opening=0.05, stale=0.03)
+    curves, rows = simulated_season(root, rng, MIN_EPISODES - 1, opening=0.05, stale=0.03)
     findings = run_insights(root, _write_season(tmp_path, curves, rows), tmp_path / "out", charts=False).findings
     assert {r.status for r in findings.craft} == {"too few episodes"}
     assert any("too few episodes to say" in n for n in findings.notes)
@@ -202,7 +193,7 @@ def test_paywall_recommendation_finds_the_known_best_episode():
 def test_cli_json_report_and_charts(tmp_path, capsys):
     root = _season_project(tmp_path)
     rng = np.random.default_rng(5)
-    curves, rows = _simulated_season(root, rng, 4, opening=0.03, stale=0.01, viewers=20000)
+    curves, rows = simulated_season(root, rng, 4, opening=0.03, stale=0.01, viewers=20000)
     files = _write_season(tmp_path, curves, rows)
     code = main(["insights", str(root), "--metrics", *map(str, files), "--json"])
     out = capsys.readouterr().out

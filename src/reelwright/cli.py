@@ -253,7 +253,7 @@ def _cmd_deliver(args: argparse.Namespace) -> int:
 
 
 def _cmd_insights(args: argparse.Namespace) -> int:
-    result = run_insights(args.dir, args.metrics, args.out)
+    result = run_insights(args.dir, args.metrics, args.out, quiet=args.quiet)
     f = result.findings
     out = sys.stderr if args.json else sys.stdout
     if args.json:
@@ -470,6 +470,7 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--metrics", nargs="+", required=True, metavar="FILE", help="metrics files (.csv, .xlsx, .json)")
     s.add_argument("--json", action="store_true", help="print the findings as JSON (docs/insights.md has the schema)")
     s.add_argument("--out", help="folder for the report and charts (default: build/insights)")
+    s.add_argument("--quiet", action="store_true", help="no progress output")
     s.set_defaults(func=_cmd_insights)
     return p
 

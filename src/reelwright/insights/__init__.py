@@ -38,11 +38,11 @@ def default_out_dir(project: Project) -> Path:
 
 
 def run_insights(project: Project | str | Path, metrics: list[str | Path], out_dir: str | Path | None = None,
-                 *, charts: bool = True, rule: DropRule = DropRule()) -> InsightsResult:
+                 *, charts: bool = True, rule: DropRule = DropRule(), quiet: bool = True) -> InsightsResult:
     """Analyse, then write report.html, findings.json and the PNG charts (nothing is written on bad input)."""
     loaded = load_metrics(list(metrics))
     if not isinstance(project, Project):
         project = Project.load(project)
     findings = analyse_metrics(project, loaded, rule)
     out = Path(out_dir) if out_dir is not None else default_out_dir(project)
-    return InsightsResult(findings, write_report(findings, out, charts=charts))
+    return InsightsResult(findings, write_report(findings, out, charts=charts, quiet=quiet))

@@ -11,7 +11,6 @@ from io import BytesIO
 from pathlib import Path
 
 import numpy as np
-from matplotlib import font_manager
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 from PIL import Image
@@ -20,7 +19,7 @@ from reelwright.documents.base import atomic_write_bytes, atomic_write_text
 from reelwright.insights.craft import MEASURES, MIN_EPISODES, OUTCOMES
 from reelwright.insights.findings import EpisodeFindings, Findings
 from reelwright.insights.suggestions import clock
-from reelwright.media.text import font_path
+from reelwright.progress import Progress
 
 __all__ = ["write_charts", "write_report", "retention_chart", "funnel_chart", "craft_chart", "CRAFT_PAIRS"]
 
@@ -29,15 +28,6 @@ SIZE_COLOURS = {"ECU": "#7a0177", "CU": "#c51b8a", "MCU": "#f768a1", "INSERT": "
 # the pairs drawn in the craft chart (all pairs are in the findings and the table)
 CRAFT_PAIRS = [("first_line", "retention_3s"), ("hook", "retention_3s"), ("turn_gap", "completion_rate"),
                ("asl", "completion_rate"), ("close_up_share", "completion_rate"), ("length", "completion_rate")]
-
-
-def _font() -> font_manager.FontProperties | None:
-    try:
-        path = font_path()
-        font_manager.fontManager.addfont(str(path))
-        return font_manager.FontProperties(fname=str(path))
-    except (OSError, RuntimeError, ValueError):
-        return None
 
 
 def _save(fig: Figure, path: Path) -> Path:
@@ -53,7 +43,6 @@ def _save(fig: Figure, path: Path) -> Path:
 
 def retention_chart(e: EpisodeFindings, path: Path) -> Path:
     """The retention curve with its drops, turns and the opening/cliffhanger windows; the shots beneath."""
-    font = _font()
     fig = Figure(figsize=(10, 5.2))
     gs = fig.add_gridspec(2, 1, height_ratios=[5, 0.8], hspace=0.08)
     ax = fig.add_subplot(gs[0])
@@ -106,8 +95,7 @@ def retention_chart(e: EpisodeFindings, path: Path) -> Path:
     shots_ax.set_xlabel("seconds")
     shots_ax.set_ylim(-0.5, 0.5)
     if not e.shots:
-        shots_ax.text(end / 2, 0, "no built timeline: shots unknown", ha="center", va="center", fontsize=8,
-                      fontproperties=font)
+        shots_ax.text(end / 2, 0, "no built timeline: shots unknown", ha="center", va="center", fontsize=8)
     fig.subplots_adjust(left=0.07, right=0.98, top=0.93, bottom=0.1)
     return _save(fig, path)
 
@@ -196,14 +184,18 @@ def craft_chart(f: Findings, path: Path) -> Path:
     return _save(fig, path)
 
 
-def write_charts(findings: Findings, out_dir: Path) -> dict[str, Path]:
+def write_charts(findings: Findings, out_dir: Path, *, quiet: bool = True) -> dict[str, Path]:
     """Every chart as PNG in ``out_dir``: ``{"funnel": …, "craft": …, "ep001": …}``."""
     out_dir = Path(out_dir)
-    out: dict[str, Path] = {"funnel": funnel_chart(findings, out_dir / "funnel.png"),
-                            "craft": craft_chart(findings, out_dir / "craft.png")}
-    for e in findings.episodes:
-        if e.curve:
+    curves = [e for e in findings.episodes if e.curve]
+    with Progress("insights charts", len(curves) + 2, enabled=not quiet) as bar:
+        out: dict[str, Path] = {"funnel": funnel_chart(findings, out_dir / "funnel.png")}
+        bar.advance()
+        out["craft"] = craft_chart(findings, out_dir / "craft.png")
+        bar.advance()
+        for e in curves:
             out[f"ep{e.episode:03d}"] = retention_chart(e, out_dir / f"ep{e.episode:03d}.retention.png")
+            bar.advance(note=f"ep{e.episode:03d}")
     return out
 
 
@@ -312,10 +304,11 @@ def _html(f: Findings, charts: dict[str, Path]) -> str:
     return "\n".join(parts)
 
 
-def write_report(findings: Findings, out_dir: Path, charts: bool = True) -> dict[str, Path]:
+def write_report(findings: Findings, out_dir: Path, charts: bool = True, *, quiet: bool = True
+                 ) -> dict[str, Path]:
     """report.html, findings.json and the charts in ``out_dir``; returns every path written."""
     out_dir = Path(out_dir)
-    paths = write_charts(findings, out_dir) if charts else {}
+    paths = write_charts(findings, out_dir, quiet=quiet) if charts else {}
     atomic_write_text(out_dir / "findings.json", findings.to_json())
     atomic_write_text(out_dir / "report.html", _html(findings, paths))
     return {**paths, "json": out_dir / "findings.json", "html": out_dir / "report.html"}
