@@ -149,7 +149,7 @@ def demo_metrics(root: Path, out_dir: Path, seed: int = 14) -> list[Path]:
         completion = float(rng.uniform(0.45, 0.6))
         if k <= 3:
             v = Viewers(base=0.007, early=0.05, early_tau=2.0, opening=0.02, stale=0.01, stale_after=12.0)
-            first_line, turns, seconds = None, [], 55
+            first_line, turns, seconds = 1.0, [12.0, 24.0, 36.0, 48.0], 55
             if path.is_file():
                 timeline = load_document(path, Timeline)
                 measures, turns = craft_of(project, timeline)
