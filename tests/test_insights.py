@@ -79,8 +79,9 @@ def test_drops_are_named_by_shot_line_speaker_and_turn(tmp_path):
                          [[1, s, f"{r * 100:.2f}%"] for s, r in enumerate(c)])
     eps = write_rows_csv(tmp_path / "eps.csv", ["episode", "plays", "next_episode_rate", "unlock_rate"],
                          [[1, 20000, 0.75, 0.08], [2, 15000, 0.8, 0.1], [3, 12000, 0.8, ""]])
-    season = Season(episode_count=3, paywall_after=1, episodes=[EpisodePlan(number=1, act="setup", beats=[
-        Beat(kind="hook", start=0, end=3), Beat(kind="turn", start=14, end=17), Beat(kind="cliffhanger", start=35, end=45)])])
+    beats = [Beat(kind="hook", start=0, end=3), Beat(kind="turn", start=14, end=17),
+             Beat(kind="cliffhanger", start=35, end=45)]
+    season = Season(episode_count=3, paywall_after=1, episodes=[EpisodePlan(number=1, act="setup", beats=beats)])
     save_document(season, root / "season.yaml")
     result = run_insights(root, [csv, eps], tmp_path / "out")
     ep1 = result.findings.episode(1)

@@ -48,7 +48,8 @@ class DropRule:
 
     def describe(self) -> str:
         return (f"hazard h(t) = 1 - R(t+1)/R(t) against a robust local-quadratic trend (LOESS over the "
-                f"{self.window} nearest seconds, bisquare robustness, each second fitted from its neighbours); a second is a drop when its leavers are improbable under the trend "
+                f"{self.window} nearest seconds, bisquare robustness, each second fitted from its neighbours); "
+                f"a second is a drop when its leavers are improbable under the trend "
                 f"(binomial tail p below {self.false_positive_rate:g} / seconds tested, with the plays as viewers "
                 f"or, without plays, the viewer count that matches the curve's scatter), its hazard is at least "
                 f"{self.ratio:g} x the trend and at least {self.min_excess * 100:g} pp above it; the first "
