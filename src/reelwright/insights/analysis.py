@@ -59,6 +59,9 @@ def _episode(project: Project, number: int, metrics: SeasonMetrics, season: Seas
                      f"given by second only; run 'reelwright build {project.root} --episodes {number}' to name "
                      "them by shot")
     drops, base = find_drops(curve, rule, numbers.plays, context) if curve else ([], [])
+    if curve and numbers.plays is not None and numbers.plays < rule.min_viewers:
+        notes.append(f"{numbers.plays:,.0f} plays: under {rule.min_viewers:,.0f} viewers a curve is too noisy to "
+                     "name drops")
     if curve and numbers.plays is None:
         notes.append("no plays for this episode: the viewer count behind the curve is estimated from its scatter")
     if not curve:
