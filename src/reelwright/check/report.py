@@ -223,6 +223,7 @@ def check_timeline(project: Project, timeline: Timeline, items: _Items) -> dict:
     summary["turns"] = [_sec(f, fps) for f in turns]
     if gaps:
         longest, a, b = max(gaps)
+        summary["turn_gap"] = _sec(longest, fps)
         items("seconds between turns", longest / fps <= t.turn_seconds, _sec(longest, fps),
               f"<= {t.turn_seconds:g} s", hard=False, where=f"{_sec(a, fps)}-{_sec(b, fps)} s",
               setting="targets.turn_seconds, board.reactions")
