@@ -18,7 +18,7 @@ from reelwright.insights.findings import Findings, schema_json
 from reelwright.insights.metrics import EpisodeNumbers, SeasonMetrics
 from reelwright.insights.funnel import paywall_of
 from reelwright.insights.retention import DROP_FALSE_POSITIVE_RATE, DropRule, find_drops
-from tests.conftest import TWO_SCENE_SCRIPT, write_tiny_project
+from tests.helpers import TWO_SCENE_SCRIPT, write_tiny_project
 from tests.insights_sim import (Viewers, curve, hazards, make_timeline, simulated_season, write_rows_csv,
                                 write_timeline)
 

@@ -12,7 +12,7 @@ import pytest
 
 from reelwright.cli import main
 from reelwright.insights.metrics import ALIASES
-from tests.conftest import TINY_TOML
+from tests.helpers import TINY_TOML
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "insights.md"
 

@@ -12,7 +12,7 @@ import pytest
 from reelwright.cli import main
 from reelwright.errors import InputError
 from reelwright.insights.metrics import canonical_column, load_metrics
-from tests.conftest import TWO_SCENE_SCRIPT, write_tiny_project
+from tests.helpers import TWO_SCENE_SCRIPT, write_tiny_project
 
 EN_EPISODES = "episode,plays,completion_rate,next_episode_rate,unlock_rate\n1,10000,0.62,0.81,\n2,8100,0.58,0.77,0.09\n"
 ZH_EPISODES = "集数,播放量,完播率,追剧率,解锁率\n1,10000,62%,81%,\n2,8100,58%,77%,9%\n"

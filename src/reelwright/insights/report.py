@@ -11,8 +11,6 @@ from io import BytesIO
 from pathlib import Path
 
 import numpy as np
-from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
 from PIL import Image
 
 from reelwright.documents.base import atomic_write_bytes, atomic_write_text
@@ -30,7 +28,7 @@ CRAFT_PAIRS = [("first_line", "retention_3s"), ("hook", "retention_3s"), ("turn_
                ("asl", "completion_rate"), ("close_up_share", "completion_rate"), ("length", "completion_rate")]
 
 
-def _save(fig: Figure, path: Path) -> Path:
+def _save(fig, path: Path) -> Path:
     buf = BytesIO()
     fig.savefig(buf, format="png", dpi=100)
     buf.seek(0)
@@ -41,9 +39,16 @@ def _save(fig: Figure, path: Path) -> Path:
     return path
 
 
+def _figure(size: tuple[float, float]):
+    """A matplotlib figure (imported here: matplotlib takes a second or more to import, and only charts need it)."""
+    from matplotlib.figure import Figure  # noqa: PLC0415 - heavy, only for charts
+
+    return Figure(figsize=size)
+
+
 def retention_chart(e: EpisodeFindings, path: Path) -> Path:
     """The retention curve with its drops, turns and the opening/cliffhanger windows; the shots beneath."""
-    fig = Figure(figsize=(10, 5.2))
+    fig = _figure((10, 5.2))
     gs = fig.add_gridspec(2, 1, height_ratios=[5, 0.8], hspace=0.08)
     ax = fig.add_subplot(gs[0])
     shots_ax = fig.add_subplot(gs[1], sharex=ax)
@@ -102,7 +107,7 @@ def retention_chart(e: EpisodeFindings, path: Path) -> Path:
 
 def funnel_chart(f: Findings, path: Path) -> Path:
     """Plays per episode (share of episode 1) with continuation, and expected payers by paywall position."""
-    fig = Figure(figsize=(10, 6.4))
+    fig = _figure((10, 6.4))
     ax, pw_ax = fig.subplots(2, 1, gridspec_kw={"hspace": 0.45})
     steps = f.funnel.steps
     eps = [s.episode for s in steps]
@@ -142,6 +147,8 @@ def funnel_chart(f: Findings, path: Path) -> Path:
                     "estimated)", loc="left", fontsize=10)
     pw_ax.set_xlabel("paywall after episode")
     for a in (ax, pw_ax):
+        from matplotlib.ticker import MaxNLocator  # noqa: PLC0415 - heavy, only for charts
+
         a.xaxis.set_major_locator(MaxNLocator(integer=True))
     fig.subplots_adjust(left=0.08, right=0.92, top=0.94, bottom=0.08)
     return _save(fig, path)
@@ -149,7 +156,7 @@ def funnel_chart(f: Findings, path: Path) -> Path:
 
 def craft_chart(f: Findings, path: Path) -> Path:
     """Scatter plots of the main craft measures against retention/completion, with rho and its interval."""
-    fig = Figure(figsize=(10, 6.4))
+    fig = _figure((10, 6.4))
     axes = fig.subplots(2, 3)
     built = [e for e in f.episodes if e.built]
     relations = {(r.measure, r.outcome): r for r in f.craft}
