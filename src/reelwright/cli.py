@@ -31,6 +31,8 @@ def _build_and_report(root: Path | str, args: argparse.Namespace) -> int:
     report = build(project, args.episodes, workers=args.workers, quiet=args.quiet,
                    executor=getattr(args, "executor", None), address=getattr(args, "address", None))
     print(report.summary())
+    for note in report.notes:
+        print(f"note: {note}")
     if report.spent:
         from reelwright.ledger import money
 

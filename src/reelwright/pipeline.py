@@ -35,6 +35,7 @@ class BuildReport:
     outputs: dict[int, dict[str, str]] = field(default_factory=dict)
     checks: list[dict] = field(default_factory=list)
     spent: float = 0.0  # money spent on provider calls (by the [providers] prices)
+    notes: list[str] = field(default_factory=list)  # what the user should know (e.g. a dialect spoken as Mandarin)
 
     @property
     def checks_ok(self) -> bool:
@@ -275,7 +276,7 @@ def build(project: Project, episodes: str | list[int] | None = None, *, workers:
     from reelwright.stages.cut import cut_episode  # noqa: PLC0415
     from reelwright.stages.images import MediaMaker, generative  # noqa: PLC0415
     from reelwright.stages.render import render_segments, shot_specs  # noqa: PLC0415
-    from reelwright.stages.voice import _Providers, voice_episode  # noqa: PLC0415
+    from reelwright.stages.voice import _Providers, dialect_notes, voice_episode  # noqa: PLC0415
 
     numbers = episodes if isinstance(episodes, list) else parse_episode_spec(episodes, list(project.episodes))
     cache = cache or Cache(project.cache_dir, project.lock_path)
@@ -307,6 +308,9 @@ def build(project: Project, episodes: str | list[int] | None = None, *, workers:
             boards[number] = board
             _require_music_files(project, board)
             n_lines = len(src.episode.dialogue())
+            for note in dialect_notes(src.episode, project.bible, settings, project.language(number), providers):
+                if note not in report.notes:
+                    report.notes.append(note)
             with Progress(f"{tag} voice", n_lines, enabled=not quiet) as bar:
                 lines = voice_episode(src.episode, project.bible, settings, cache, providers, on_line=bar.advance,
                                       language=project.language(number), ledger=ledger, root=project.root)
@@ -487,7 +491,8 @@ def plan_build(project: Project, episodes: str | list[int] | None = None, *, cac
                 samples = round(estimate * rate) if text.strip() else rate // 4
             if text.strip():
                 count(f"speech:{name}", key, meta is not None, estimate)
-            lines.append(VoicedLine(index, d.character, text, key, path, samples, rate))
+            lines.append(VoicedLine(index, d.character, text, key, path, samples, rate,
+                                    plain(d.subtitle) if d.subtitle else None))
         timeline = cut_episode(board, lines, mouths, settings)
         cuts.append((number, board, [ts.frames for ts in timeline.shots]))
     if generative(settings):
