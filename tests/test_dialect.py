@@ -18,9 +18,11 @@ from reelwright.providers.registry import get_provider
 from reelwright.scripts import parse_text, write_chinese, write_fountain
 
 try:  # tests/ is a package when it has an __init__.py, else a folder on sys.path
+    from tests.chat_server import ChatServer, Reply, chat
     from tests.conftest import write_tiny_project
     from tests.media_server import MediaServer
 except ImportError:  # pragma: no cover
+    from chat_server import ChatServer, Reply, chat
     from conftest import write_tiny_project
     from media_server import MediaServer
 
@@ -187,3 +189,63 @@ def test_openai_speech_server_receives_each_characters_dialect_instructions(tmp_
     # the dialect's voice comes before the character's own (an espeak variant from the default bible)
     assert {by_text[t]["voice"] for t in ("我哋今日唔得闲。", "好啊，听日见。")} == {"yue_female"}
     assert wang["voice"] == Project.load(root).bible.character("王大爷").voice.voice
+
+
+class _Translator:
+    """Answers translation asks with short English lines, and records the source text of every row."""
+
+    def __init__(self) -> None:
+        self.rows: list[str] = []
+
+    def __call__(self, request: dict, _n: int):
+        user = request["messages"][1]["content"]
+        rows = re.findall(r"^(\d+)\. (?:\[[^\]]*\] )?\(max (\d+) characters\) (.*)$", user, re.M)
+        self.rows += [text for _, _, text in rows]
+        return Reply(chat({num: f"Line {num} said"[: int(budget)] for num, budget, _ in rows}))
+
+
+@pytest.mark.slow
+def test_a_dialect_line_is_translated_from_its_standard_text(tmp_path):
+    from reelwright.localise import localise_project
+
+    root = _dialect_project(tmp_path / "proj")
+    fake = _Translator()
+    with ChatServer(fake) as server:
+        toml = (root / "reelwright.toml").read_text(encoding="utf-8")
+        (root / "reelwright.toml").write_text(toml.replace("[render]", f'[providers]\ntext = "openai"\n\n'
+                                              f'[providers.options.openai]\nbase_url = "{server.url}"\nmodel = '
+                                              f'"scripted"\napi_key_env = ""\nretries = 0\n\n[render]'),
+                                              encoding="utf-8")
+        localise_project(Project.load(root), "en")
+    asked = "\n".join(fake.rows)
+    for standard in ("你怎么还不来？", "我们今天没空。", "那我明天再来。", "好啊，明天见。"):
+        assert standard in asked
+    assert not re.search("咋个|唔得闲|听日", asked)
+
+
+def test_the_docs_blocks_parse_and_validate():
+    """Every block of docs/chinese.md's dialect section: the bible fragment, both scripts, the settings."""
+    import tomllib
+    from pathlib import Path
+
+    import yaml
+
+    from reelwright.documents.bible import Character
+    from reelwright.settings import Settings
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "chinese.md").read_text(encoding="utf-8")
+    section = text.split("## Dialect performances", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```(\w+)\n(.*?)```", section, re.S)
+    assert [kind for kind, _ in blocks] == ["yaml", "text", "fountain", "toml"]
+    characters = [Character.model_validate(c) for c in yaml.safe_load(blocks[0][1])["characters"]]
+    assert [dialect_key(c.voice.dialect) for c in characters] == ["sichuanese", "cantonese"]
+    zh = parse_text(blocks[1][1]).episodes[0].dialogue()
+    assert [d.subtitle for d in zh] == ["你怎么还不来？", "我们今天没空。"]
+    (wang,) = parse_text(blocks[2][1], fmt="fountain").episodes[0].dialogue()
+    assert wang.subtitle == "你怎么还不来？"
+    settings = Settings.model_validate(tomllib.loads(blocks[3][1]))
+    speech = get_provider("speech:openai", settings.provider_options("speech", "openai"))  # unknown keys raise
+    assert speech.voice_for("m4", "zh", "四川话") == "sichuan_male"
+    assert speech.voice_for("f1", "zh", "sichuanese") == "sichuan_female"
+    assert speech.voice_for(None, "zh", "粤语") == "yue_female"
+    assert speech.instructions_for("东北话", "loud").endswith("用地道的东北话说，语气豪爽。 loud")
