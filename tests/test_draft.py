@@ -160,3 +160,16 @@ def test_unknown_format_names_the_drafts(tmp_path):
     root = write_tiny_project(tmp_path / "p", "第1集\n1-1 日 内 客厅\n林晚：你好。\n", "ep001.txt", "zh")
     with pytest.raises(InputError, match="jianying, capcut"):
         export_project(Project.load(root), "premiere")
+
+
+def test_the_cli_writes_the_drafts_the_docs_name(drafts, capsys):
+    from reelwright.cli import main
+
+    project, _, _ = drafts
+    assert main(["export", str(project.root), "--format", "jianying,capcut", "--quiet"]) == 0
+    out = capsys.readouterr().out
+    for fmt in ("jianying", "capcut"):
+        folder = project.build_dir / "export" / fmt / "Test ep001"
+        assert str(folder) in out and (folder / "draft_content.json").is_file()
+    assert main(["export", str(project.root), "--format", "premiere"]) == 2
+    assert "jianying, capcut" in capsys.readouterr().err
