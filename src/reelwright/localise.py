@@ -198,7 +198,7 @@ def cast_voices(project: Project, glossary: Glossary, language: str) -> bool:
             continue
         own = project.settings.speech_for(language_of(c.name, project.settings.project.language))
         if c.voice.provider in (None, provider) and own == provider:
-            voice = c.voice.model_copy()
+            voice = c.voice.model_copy(update={"dialect": ""})  # a dub speaks the language as standard
         elif provider == "piper":
             pitch, rate = _EN_VOICES[g][index % len(_EN_VOICES[g])]
             voice = Voice(pitch=pitch + 1.5 * (index // len(_EN_VOICES[g])), rate=rate)
