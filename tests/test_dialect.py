@@ -7,15 +7,15 @@ import re
 import numpy as np
 import pytest
 
-from reelwright.cache import Cache
+from reelwright.project.cache import Cache
 from reelwright.documents.base import load_document, save_document
 from reelwright.documents.bible import Bible, Voice, dialect_key, dialect_name
 from reelwright.documents.timeline import Timeline
 from reelwright.errors import ScriptSyntaxError
 from reelwright.media.audio import read_wav
-from reelwright.project import Project
+from reelwright.project.folder import Project
 from reelwright.providers.registry import get_provider
-from reelwright.scripts import parse_text, write_chinese, write_fountain
+from reelwright.screenplay import parse_text, write_chinese, write_fountain
 
 try:  # tests/ is a package when it has an __init__.py, else a folder on sys.path
     from tests.chat_server import ChatServer, Reply, chat
@@ -131,7 +131,7 @@ def _match(a: np.ndarray, b: np.ndarray) -> float:
 
 @pytest.mark.slow
 def test_cantonese_lines_get_the_cantonese_voice_and_subtitles_the_standard_text(tmp_path):
-    from reelwright.pipeline import build
+    from reelwright.build.pipeline import build
 
     root = _dialect_project(tmp_path / "proj")
     project = Project.load(root)
@@ -166,7 +166,7 @@ def test_cantonese_lines_get_the_cantonese_voice_and_subtitles_the_standard_text
 
 @pytest.mark.slow
 def test_openai_speech_server_receives_each_characters_dialect_instructions(tmp_path):
-    from reelwright.pipeline import build
+    from reelwright.build.pipeline import build
 
     root = _dialect_project(tmp_path / "proj")
     with MediaServer() as server:
@@ -206,7 +206,7 @@ class _Translator:
 
 @pytest.mark.slow
 def test_a_dialect_line_is_translated_from_its_standard_text(tmp_path):
-    from reelwright.localise import localise_project
+    from reelwright.localise.job import localise_project
 
     root = _dialect_project(tmp_path / "proj")
     fake = _Translator()
@@ -231,7 +231,7 @@ def test_the_docs_blocks_parse_and_validate():
     import yaml
 
     from reelwright.documents.bible import Character
-    from reelwright.settings import Settings
+    from reelwright.project.settings import Settings
 
     text = (Path(__file__).resolve().parents[1] / "docs" / "chinese.md").read_text(encoding="utf-8")
     section = text.split("## Dialect performances", 1)[1].split("\n## ", 1)[0]

@@ -12,7 +12,7 @@ from reelwright.documents.base import load_document
 from reelwright.documents.timeline import Timeline
 from reelwright.export import export_project, source_track
 from reelwright.export.draft import PLACEHOLDER, DraftMedia, draft_available, write_draft
-from reelwright.project import Project
+from reelwright.project.folder import Project
 
 pytestmark = pytest.mark.slow
 

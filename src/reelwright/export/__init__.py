@@ -18,15 +18,20 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-
-from reelwright.cache import Cache
 from reelwright.documents.timeline import Timeline
+from reelwright.errors import BuildError, InputError
 from reelwright.export.draft import DRAFT_FORMATS, DraftMedia, draft_available, write_draft
-from reelwright.export.media import place_file
-from reelwright.media.audio import mix as mix_clips, read_wav
-from reelwright.media.stems import stem_gains
-from reelwright.project import Project, parse_episode_spec
+from reelwright.export.media import episode_media, place_file, stem_levels
+from reelwright.export.otio import TimelineMedia, otio_available, write_timeline
+from reelwright.media.subtitles import (
+    SubCue,
+    SubtitleRules,
+    layout_text,
+    merge_captions,
+    write_subtitles,
+)
+from reelwright.project.cache import Cache
+from reelwright.project.folder import Project, parse_episode_spec
 
 __all__ = ["ExportReport", "export_project", "export_episode", "source_track", "FORMATS", "ALL_FORMATS"]
 
@@ -60,7 +65,6 @@ def _ascii(name: str) -> str:
 
 def source_track(project: Project, timeline: Timeline):
     """The episode's own subtitle track as built (dialogue cues) plus its captions, without overlaps."""
-    from reelwright.export.subtitles import SubCue, layout_text, merge_captions  # noqa: PLC0415
 
     rules = delivery_rules(project, timeline.fps)
     dialogue = [SubCue(c.start, c.end, c.text, "dialogue", c.line) for c in timeline.cues]
@@ -73,7 +77,6 @@ def source_track(project: Project, timeline: Timeline):
 
 
 def delivery_rules(project: Project, fps: int):
-    from reelwright.export.subtitles import SubtitleRules  # noqa: PLC0415
 
     t = project.settings.targets
     d = getattr(project.settings, "delivery", None)
@@ -87,9 +90,6 @@ def delivery_rules(project: Project, fps: int):
 def export_episode(project: Project, number: int, formats: list[str], out_dir: Path, cache: Cache, *,
                    relative: bool = False, workers: int | None = None, quiet: bool = True,
                    report: ExportReport | None = None) -> ExportReport:
-    from reelwright.export.media import episode_media, place_file  # noqa: PLC0415
-    from reelwright.export.otio import TimelineMedia, write_timeline  # noqa: PLC0415
-    from reelwright.export.subtitles import write_subtitles  # noqa: PLC0415
 
     report = report or ExportReport([number])
     media = episode_media(project, number, cache, workers=workers, quiet=quiet)
@@ -160,7 +160,7 @@ def _export_draft(project: Project, media, fmt: str, root: Path, report: ExportR
     for stale in (folder / "media").glob("*"):
         if stale.is_file() and stale.name not in wanted:
             stale.unlink()
-    g_dia, g_me = _stem_levels(media)
+    g_dia, g_me = stem_levels(media, round(tl.frames * tl.sample_rate / tl.fps))
     dm = DraftMedia(shots=shots, lines=lines, me=me, cues=source_track(project, tl), dialogue_gain=g_dia,
                     me_gain=g_me)
     write_draft(fmt, tl, dm, folder, name=name)
@@ -168,30 +168,10 @@ def _export_draft(project: Project, media, fmt: str, root: Path, report: ExportR
     return folder
 
 
-def _stem_levels(media) -> tuple[float, float]:
-    """Linear gains of the line audio and of the M&E stem inside the episode's mix (a joint least-squares fit:
-    the mix is the lines and the stem, normalised and limited together)."""
-    tl = media.timeline
-    if not tl.audio:
-        return 1.0, 1.0
-    total = round(tl.frames * tl.sample_rate / tl.fps)
-    mix = read_wav(media.mix).samples
-    mix = np.pad(mix, ((0, max(total - len(mix), 0)), (0, 0)))[:total]
-    dia = mix_clips([(c.start, read_wav(media.lines[c.line]).samples, 1.0) for c in tl.audio], total, 2)
-    if media.me is None:
-        return max(stem_gains(mix, [dia])[0], 0.0), 1.0
-    me = read_wav(media.me).samples
-    me = np.pad(me, ((0, max(total - len(me), 0)), (0, 0)))[:total]
-    g_dia, g_me = stem_gains(mix, [dia, me])
-    return max(g_dia, 0.0), (1.0 if abs(g_me - 1.0) < 0.02 else max(g_me, 0.0))
-
-
 def export_project(project: Project, formats: list[str] | str = "otio", episodes: str | None = None, *,
                    out_dir: Path | None = None, relative: bool = False, workers: int | None = None,
                    quiet: bool = True, cache: Cache | None = None) -> ExportReport:
     """Export every (or the chosen) episode's timeline in ``formats`` under ``out_dir`` (build/export)."""
-    from reelwright.errors import InputError  # noqa: PLC0415
-    from reelwright.export.otio import otio_available  # noqa: PLC0415
 
     if isinstance(formats, str):
         formats = [f.strip() for f in formats.split(",") if f.strip()]
@@ -202,8 +182,6 @@ def export_project(project: Project, formats: list[str] | str = "otio", episodes
     for fmt in formats:
         missing = draft_available(fmt) if fmt in DRAFT_FORMATS else otio_available(fmt)
         if missing:
-            from reelwright.errors import BuildError  # noqa: PLC0415
-
             raise BuildError(missing)
     numbers = parse_episode_spec(episodes, list(project.episodes))
     out_dir = Path(out_dir) if out_dir else project.build_dir / "export"
