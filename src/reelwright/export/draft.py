@@ -12,9 +12,9 @@ sandbox, i.e. inside its drafts folder). Tracks, bottom to top:
 * ``M&E`` (audio): the music-and-effects stem over the whole episode, at its level in the mix;
 * ``Subtitles`` (text): one text segment per subtitle or caption cue, in the project's subtitle style (white,
   dark outline and shadow, centred just above the lower safe zone; Source Han Sans in JianYing);
-* ``Markers`` (text): the hook, every turn and the cliffhanger as named segments whose text is fully
-  transparent (visible on the timeline, never in the picture), and the same points as the draft's
-  ``time_marks``.
+* ``Markers`` (text): the hook, every turn and the cliffhanger as named segments (up to a second long)
+  whose text is fully transparent (visible on the timeline, never in the picture), and the same points as
+  the draft's ``time_marks``.
 
 Time in a draft is integer microseconds: frame ``f`` at ``fps`` is ``round(f * 1e6 / fps)``, and a segment's
 duration is the difference of its ends, so segments abut exactly and every duration reads back to its frames.
@@ -168,7 +168,7 @@ def write_draft(fmt: str, timeline: Timeline, media: DraftMedia, folder: Path, *
     marks = marker_points(timeline)
     for k, (frame, kind, note) in enumerate(marks):
         nxt = marks[k + 1][0] if k + 1 < len(marks) else timeline.frames
-        length = max(1, min(nxt, timeline.frames) - frame)
+        length = max(1, min(nxt, timeline.frames, frame + fps) - frame)  # a second at most: a flag, not a span
         start, end = frame_us(frame, fps), frame_us(frame + length, fps)
         w.add(w.text(f"{kind.upper()}: {note[:60]}", start, end - start, hidden=True), "Markers")
 
