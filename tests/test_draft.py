@@ -12,6 +12,7 @@ from reelwright.documents.base import load_document
 from reelwright.documents.timeline import Timeline
 from reelwright.export import export_project, source_track
 from reelwright.export.draft import PLACEHOLDER, DraftMedia, draft_available, write_draft
+from reelwright.export.otio import marker_points
 from reelwright.project.folder import Project
 
 pytestmark = pytest.mark.slow
@@ -110,6 +111,10 @@ def test_draft_reads_back_with_the_timelines_structure(drafts, fmt):
     # markers: hidden named segments at the hook, turns and cliffhanger, and the draft's time marks
     marks = _segments(content, "Markers")
     assert marks and texts[marks[0]["material_id"]].startswith("HOOK")
+    points = marker_points(tl)
+    assert [s["target_timerange"]["start"] for s in marks] == [round(f * 1_000_000 / fps) for f, _, _ in points]
+    assert [texts[s["material_id"]].split(":")[0] for s in marks] == [k.upper() for _, k, _ in points]
+    assert any(k == "cliffhanger" for _, k, _ in points)
     assert len(content["time_marks"]["mark_items"]) == len(marks)
     hidden = [m for m in content["materials"]["texts"] if m["id"] in {s["material_id"] for s in marks}]
     assert len(hidden) == len(marks) and all(m["global_alpha"] == 0 for m in hidden)
