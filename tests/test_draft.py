@@ -148,7 +148,9 @@ def test_dissolves_become_transitions_of_their_length(drafts, fmt, tmp_path):
     assert transition["duration"] == round(8 * 1_000_000 / tl.fps) and transition["name"] == "叠化"
     picture = _segments(content, "Picture")
     assert transition["id"] in picture[1]["extra_material_refs"]  # on the segment before the cut
-    assert [t["name"] for t in content["tracks"]].count("M&E") == 0  # no stem given: no track
+    names = [t["name"] for t in content["tracks"]]
+    assert "M&E" not in names and "Subtitles" not in names  # no stem, no cues given: no empty tracks
+    assert "Dialogue" in names and "Markers" in names
 
 
 def test_reexport_keeps_unchanged_media(drafts):

@@ -9,7 +9,8 @@ sandbox, i.e. inside its drafts folder). Tracks, bottom to top:
 * ``Picture`` (video): one segment per shot, each its own clean clip (no burned-in text); a dissolve in the
   timeline is a 叠化 (Mix) transition of the dissolve's length on the segment before it;
 * ``Dialogue`` (audio): one segment per voiced line, at the dialogue's level in the mix;
-* ``M&E`` (audio): the music-and-effects stem over the whole episode, at its level in the mix;
+* ``M&E`` (audio): the music-and-effects stem over the whole episode, at its level in the mix (an
+  episode without lines, stem or cues has no track for them);
 * ``Subtitles`` (text): one text segment per subtitle or caption cue, in the project's subtitle style (white,
   dark outline and shadow, centred just above the lower safe zone; Source Han Sans in JianYing);
 * ``Markers`` (text): the hook, every turn and the cliffhanger as named segments (up to a second long)
@@ -138,11 +139,11 @@ def write_draft(fmt: str, timeline: Timeline, media: DraftMedia, folder: Path, *
     folder = Path(folder).resolve()
     fps, sr = timeline.fps, timeline.sample_rate
     w = _Writer(fmt, timeline)
+    present = {"Dialogue": bool(timeline.audio), "M&E": media.me is not None, "Subtitles": bool(media.cues)}
     for kind, track in (("video", "Picture"), ("audio", "Dialogue"), ("audio", "M&E"), ("text", "Subtitles"),
                         ("text", "Markers")):
-        if track == "M&E" and media.me is None:
-            continue
-        w.track(kind, track)
+        if present.get(track, True):  # no empty tracks
+            w.track(kind, track)
 
     segments = []
     for ts, path in zip(timeline.shots, media.shots, strict=True):
