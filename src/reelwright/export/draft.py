@@ -23,6 +23,7 @@ duration is the difference of its ends, so segments abut exactly and every durat
 
 from __future__ import annotations
 
+import importlib
 import json
 import uuid
 from dataclasses import dataclass, field
@@ -36,7 +37,7 @@ from reelwright.export.otio import marker_points
 __all__ = ["DRAFT_FORMATS", "DraftMedia", "draft_available", "write_draft", "frame_us", "sample_us",
            "PLACEHOLDER"]
 
-# format -> (import name, pip name, what the editor calls the folder of drafts)
+# format -> (import name, pip name)
 DRAFT_FORMATS = {"jianying": ("pyJianYingDraft", "pyJianYingDraft"), "capcut": ("pycapcut", "pycapcut")}
 # JianYing resolves this prefix to the draft's own folder when it opens the draft (the path convention its
 # templates use for media kept inside a draft): the draft folder can move between machines
@@ -49,7 +50,7 @@ def draft_available(fmt: str) -> str | None:
     """None when ``fmt`` can be written, else what to install."""
     module, package = DRAFT_FORMATS[fmt]
     try:
-        __import__(module)
+        importlib.import_module(module)
     except ImportError:
         return f"{package} is not installed: pip install {package}"
     try:
@@ -88,9 +89,8 @@ class _Writer:
 
     def __init__(self, fmt: str, timeline: Timeline) -> None:
         self.fmt = fmt
-        self.lib = __import__(DRAFT_FORMATS[fmt][0])
-        self.script = self.lib.ScriptFile(timeline.width, timeline.height, timeline.fps, maintrack_adsorb=False) \
-            if fmt == "capcut" else self.lib.ScriptFile(timeline.width, timeline.height, timeline.fps, False)
+        self.lib = importlib.import_module(DRAFT_FORMATS[fmt][0])
+        self.script = self.lib.ScriptFile(timeline.width, timeline.height, timeline.fps, maintrack_adsorb=False)
         self.tracks: dict[str, object] = {}
 
     def track(self, kind: str, name: str) -> None:
