@@ -182,6 +182,20 @@ def test_unbracketed_labels_and_flashback_words():
     assert doc.warnings == []
 
 
+def test_dialect_line_with_its_standard_subtitle_round_trips():
+    doc = parse_english("Episode 1\nScene 1-1: INT. A - DAY\n"
+                        "LAO WANG: (grumbling) Ni zha ge hai bu lai ma? [subtitle: Why aren't you here yet?]\n"
+                        "MEI: Coming. 【字幕：I'm coming.】\nMEI: Wait. [subtitle: ]\n", "x.txt")
+    wang, mei, wait = doc.episodes[0].dialogue()
+    assert (wang.text, wang.subtitle, wang.emotion, wang.written) == (
+        "Ni zha ge hai bu lai ma?", "Why aren't you here yet?", "grumbling", "Why aren't you here yet?")
+    assert (mei.text, mei.subtitle) == ("Coming.", "I'm coming.")
+    assert (wait.text, wait.subtitle) == ("Wait.", None) and doc.warnings[0].line == 5
+    written = write_english(doc)
+    assert "LAO WANG: (grumbling) Ni zha ge hai bu lai ma? [subtitle: Why aren't you here yet?]" in written
+    assert comparable(parse_english(written)) == comparable(doc)
+
+
 def test_title_case_speaker_needs_a_bio_a_cast_line_or_two_lines():
     once = parse_english("Episode 1\nScene 1-1: INT. A - DAY\nOutside: rain.\nBOB: Hi.\n")
     assert [type(e) for e in elements(once)] == [SceneHeading, Action, Dialogue]

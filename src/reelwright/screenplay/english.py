@@ -12,6 +12,7 @@ Scene 1-1: INT. NOODLE SHOP - NIGHT          (or 1-1 INT. NOODLE SHOP - NIGHT)
 Characters: Li Wei, Zhou Mei
 Rain hammers the windows. Mei wipes the counter.
 WEI: (quietly) You came back.               MEI (V.O.): … / MEI (O.S.): …
+LAO WANG: Ni zha ge hai bu lai ma? [subtitle: Why aren't you here yet?]   (dialect spoken, standard subtitled)
 [TITLE CARD: Chengdu, 1983]                  [CAPTION: …]  [FLASHBACK] … [END FLASHBACK]
 CUT TO:
 ```
@@ -67,6 +68,7 @@ _CUE = re.compile(r"^(?P<name>[^\W\d_][\w.'’\- ]{0,30}?)[ \t]*(?P<ext>(?:[(（
                   r"[:：][ \t]*(?P<rest>.*)$")
 _LEAD_PAREN = re.compile(r"^[(（]([^)）]*)[)）][ \t]*(.*)$")
 _QUOTED = re.compile(r'^(?:"(.*)"|“(.*)”)$')
+_LINE_SUBTITLE = re.compile(r"^(.*?)[ \t]*[\[【][ \t]*(?:subtitle|字幕)[ \t]*[:：][ \t]*(.*?)[ \t]*[\]】]$", re.I)
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _ASCII_CAPS = re.compile(r"[A-Z][A-Z0-9 .'\-]*")
 _EXT_WORDS = re.compile(r"^(.*\S)[ \t]+(V\.?O\.?|O\.?S\.?|O\.?C\.?)$", re.I)
@@ -396,6 +398,11 @@ class _Reader:
         while pm := _LEAD_PAREN.match(rest):
             parts.append(DialoguePart(kind="parenthetical", text=pm.group(1).strip()))
             rest = pm.group(2).strip()
+        subtitle = None
+        if (sm := _LINE_SUBTITLE.match(rest)) and sm.group(1):  # dialect spoken, standard text subtitled
+            rest, subtitle = sm.group(1), sm.group(2) or None
+            if subtitle is None:
+                self.doc.warn(no, f"empty [subtitle: ] after {name}'s line: the spoken words are the subtitle")
         if q := _QUOTED.match(rest):
             rest = next(g for g in q.groups() if g is not None).strip()
         if not rest:
@@ -404,7 +411,8 @@ class _Reader:
             return
         parts.append(DialoguePart(text=rest))
         emotion = parts[0].text if parts[0].kind == "parenthetical" else None
-        self.add(Dialogue(character=name, extensions=exts, parts=parts, emotion=emotion, line=no))
+        self.add(Dialogue(character=name, extensions=exts, parts=parts, emotion=emotion, subtitle=subtitle,
+                          line=no))
 
     def action(self, s: str, no: int, new: bool = False) -> None:
         if self.paragraph is not None and not new:
@@ -472,6 +480,8 @@ def _dialogue_line(d: Dialogue) -> str:
         pieces.append(f"({d.emotion})")
     for p in parts:
         pieces.append(f"({' '.join(p.text.split())})" if p.kind == "parenthetical" else " ".join(p.text.split()))
+    if d.subtitle:
+        pieces.append(f"[subtitle: {' '.join(d.subtitle.split())}]")
     return f"{head}: " + " ".join(p for p in pieces if p)
 
 
