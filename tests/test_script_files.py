@@ -19,7 +19,7 @@ from reelwright.documents.script import (
 from reelwright.errors import InputError
 from reelwright.project.folder import Project, new_project
 from reelwright.screenplay import parse_fdx, parse_script, write_fdx
-from tests.conftest import write_tiny_project
+from tests.helpers import write_tiny_project
 
 # ---- one story, written by hand in every layout -----------------------------------------------------
 # two scenes, two speakers, five lines of dialogue, a title card, a flashback
