@@ -20,7 +20,7 @@ from docx.opc.exceptions import PackageNotFoundError
 
 from reelwright.errors import InputError
 
-__all__ = ["docx_lines", "DocxText"]
+__all__ = ["docx_lines", "fountain_text", "DocxText"]
 
 _STYLE_KINDS = {
     "scene heading": "heading", "slugline": "heading", "scene": "heading", "character": "cue",
@@ -52,12 +52,6 @@ class DocxText:
     @property
     def text(self) -> str:
         return "\n".join(self.lines) + "\n"
-
-    def paragraph(self, line: int) -> int:
-        """The paragraph number of a 1-based text line (0 stays 0)."""
-        if line <= 0 or not self.paragraph_of:
-            return line
-        return self.paragraph_of[min(line, len(self.paragraph_of)) - 1]
 
 
 def _style_name(paragraph) -> str:
