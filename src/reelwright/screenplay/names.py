@@ -4,7 +4,8 @@ A cue is linked when exactly one full name holds it as one of its words (``WEI``
 full names share (``LI`` with ``Li Wei`` and ``Li Na``) is left alone with a warning. Cues equal to a full
 name but for case need no link (the bible matches names without case). The links go to
 ``ScriptDocument.aliases``; a build adds them to the characters' ``aliases`` in ``bible.yaml``, where a wrong
-link is corrected by moving the alias to the right character.
+link is corrected by moving the alias to the right character. Names in the bible alone are not matched:
+``MEI`` beside a ``YOUNG MEI`` made from another cue may well be someone else.
 """
 
 from __future__ import annotations
@@ -13,11 +14,18 @@ import re
 
 from reelwright.documents.script import Dialogue, ScriptDocument
 
-__all__ = ["link_cues"]
+__all__ = ["link_cues", "full_name_matches"]
 
 
 def _words(name: str) -> list[str]:
     return [w for w in re.split(r"[\s\-·・.]+", name.casefold()) if w]
+
+
+def full_name_matches(name: str, full_names: list[str]) -> list[str]:
+    """The full names (of two words or more) that hold every word of ``name``: ``WEI`` -> ``["Li Wei"]``."""
+    words = _words(name)
+    return [f for f in full_names if len(_words(f)) > 1 and words and name.casefold() != f.casefold()
+            and all(w in _words(f) for w in words)]
 
 
 def link_cues(doc: ScriptDocument) -> ScriptDocument:
@@ -38,8 +46,7 @@ def link_cues(doc: ScriptDocument) -> ScriptDocument:
         key = name.casefold()
         if key in full or name in doc.aliases:
             continue
-        words = _words(name)
-        matches = [written for k, written in full.items() if words and all(w in _words(k) for w in words)]
+        matches = full_name_matches(name, list(full.values()))
         if len(matches) == 1:
             doc.aliases[name] = matches[0]
         elif len(matches) > 1:
