@@ -224,6 +224,12 @@ def test_fountain_title_page_characters_link_cues_too():
     assert doc.format == "fountain" and doc.aliases == {"WEI": "Li Wei", "MEI": "Zhou Mei"}
 
 
+def test_a_listed_short_name_is_its_own_character():
+    doc = parse_text("Episode 1\nScene 1-1: INT. A - DAY\nCharacters: Young Mei, Mei, Li Wei\nMEI: Hi.\n"
+                     "YOUNG MEI: Hello.\nWEI: Hey.\n", "x.txt")
+    assert doc.aliases == {"WEI": "Li Wei"}
+
+
 def link_free(doc: ScriptDocument) -> bool:
     return link_cues(doc).aliases == {}  # a cue equal to the full name but for case needs no link
 

@@ -30,10 +30,12 @@ def full_name_matches(name: str, full_names: list[str]) -> list[str]:
 
 def link_cues(doc: ScriptDocument) -> ScriptDocument:
     """Fill ``doc.aliases`` (written name -> full name) from the bios and the scenes' cast; returns ``doc``."""
+    listed = [b.name for b in doc.bios] + [n for ep in doc.episodes for s in ep.scenes() for n in s.cast]
     full: dict[str, str] = {}  # casefolded -> as written
-    for name in [b.name for b in doc.bios] + [n for ep in doc.episodes for s in ep.scenes() for n in s.cast]:
+    for name in listed:
         if len(_words(name)) > 1:
             full.setdefault(name.casefold(), name)
+    own = {name.casefold() for name in listed}  # a listed MEI is her own person, not Young Mei
     if not full:
         return doc
     first_use: dict[str, int] = {}
@@ -44,7 +46,7 @@ def link_cues(doc: ScriptDocument) -> ScriptDocument:
                 first_use.setdefault(name, el.line)
     for name, line in first_use.items():
         key = name.casefold()
-        if key in full or name in doc.aliases:
+        if key in own or name in doc.aliases:
             continue
         matches = full_name_matches(name, list(full.values()))
         if len(matches) == 1:
