@@ -41,7 +41,6 @@ CAPTION_TOP = 0.09
 
 
 def subject_looks(bible: Bible, names: list[str]) -> dict[str, Any]:
-
     looks = {}
     for name in names:
         c = bible.character(name)
@@ -157,7 +156,6 @@ def _stills(still: dict, camera) -> tuple:
 
 
 def _overlays(spec: dict, width: int, height: int) -> list:
-
     out = []
     size = round(height * 0.034)
     for cue in spec["cues"]:
@@ -218,7 +216,6 @@ def prepare_planes(spec: dict, times: dict[str, float] | None = None):
 def encode_shot(spec: dict, frames, out: str | Path, threads: int = 0) -> str:
     """Encode ``frames`` (a :class:`~reelwright.media.planes.PlaneShot`, or any iterable of RGB frames) to
     an MP4 segment at ``out``."""
-
     enc = spec["encoder"]
     # the spec's own thread count wins: x264's output depends on it (``threads`` is for older specs)
     settings = EncoderSettings(enc["width"], enc["height"], enc["fps"], enc["crf"], enc["preset"],
