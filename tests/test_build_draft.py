@@ -14,7 +14,7 @@ from reelwright.errors import BuildError
 from reelwright.media.video import is_draft, probe
 from reelwright.project.cache import Cache
 from reelwright.project.folder import Project
-from tests.conftest import TWO_SCENE_SCRIPT
+from tests.helpers import TWO_SCENE_SCRIPT
 
 
 @pytest.mark.slow
