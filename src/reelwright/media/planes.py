@@ -3,9 +3,9 @@
 The RGB path (:class:`reelwright.media.frames.ShotFrames`) warps RGB, pastes RGB overlays, then converts every
 frame to I420 for x264. Here the stills and text layers are converted once per shot, and each frame is only:
 
-* the camera's whole-pixel crop of the Y plane (resized when the crop is not frame-sized) and the matching
-  crop of the U and V planes at half size: the same geometry as :meth:`Camera.view`, a quarter of the pixels
-  for chroma and no colour conversion;
+* the camera's whole-pixel crop of the still (:meth:`Camera.crop`, the RGB path's geometry), copied, or
+  scaled to the frame by one affine warp per plane when the crop is not frame-sized: Y at full size, U and V
+  straight to half size from the still's full-resolution chroma; no colour conversion;
 * text layers blended inside their inked bounding box only (premultiplied Y, U, V and 1 − α, made once);
 * nothing at all when what is on screen did not change (same still, same crop, same text): the buffer already
   holds the frame, and the encoder is handed it again.
