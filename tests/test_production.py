@@ -32,7 +32,7 @@ from reelwright.providers import registry
 from reelwright.providers.base import (Audio, ClipRequest, Generated, ImageProvider, ImageRequest,
                                        ProviderOptions, SpeechProvider, VideoProvider)
 from reelwright.settings import Settings
-from reelwright.stages.images import derive_seed, redo_shot
+from reelwright.stages.images import derive_seed, redo_shot, refs_dir
 from tests.conftest import write_tiny_project
 
 SCRIPT = """Title: Test
@@ -225,9 +225,9 @@ def test_reference_sheets_come_first_and_ride_along(built):
     assert refs == 2 * 3 and purposes[:refs] == ["reference"] * refs  # MAYA, LEO × front, angry, full
     for name in ("MAYA", "LEO"):
         for view in ("front", "angry", "full"):
-            png = root / "build" / "refs" / name / f"{view}.png"
+            png = refs_dir(root, name) / f"{view}.png"
             assert png.is_file() and Image.open(png).size[0] == 64
-    fronts = {name: (root / "build" / "refs" / name / "front.png").read_bytes() for name in ("MAYA", "LEO")}
+    fronts = {name: (refs_dir(root, name) / "front.png").read_bytes() for name in ("MAYA", "LEO")}
     timeline = load_document(root / "build" / "ep001.timeline.json", Timeline)
     by_seed = {r.seed: r for r in calls.images if r.purpose == "shot"}
     for ts in timeline.shots:

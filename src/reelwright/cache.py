@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import threading
 from collections import Counter
 from pathlib import Path
@@ -20,6 +19,7 @@ from typing import Any
 from reelwright import __version__
 from reelwright.documents.base import load_document, save_document
 from reelwright.documents.lock import Lock, LockEntry
+from reelwright.fsutil import atomic_write_bytes, clean_orphans, place, temp_path
 
 __all__ = ["Cache", "make_key", "canonical_json"]
 
@@ -63,21 +63,13 @@ class Cache:
         return self.path(stage, key, suffix).is_file()
 
     def temp_path(self, final: Path) -> Path:
-        final.parent.mkdir(parents=True, exist_ok=True)
-        return final.with_name(f".{final.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+        return temp_path(final)
 
     def commit(self, tmp: Path, final: Path) -> Path:
-        os.replace(tmp, final)
-        return final
+        return place(tmp, final)
 
     def write_bytes(self, stage: str, key: str, suffix: str, data: bytes) -> Path:
-        final = self.path(stage, key, suffix)
-        tmp = self.temp_path(final)
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        return self.commit(tmp, final)
+        return atomic_write_bytes(self.path(stage, key, suffix), data)
 
     def read_json(self, stage: str, key: str) -> Any | None:
         p = self.path(stage, key, ".json")
@@ -106,10 +98,5 @@ class Cache:
                 save_document(self.lock, self.lock_path)
 
     def clean_temp(self) -> int:
-        """Remove temp files left by an interrupted run."""
-        n = 0
-        if self.root.exists():
-            for tmp in self.root.rglob(".*.tmp"):
-                tmp.unlink(missing_ok=True)
-                n += 1
-        return n
+        """Remove temp files left by interrupted runs (never those of a process still running)."""
+        return clean_orphans(self.root)

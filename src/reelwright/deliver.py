@@ -26,7 +26,6 @@ files that were rewritten.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,7 +34,7 @@ import numpy as np
 
 from reelwright import __version__
 from reelwright.cache import Cache, make_key
-from reelwright.documents.base import atomic_write_text
+from reelwright.fsutil import atomic_write_text, file_sha256
 from reelwright.documents.timeline import Cue, Timeline, TimelineShot
 from reelwright.project import Project, parse_episode_spec
 
@@ -122,12 +121,7 @@ class _Outputs:
                              "language": language, "key": key, **({"made_from": spec} if spec else {})})
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+_sha256 = file_sha256
 
 
 def _describe(path: Path) -> tuple[float | None, dict]:
@@ -328,7 +322,7 @@ def deliver_project(project: Project, episodes: str | None = None, *, languages:
                 cache.did("deliver-subtitles", len(written))
                 for fmt in ("srt", "ass", "vtt"):
                     p = folder / f"{tag}.{lang}.{fmt}"
-                    out.done(p, hashlib.sha256(p.read_bytes()).hexdigest(), p in written, "subtitles", number, lang)
+                    out.done(p, file_sha256(p), p in written, "subtitles", number, lang)
             for lang in dict.fromkeys([own, *d.subtitled]):
                 track = tracks[lang]
                 cues = [Cue(start=c.start, end=c.end, text=c.text, line=c.line) for c in track.dialogue_cues()]

@@ -161,7 +161,7 @@ def _fitted(cache: Cache, voice_path: Path, voice_key: str, length: int, sr: int
 def dub_episode(project: Project, number: int, track, glossary: Glossary, cache: Cache, folder: Path, *,
                 workers: int | None = None, quiet: bool = True) -> dict:
     """Dub episode ``number`` into ``track.language`` (a translated :class:`~reelwright.localise.Track`)."""
-    from reelwright.documents.base import atomic_write_bytes  # noqa: PLC0415
+    from reelwright.fsutil import atomic_write_bytes  # noqa: PLC0415
     from reelwright.export.media import episode_media, render_specs, text_specs  # noqa: PLC0415
     from reelwright.localise import _build_cues, subtitle_rules, write_track  # noqa: PLC0415
     from reelwright.media.audio import Audio, loudness, mix, normalize, read_wav, write_wav  # noqa: PLC0415

@@ -15,7 +15,6 @@ draw and encode as the head.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import multiprocessing
 import os
@@ -30,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from reelwright.errors import BuildError, InputError
+from reelwright.fsutil import atomic_write_bytes, bytes_sha256, file_sha256
 
 __all__ = ["Executor", "LocalExecutor", "RayExecutor", "RenderJob", "make_executor", "pack_files",
            "unpack_files", "RENDER_PACKAGES"]
@@ -88,17 +88,7 @@ def _raise_failures(failures: list[tuple[RenderJob, BaseException]]) -> None:
 
 def write_segment(path: Path, data: bytes) -> Path:
     """Write a segment's bytes to ``path`` atomically: a temp file beside it, renamed into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return path
+    return atomic_write_bytes(path, data)
 
 
 # ---- local processes ---------------------------------------------------------------------------
@@ -191,7 +181,7 @@ def pack_files(spec: dict) -> dict[str, Path]:
         if not path.is_file():
             raise InputError(f"{path} is gone (needed by shot {spec.get('id', '?')}); build again to remake it",
                              path=path)
-        if _sha256(path.read_bytes()) != sha:
+        if file_sha256(path) != sha:
             raise InputError(f"{path} changed since shot {spec.get('id', '?')} was planned (sha256 differs); "
                              "build again", path=path)
         out[sha] = path
@@ -209,7 +199,7 @@ def unpack_files(spec: dict, blobs: dict[str, bytes], folder: Path) -> dict:
             data = blobs.get(sha)
             if data is None:
                 raise BuildError(f"{original} did not travel with the task (sha256 {sha[:12]}…)")
-            if _sha256(data) != sha:
+            if bytes_sha256(data) != sha:
                 raise BuildError(f"{original} arrived damaged (sha256 differs)")
             target = folder / f"{sha}{Path(original).suffix}"
             target.write_bytes(data)
@@ -227,10 +217,6 @@ def unpack_files(spec: dict, blobs: dict[str, bytes], folder: Path) -> dict:
         return value
 
     return rewrite(spec)
-
-
-def _sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 
 # ---- Ray ---------------------------------------------------------------------------------------

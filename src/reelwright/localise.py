@@ -29,7 +29,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from reelwright.cache import Cache
-from reelwright.documents.base import atomic_write_text, load_document, save_document
+from reelwright.documents.base import load_document, save_document
+from reelwright.fsutil import atomic_write_text
 from reelwright.documents.bible import Voice
 from reelwright.documents.glossary import Glossary, Term
 from reelwright.documents.script import plain

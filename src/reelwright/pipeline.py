@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from reelwright.cache import Cache, make_key
-from reelwright.documents.base import atomic_write_bytes, atomic_write_text, save_document
+from reelwright.documents.base import save_document
+from reelwright.fsutil import atomic_write_bytes, atomic_write_text, clean_orphans, file_sha256
 from reelwright.documents.storyboard import Storyboard
 from reelwright.documents.timeline import Timeline
 from reelwright.executors import Executor, make_executor
@@ -121,8 +122,6 @@ def _mouths(lines, fps: int, cache: Cache) -> dict[int, list[bool]]:
 
 def _music_files(project: Project, timeline: Timeline) -> dict[str, str]:
     """The user's music and sting files this mix uses: relative name → content hash (missing: an error)."""
-    import hashlib  # noqa: PLC0415
-
     from reelwright.errors import InputError  # noqa: PLC0415
 
     names = {m.file for m in timeline.music if m.file and m.file != "none"}
@@ -133,7 +132,7 @@ def _music_files(project: Project, timeline: Timeline) -> dict[str, str]:
         if not path.is_file():
             raise InputError(f"music file {name!r} not found (named in boards/ep{timeline.episode:03d}.yaml scenes "
                              f"or reelwright.toml [sound])", path=project.root / "reelwright.toml")
-        out[name] = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+        out[name] = file_sha256(path)[:16]
     return out
 
 

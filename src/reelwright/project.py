@@ -275,7 +275,7 @@ def new_project(root: str | Path, language: str = "en", title: str | None = None
     title = title or root.resolve().name.replace("-", " ").title()
     (root / "scripts").mkdir(parents=True, exist_ok=True)
     (root / "boards").mkdir(exist_ok=True)
-    from reelwright.documents.base import atomic_write_text  # noqa: PLC0415
+    from reelwright.fsutil import atomic_write_text  # noqa: PLC0415
 
     atomic_write_text(root / SETTINGS, default_settings_toml(title, language))
     save_document(Bible(title=title, language=language), root / BIBLE)

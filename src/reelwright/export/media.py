@@ -18,6 +18,7 @@ from reelwright.cache import Cache
 from reelwright.documents.base import load_document
 from reelwright.documents.timeline import Cue, Timeline
 from reelwright.errors import BuildError
+from reelwright.fsutil import place, storage_errors, temp_path
 from reelwright.project import Project
 
 __all__ = ["EpisodeMedia", "episode_media", "text_specs", "render_specs", "place_file", "image_identity"]
@@ -110,15 +111,14 @@ def place_file(src: Path, dest: Path) -> bool:
             pass
         if dest.stat().st_size == src.stat().st_size and _same_bytes(src, dest):
             return False
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
-    tmp.unlink(missing_ok=True)
+    tmp = temp_path(dest)
     try:
         try:
             os.link(src, tmp)
         except OSError:
-            shutil.copyfile(src, tmp)
-        os.replace(tmp, dest)
+            with storage_errors(dest):
+                shutil.copyfile(src, tmp)
+        place(tmp, dest)
     finally:
         tmp.unlink(missing_ok=True)
     return True

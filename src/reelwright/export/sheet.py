@@ -18,7 +18,7 @@ import csv
 import io
 from pathlib import Path
 
-from reelwright.documents.base import atomic_write_bytes, atomic_write_text
+from reelwright.fsutil import atomic_write_bytes, atomic_write_text
 from reelwright.documents.bible import Bible, Look
 from reelwright.documents.script import Dialogue, Episode, plain
 from reelwright.documents.storyboard import CLOSE_SIZES, Shot, Storyboard

@@ -190,7 +190,7 @@ def subtitle_string(cues: list[SubCue], fmt: str, *, fps: int, width: int = 1080
 
 def write_subtitles(cues: list[SubCue], path: Path, fmt: str | None = None, **kw) -> Path:
     """Write the track atomically; the format comes from ``fmt`` or the file's suffix."""
-    from reelwright.documents.base import atomic_write_text  # noqa: PLC0415
+    from reelwright.fsutil import atomic_write_text  # noqa: PLC0415
 
     path = Path(path)
     atomic_write_text(path, subtitle_string(cues, fmt or path.suffix.lstrip(".").lower(), **kw))

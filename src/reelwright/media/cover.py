@@ -84,7 +84,7 @@ def save_png(img: np.ndarray, path) -> None:
 
     from PIL import Image  # noqa: PLC0415
 
-    from reelwright.documents.base import atomic_write_bytes  # noqa: PLC0415
+    from reelwright.fsutil import atomic_write_bytes  # noqa: PLC0415
 
     buf = io.BytesIO()
     Image.fromarray(img).save(buf, format="PNG", optimize=False)

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,6 +10,8 @@ from typing import Any, Callable, ClassVar, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
+
+from reelwright.fsutil import atomic_write_text, file_sha256
 
 __all__ = ["Provider", "ProviderOptions", "SpeechProvider", "Audio", "ImageRequest", "ImageProvider",
            "ClipRequest", "VideoProvider", "GenerativeProvider", "Generated", "JobJournal", "Progress"]
@@ -72,14 +72,6 @@ class SpeechProvider(Provider):
         """Speak ``text`` (plain, no markup). ``pitch`` in semitones, ``rate`` a speed multiplier;
         ``reference`` an audio file of the character's voice, for providers that clone (others ignore it)."""
         raise NotImplementedError
-
-
-def file_sha256(path: str | Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 class ImageRequest(BaseModel):
@@ -164,10 +156,7 @@ class JobJournal:
             if path is None:
                 self._memory[key] = dict(record)
                 return
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-            tmp.write_text(json.dumps(record, sort_keys=True), encoding="utf-8")
-            os.replace(tmp, path)
+            atomic_write_text(path, json.dumps(record, sort_keys=True))
 
     def drop(self, key: str) -> None:
         with self._mutex:

@@ -37,7 +37,8 @@ from reelwright.documents.timeline import MediaFile, ShotMedia
 from reelwright.errors import BudgetError, BuildError, InputError, ProviderError
 from reelwright.ledger import Ledger
 from reelwright.progress import Progress
-from reelwright.providers.base import ClipRequest, ImageProvider, ImageRequest, JobJournal, VideoProvider, file_sha256
+from reelwright.fsutil import atomic_write_bytes, file_sha256, safe_name
+from reelwright.providers.base import ClipRequest, ImageProvider, ImageRequest, JobJournal, VideoProvider
 from reelwright.settings import Settings
 
 __all__ = ["MediaMaker", "SIZE_PHRASES", "ANGLE_PHRASES", "character_prompt", "shot_prompt", "derive_seed",
@@ -100,8 +101,8 @@ def still_size(settings: Settings) -> tuple[int, int]:
 
 
 def refs_dir(root: Path, name: str) -> Path:
-    safe = re.sub(r"[\\/:*?\"<>|\s]+", "_", name).strip("._") or "character"
-    return Path(root) / "build" / "refs" / safe
+    """``build/refs/<name>``: the character's name made a safe file name (names are data, never paths)."""
+    return Path(root) / "build" / "refs" / safe_name(name)
 
 
 def character_prompt(name: str, c: Character | None) -> str:
@@ -182,6 +183,7 @@ class Job:
     seconds: float = 0.0  # media seconds expected (clips)
     path: Path | None = None  # where it is, once made or found
     error: str | None = None
+    sheet: tuple[str, str] | None = None  # a reference sheet's (character, view)
 
 
 @dataclass
@@ -300,7 +302,9 @@ class MediaMaker:
         if all(r is not None for r in refs):
             request = ImageRequest(purpose="reference", prompt=prompt, negative_prompt=self.settings.images.negative,
                                    width=w, height=h, seed=seed, references=tuple(str(r) for r in refs))
-        return self._job("image", lock, lock, seed, request)
+        job = self._job("image", lock, lock, seed, request)
+        job.sheet = (name, view)
+        return job
 
     def still_job(self, episode: int, shot: Shot, fronts: dict[str, Path | None]) -> Job:
         tag = f"ep{episode:03d}"
@@ -461,12 +465,11 @@ class MediaMaker:
 
     def _publish_refs(self, jobs: list[Job]) -> None:
         """Copy the reference sheets to ``build/refs/<character>/<view>.<ext>`` for people to look at."""
-        from reelwright.documents.base import atomic_write_bytes  # noqa: PLC0415
-
         for job in jobs:
-            if job.path is None:
+            if job.path is None or job.sheet is None:
                 continue
-            _, name, view = job.lock.split("/", 2)
+            name, view = job.sheet
+            view = view if re.fullmatch(r"[a-z][a-z0-9_]{0,31}", view) else safe_name(view)
             dest = refs_dir(self.root, name) / f"{view}{job.path.suffix}"
             data = job.path.read_bytes()
             if not dest.is_file() or dest.read_bytes() != data:

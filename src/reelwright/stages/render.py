@@ -8,7 +8,6 @@ whose pictures changed.
 
 from __future__ import annotations
 
-import os
 import zlib
 from collections.abc import Callable
 from pathlib import Path
@@ -18,6 +17,7 @@ from reelwright.cache import Cache, make_key
 from reelwright.documents.bible import Bible
 from reelwright.documents.timeline import Timeline, TimelineShot
 from reelwright.executors import Executor, LocalExecutor, RenderJob
+from reelwright.fsutil import place, storage_errors, temp_path
 from reelwright.media.text import TEXT_VERSION
 from reelwright.settings import Settings
 
@@ -204,10 +204,11 @@ def render_shot(spec: dict, out: str | Path, threads: int = 0) -> str:
 
 
 def _render_to_cache(spec: dict, final: str, threads: int, frames=None) -> str:
-    tmp = Path(final).with_name(f".{Path(final).name}.{os.getpid()}.tmp")
+    tmp = temp_path(final)
     try:
-        encode_shot(spec, frames if frames is not None else prepare_shot(spec), tmp, threads)
-        os.replace(tmp, final)
+        with storage_errors(final):
+            encode_shot(spec, frames if frames is not None else prepare_shot(spec), tmp, threads)
+        place(tmp, final)
     finally:
         tmp.unlink(missing_ok=True)
     return final

@@ -18,7 +18,8 @@ from reelwright.documents.bible import Bible, Voice
 from reelwright.documents.script import Episode, plain
 from reelwright.errors import InputError, ProviderError
 from reelwright.ledger import Ledger
-from reelwright.providers.base import Audio, SpeechProvider, file_sha256
+from reelwright.fsutil import file_sha256
+from reelwright.providers.base import Audio, SpeechProvider
 from reelwright.providers.registry import get_provider
 from reelwright.settings import Settings
 

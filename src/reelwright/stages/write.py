@@ -23,7 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from reelwright.cache import Cache, make_key
-from reelwright.documents.base import atomic_write_text, load_document, read_text, save_document
+from reelwright.documents.base import load_document, read_text, save_document
+from reelwright.fsutil import atomic_write_text
 from reelwright.documents.bible import Bible, Character, Location, Prop
 from reelwright.documents.script import Action, Dialogue, DialoguePart, Episode, Note, SceneHeading, ScriptDocument
 from reelwright.documents.season import EpisodePlan, Season
