@@ -11,6 +11,7 @@ from pathlib import Path
 
 from reelwright import __version__
 from reelwright.errors import ReelwrightError
+from reelwright.redact import redact
 
 __all__ = ["main"]
 
@@ -459,7 +460,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except ReelwrightError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {redact(str(exc))}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("interrupted: finished work is kept; run the same command again to resume", file=sys.stderr)

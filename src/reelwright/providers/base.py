@@ -21,9 +21,17 @@ Progress = Callable[[int, int], None]
 
 
 class ProviderOptions(BaseModel):
-    """Typed options of a provider; unknown keys are rejected."""
+    """Typed options of a provider; unknown keys are rejected.
+
+    ``TRANSPORT`` names the options that only change how the provider is reached (address, key, timeouts,
+    retries), not what it makes: they stay out of cache keys (:meth:`cache_options`)."""
 
     model_config = ConfigDict(extra="forbid")
+    TRANSPORT: ClassVar[frozenset[str]] = frozenset()
+
+    def cache_options(self) -> dict[str, Any]:
+        """The options that change the output, as JSON: everything but :attr:`TRANSPORT`."""
+        return {k: v for k, v in self.model_dump(mode="json").items() if k not in self.TRANSPORT}
 
 
 class Provider:
@@ -44,7 +52,7 @@ class Provider:
 
     def identity(self) -> dict[str, Any]:
         """What goes into cache keys: provider, model/version and options that change the output."""
-        return {"provider": f"{self.kind}:{self.name}", "options": self.options.model_dump(mode="json")}
+        return {"provider": f"{self.kind}:{self.name}", "options": self.options.cache_options()}
 
 
 @dataclass
