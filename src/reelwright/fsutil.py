@@ -25,7 +25,7 @@ import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
 
-from reelwright.errors import BuildError
+from reelwright.errors import BuildError, InputError
 
 __all__ = [
     "StorageError",
@@ -40,6 +40,8 @@ __all__ = [
     "clean_orphans",
     "pid_alive",
     "TEMP_PATTERN",
+    "read_user_bytes",
+    "user_file",
 ]
 
 # errno → what the user can do about it
@@ -64,11 +66,25 @@ _counter_lock = threading.Lock()
 class StorageError(BuildError):
     """A file could not be written: disk full, permission denied, read-only filesystem, … (names the path)."""
 
-    def __init__(self, path: str | Path, exc: OSError) -> None:
+    def __init__(self, message: str, path: str | Path | None = None, errno_: int | None = None) -> None:
+        super().__init__(message)
+        self.path = None if path is None else str(path)
+        self.errno = errno_
+
+    def __reduce__(self):  # crosses process boundaries (a render worker's disk fills up)
+        return (type(self), (str(self), self.path, self.errno))
+
+    @classmethod
+    def from_os(cls, path: str | Path | None, exc: OSError) -> "StorageError":
+        path = path if path is not None else (exc.filename or "a file")
         advice = _ADVICE.get(exc.errno or 0, exc.strerror or str(exc))
-        super().__init__(f"cannot write {path}: {advice} ({errno.errorcode.get(exc.errno or 0, 'error')})")
-        self.path = str(path)
-        self.errno = exc.errno
+        return cls(f"cannot write {path}: {advice} ({errno.errorcode.get(exc.errno or 0, 'error')})", path,
+                   exc.errno)
+
+    @staticmethod
+    def plain(exc: OSError) -> bool:
+        """Whether ``exc`` is one of the storage failures that get a plain message."""
+        return exc.errno in _ADVICE
 
 
 @contextlib.contextmanager
@@ -80,7 +96,7 @@ def storage_errors(path: str | Path) -> Iterator[None]:
         raise
     except OSError as exc:
         if exc.errno in _ADVICE:
-            raise StorageError(path, exc) from None
+            raise StorageError.from_os(path, exc) from None
         raise
 
 
@@ -205,3 +221,56 @@ def clean_orphans(folder: str | Path, *, recursive: bool = True) -> int:
             tmp.unlink()
             n += 1
     return n
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO (named pipe)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a regular file"
+
+
+def user_file(path: str | Path, root: str | Path | None = None, *, what: str = "file") -> Path:
+    """``path`` checked as a user's input file: it exists, is a regular file (not a FIFO, a device or a folder)
+    and, when ``root`` is given, lies inside the project once symlinks are followed (a symlink inside the
+    project is fine). Raises :class:`InputError` naming the path otherwise."""
+    path = Path(path)
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        raise InputError(f"{what} not found", path=path) from None
+    except OSError as exc:
+        raise InputError(f"cannot read {what}: {exc.strerror}", path=path) from None
+    if not stat.S_ISREG(st.st_mode):
+        raise InputError(f"{what} is {_kind(st.st_mode)}; reelwright reads only regular files", path=path)
+    if root is not None:
+        real, top = Path(os.path.realpath(path)), Path(os.path.realpath(root))
+        if real != top and top not in real.parents:
+            raise InputError(f"{what} leads outside the project (to {real}); copy the file into the project folder",
+                             path=path)
+    return path
+
+
+def read_user_bytes(path: str | Path, limit: int, root: str | Path | None = None, *, what: str = "file") -> bytes:
+    """The bytes of a user's file, refusing FIFOs, devices, symlinks out of ``root`` and files over ``limit``
+    bytes (the limit is in the message). Never blocks on a FIFO, never reads /dev/zero forever."""
+    path = user_file(path, root, what=what)
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    except OSError as exc:
+        raise InputError(f"cannot read {what}: {exc.strerror}", path=path) from None
+    with os.fdopen(fd, "rb") as fh:
+        st = os.fstat(fh.fileno())  # what was opened, not what the name pointed at a moment ago
+        if not stat.S_ISREG(st.st_mode):
+            raise InputError(f"{what} is {_kind(st.st_mode)}; reelwright reads only regular files", path=path)
+        if st.st_size > limit:
+            raise InputError(f"{what} is {st.st_size} bytes; the limit is {limit} bytes", path=path)
+        data = fh.read(limit + 1)
+    if len(data) > limit:
+        raise InputError(f"{what} is over the limit of {limit} bytes", path=path)
+    return data

@@ -12,8 +12,10 @@ from reelwright.documents.bible import Bible, Character, Location, Look, Voice
 from reelwright.documents.script import Episode, ScriptDocument
 from reelwright.documents.storyboard import Storyboard
 from reelwright.errors import ConfigError, InputError, Problem
-from reelwright.scripts import SCRIPT_SUFFIXES
+from reelwright.limits import MAX_SCRIPT_BYTES
+from reelwright.scripts import SCRIPT_SUFFIXES, parse_text
 from reelwright.settings import Settings, default_settings_toml, load_settings
+from reelwright.validation import bible_problems, board_problems, script_problems
 
 __all__ = ["Project", "EpisodeSource", "new_project", "SCRIPT_SUFFIXES", "parse_episode_spec"]
 
@@ -49,6 +51,7 @@ class Project:
     settings: Settings
     bible: Bible
     episodes: dict[int, EpisodeSource] = field(default_factory=dict)
+    warnings: list[Problem] = field(default_factory=list)  # printed, not refused: long lines, undrawable text
 
     # ---- paths -------------------------------------------------------------------------------
     @property
@@ -74,22 +77,24 @@ class Project:
     @classmethod
     def load(cls, root: str | Path) -> "Project":
         """Load and validate everything; every problem in every file is reported at once."""
-        from reelwright.scripts import parse_script  # local: parsers import documents only
-
         root = Path(root)
         if not (root / SETTINGS).is_file():
             raise ConfigError(f"not a reelwright project (no {SETTINGS}); create one with 'reelwright new {root}'",
                               path=root)
         problems: list[Problem] = []
+        warnings: list[Problem] = []
         settings = Settings()
         bible = Bible(language="en")
         try:
             settings = load_settings(root / SETTINGS)
         except InputError as exc:
             problems += exc.problems
-        if (root / BIBLE).exists():
+        if (root / BIBLE).exists() or (root / BIBLE).is_symlink():
             try:
-                bible = load_document(root / BIBLE, Bible)
+                bible = load_document(root / BIBLE, Bible, root=root)
+                if bible.characters:
+                    _, node = parse_yaml(read_text(root / BIBLE, root=root), root / BIBLE)
+                    problems += bible_problems(bible, root / BIBLE, node)
             except InputError as exc:
                 problems += exc.problems
         else:
@@ -100,7 +105,17 @@ class Project:
             if path.suffix.lower() not in SCRIPT_SUFFIXES or path.name.startswith("."):
                 continue
             try:
-                doc = parse_script(path)
+                text = read_text(path, limit=MAX_SCRIPT_BYTES, root=root)
+                errors, _ = script_problems(None, text, path)
+                if errors:
+                    problems += errors
+                    continue
+                doc = parse_text(text, path)
+                errors, found = script_problems(doc, text, path)
+                warnings += found
+                if errors:
+                    problems += errors
+                    continue
             except InputError as exc:
                 problems += exc.problems
                 continue
@@ -110,10 +125,10 @@ class Project:
                     problems.append(Problem(path, ep.line or 1, f"episode {ep.number} is also defined in {other}"))
                     continue
                 episodes[ep.number] = EpisodeSource(ep, path, doc)
-        project = cls(root, settings, bible, dict(sorted(episodes.items())))
+        project = cls(root, settings, bible, dict(sorted(episodes.items())), warnings)
         for number in project.episodes:
             board = project.board_path(number)
-            if board.exists():
+            if board.exists() or board.is_symlink():
                 try:
                     project.load_board(number)
                 except InputError as exc:
@@ -125,22 +140,15 @@ class Project:
     def load_board(self, number: int) -> Storyboard | None:
         """The user's board for an episode, checked against the bible (unknown characters are errors)."""
         path = self.board_path(number)
-        if not path.exists():
+        if not path.exists() and not path.is_symlink():
             return None
-        board = load_document(path, Storyboard)
-        problems = []
+        board = load_document(path, Storyboard, root=self.root)
         known = {c.name for c in self.bible.characters}
-        script_names = set(self.episodes[number].episode.characters()) if number in self.episodes else set()
-        _, node = parse_yaml(read_text(path), path)
-        from reelwright.documents.base import node_line  # noqa: PLC0415
-
-        for i, shot in enumerate(board.shots):
-            for j, name in enumerate([*shot.subjects, *([shot.speaker] if shot.speaker else [])]):
-                if name not in known and name not in script_names:
-                    key = "subjects" if j < len(shot.subjects) else "speaker"
-                    loc = ("shots", i, key, j) if key == "subjects" else ("shots", i, key)
-                    problems.append(Problem(path, node_line(node, loc),
-                                            f"shot {shot.id}: unknown character {name!r} (not in bible.yaml)"))
+        episode = self.episodes[number].episode if number in self.episodes else None
+        if episode is not None:
+            known |= set(episode.characters())
+        _, node = parse_yaml(read_text(path, root=self.root), path)
+        problems = board_problems(board, episode, self.settings, path, self.root, node, known)
         if problems:
             raise ConfigError(problems=problems)
         return board

@@ -11,7 +11,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from reelwright.errors import ConfigError, InputError, Problem
-from reelwright.fsutil import atomic_write_bytes, atomic_write_text
+from reelwright.fsutil import atomic_write_bytes, atomic_write_text, read_user_bytes
+from reelwright.limits import MAX_DOCUMENT_BYTES, MAX_YAML_DEPTH
 
 __all__ = [
     "Document",
@@ -82,16 +83,10 @@ def upgrader(kind: str, from_version: int) -> Callable[[Callable[[dict], dict]],
     return register
 
 
-def read_text(path: Path) -> str:
-    """Read a user file as UTF-8 (BOM tolerated), with a located error for bad bytes."""
-    try:
-        raw = Path(path).read_bytes()
-    except FileNotFoundError:
-        raise InputError("file not found", path=path) from None
-    except IsADirectoryError:
-        raise InputError("is a directory, expected a file", path=path) from None
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror}", path=path) from None
+def read_text(path: Path, *, limit: int = MAX_DOCUMENT_BYTES, root: Path | None = None) -> str:
+    """Read a user file as UTF-8 (BOM tolerated), with a located error for bad bytes. Only a regular file of at
+    most ``limit`` bytes is read (and, given the project ``root``, only one inside it)."""
+    raw = read_user_bytes(path, limit, root)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -102,15 +97,72 @@ def read_text(path: Path) -> str:
     return text
 
 
+class _TooDeep(Exception):
+    def __init__(self, line: int) -> None:
+        self.line = line
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that refuses nesting deeper than :data:`~reelwright.limits.MAX_YAML_DEPTH` (5000 ``[`` would
+    otherwise end in a RecursionError)."""
+
+    _depth = 0
+
+    def compose_node(self, parent, index):  # noqa: ANN001 - PyYAML's signature
+        self._depth += 1
+        try:
+            if self._depth > MAX_YAML_DEPTH:
+                raise _TooDeep(self.peek_event().start_mark.line + 1)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+def _duplicate_keys(node: yaml.Node | None, path: Path | str | None) -> list[Problem]:
+    """A key given twice in one mapping: YAML would keep the last silently; we say so."""
+    problems: list[Problem] = []
+    todo = [node] if node is not None else []
+    while todo:
+        n = todo.pop()
+        if isinstance(n, yaml.MappingNode):
+            seen: dict[Any, int] = {}
+            for k, v in n.value:
+                if isinstance(k, yaml.ScalarNode) and k.tag != "tag:yaml.org,2002:merge":
+                    if k.value in seen:
+                        problems.append(Problem(path, k.start_mark.line + 1, f"key {k.value!r} is given twice (first "
+                                                f"at line {seen[k.value]}); keep one"))
+                    else:
+                        seen[k.value] = k.start_mark.line + 1
+                todo += [k, v]
+        elif isinstance(n, yaml.SequenceNode):
+            todo += n.value
+    problems.sort(key=lambda p: p.line or 0)
+    return problems
+
+
 def parse_yaml(text: str, path: Path | str | None) -> tuple[Any, yaml.Node | None]:
-    """Parse YAML, returning the data and the node tree (for line numbers)."""
+    """Parse YAML, returning the data and the node tree (for line numbers). Duplicate keys, nesting deeper than
+    :data:`~reelwright.limits.MAX_YAML_DEPTH` and documents over the size limit are errors."""
+    if len(text) > MAX_DOCUMENT_BYTES:
+        raise ConfigError(f"file is {len(text)} characters; the limit is {MAX_DOCUMENT_BYTES}", path=path)
+    loader = _Loader(text)
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        node = loader.get_single_node()
+        if node is not None:
+            problems = _duplicate_keys(node, path)
+            if problems:
+                raise ConfigError(problems=problems)
+        data = loader.construct_document(node) if node is not None else None
+    except _TooDeep as exc:
+        raise ConfigError(f"YAML nested deeper than {MAX_YAML_DEPTH} levels", path=path, line=exc.line) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
         raise ConfigError(f"invalid YAML: {exc.problem or exc}", path=path, line=line) from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"invalid YAML: {exc}", path=path) from None
+    finally:
+        loader.dispose()
     return data, node
 
 
@@ -153,10 +205,11 @@ def validation_problems(
     return problems
 
 
-def load_document(path: Path, cls: type[D]) -> D:
-    """Load a YAML or JSON document, upgrading old versions; errors name file and line."""
+def load_document(path: Path, cls: type[D], *, root: Path | None = None) -> D:
+    """Load a YAML or JSON document, upgrading old versions; errors name file and line. Given the project
+    ``root``, a file that leads outside it is refused."""
     path = Path(path)
-    text = read_text(path)
+    text = read_text(path, root=root)
     data, node = parse_yaml(text, path)
     if data is None:
         data = {}

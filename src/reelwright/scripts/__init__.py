@@ -14,6 +14,7 @@ from typing import Literal
 from reelwright.documents.base import read_text
 from reelwright.documents.script import ScriptDocument
 from reelwright.errors import InputError
+from reelwright.limits import MAX_SCRIPT_BYTES
 from reelwright.scripts.chinese import parse_chinese, write_chinese
 from reelwright.scripts.fountain import parse_fountain, write_fountain
 
@@ -60,9 +61,10 @@ def parse_text(text: str, path: str | Path | None = None,
     raise ValueError(f"unknown script format {fmt!r}: expected 'fountain' or 'zh'")
 
 
-def parse_script(path: str | Path) -> ScriptDocument:
-    """Read and parse a ``.fountain``, ``.txt`` or ``.md`` script; the format is told by content."""
+def parse_script(path: str | Path, root: str | Path | None = None) -> ScriptDocument:
+    """Read and parse a ``.fountain``, ``.txt`` or ``.md`` script; the format is told by content. Only a regular
+    file of at most :data:`~reelwright.limits.MAX_SCRIPT_BYTES` (inside ``root``, when given) is read."""
     path = Path(path)
     if path.suffix.lower() not in SCRIPT_SUFFIXES:
         raise InputError(f"not a script file: expected one of {', '.join(SCRIPT_SUFFIXES)}", path=path)
-    return parse_text(read_text(path), path)
+    return parse_text(read_text(path, limit=MAX_SCRIPT_BYTES, root=None if root is None else Path(root)), path)
