@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import threading
 from collections import Counter
 from pathlib import Path
@@ -53,8 +54,31 @@ class Cache:
                 self.lock = load_document(lock_path, Lock)
             except ValueError:
                 self.lock = Lock()  # a damaged lock only loses provenance, never artifacts
+            for entry in self.lock.artifacts.values():  # locks before 0.1.1 held absolute paths
+                entry.outputs = [self._relative(p) for p in entry.outputs]
         self.work: Counter[str] = Counter()
         self._mutex = threading.Lock()
+
+    @property
+    def base(self) -> Path | None:
+        """The project folder: the lock's paths are relative to it."""
+        return None if self.lock_path is None else Path(self.lock_path).parent
+
+    def _relative(self, path: str | Path) -> str:
+        """``path`` as the lock records it: relative to the project (posix), or as given when outside it."""
+        p = Path(path)
+        if self.base is None:
+            return str(p)
+        base = Path(os.path.abspath(self.base))
+        absolute = Path(os.path.abspath(p))
+        if absolute == base or base in absolute.parents:
+            return absolute.relative_to(base).as_posix()
+        return str(p)
+
+    def output_path(self, recorded: str) -> Path:
+        """A path from the lock as a usable path (relative ones resolve against the project)."""
+        p = Path(recorded)
+        return p if p.is_absolute() or self.base is None else self.base / p
 
     def path(self, stage: str, key: str, suffix: str) -> Path:
         return self.root / stage / key[:2] / f"{key}{suffix}"
@@ -83,8 +107,8 @@ class Cache:
     def record(self, name: str, stage: str, key: str, outputs: list[str] | None = None, **meta: Any) -> None:
         """Note in the lock file what produced artifact ``name``."""
         with self._mutex:
-            self.lock.artifacts[name] = LockEntry(stage=stage, key=key, outputs=outputs or [], version=__version__,
-                                                  **meta)
+            self.lock.artifacts[name] = LockEntry(stage=stage, key=key, outputs=[self._relative(p) for p in outputs or []],
+                                                  version=__version__, **meta)
 
     def did(self, stage: str, n: int = 1) -> None:
         """Count work actually done (not cache hits): the build report and tests read it."""

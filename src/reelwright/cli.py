@@ -30,6 +30,8 @@ def _build_and_report(root: Path | str, args: argparse.Namespace) -> int:
     from reelwright.project import Project
 
     project = Project.load(root)
+    for warning in project.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     report = build(project, args.episodes, workers=args.workers, quiet=args.quiet,
                    executor=getattr(args, "executor", None), address=getattr(args, "address", None))
     print(report.summary())

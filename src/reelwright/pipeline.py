@@ -16,7 +16,7 @@ from pathlib import Path
 
 from reelwright.cache import Cache, make_key
 from reelwright.documents.base import save_document
-from reelwright.fsutil import atomic_write_bytes, atomic_write_text, clean_orphans, file_sha256
+from reelwright.fsutil import atomic_write_bytes, atomic_write_text, clean_orphans, file_sha256, user_file
 from reelwright.documents.storyboard import Storyboard
 from reelwright.documents.timeline import Timeline
 from reelwright.executors import Executor, make_executor
@@ -128,10 +128,7 @@ def _music_files(project: Project, timeline: Timeline) -> dict[str, str]:
     names |= {s.file for s in timeline.stings if s.file}
     out = {}
     for name in sorted(names):
-        path = project.root / name
-        if not path.is_file():
-            raise InputError(f"music file {name!r} not found (named in boards/ep{timeline.episode:03d}.yaml scenes "
-                             f"or reelwright.toml [sound])", path=project.root / "reelwright.toml")
+        path = user_file(project.root / name, project.root, what=f"music file {name!r}")
         out[name] = file_sha256(path)[:16]
     return out
 
@@ -147,7 +144,9 @@ def _require_music_files(project: Project, board: Storyboard) -> None:
               if sc.mood in snd.moods and not sc.music}
     named |= {(f"reelwright.toml [sound] {key}", getattr(snd, key)) for key in ("sting_file", "cliffhanger_file")
               if getattr(snd, key)}
-    missing = sorted((where, name) for where, name in named if not (project.root / name).is_file())
+    missing = sorted((where, name) for where, name in named if not (project.root / name).exists())
+    for where, name in sorted(named - set(missing)):  # there, but a FIFO, a device or a link out of the project
+        user_file(project.root / name, project.root, what=f"music file {name!r} (named in {where})")
     if missing:
         raise InputError("; ".join(f"music file {name!r} not found (named in {where})" for where, name in missing),
                          path=project.root / "reelwright.toml")

@@ -15,7 +15,7 @@ from reelwright.errors import ConfigError, InputError, Problem
 from reelwright.limits import MAX_SCRIPT_BYTES
 from reelwright.scripts import SCRIPT_SUFFIXES, parse_text
 from reelwright.settings import Settings, default_settings_toml, load_settings
-from reelwright.validation import bible_problems, board_problems, script_problems
+from reelwright.validation import bible_problems, board_problems, script_problems, settings_music_problems
 
 __all__ = ["Project", "EpisodeSource", "new_project", "SCRIPT_SUFFIXES", "parse_episode_spec"]
 
@@ -87,6 +87,7 @@ class Project:
         bible = Bible(language="en")
         try:
             settings = load_settings(root / SETTINGS)
+            problems += settings_music_problems(settings, root, root / SETTINGS)
         except InputError as exc:
             problems += exc.problems
         if (root / BIBLE).exists() or (root / BIBLE).is_symlink():

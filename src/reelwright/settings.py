@@ -13,7 +13,7 @@ from reelwright.documents.base import Model, read_text, validation_problems
 from reelwright.errors import ConfigError, Problem
 
 __all__ = ["Settings", "BoardSection", "SoundSection", "ImagesSection", "Price", "load_settings",
-           "default_settings_toml", "settings_problems", "media_path_problem", "AUDIO_SUFFIXES"]
+           "default_settings_toml", "settings_problems", "media_path_problem", "AUDIO_SUFFIXES", "toml_line"]
 
 
 class Section(Model):
@@ -242,7 +242,7 @@ class Settings(Section):
         return self.providers.prices.get(spec) or Price()
 
 
-def _toml_line(text: str, loc: tuple[Any, ...]) -> int | None:
+def toml_line(text: str, loc: tuple[Any, ...]) -> int | None:
     """Best-effort line of a dotted key path in TOML text."""
     lines = text.splitlines()
     section: list[str] = []
@@ -287,13 +287,6 @@ def settings_problems(settings: Settings) -> list[tuple[tuple[str, ...], str]]:
         if lo > hi:
             other = loc[1].replace("_min", "_max")
             out.append((loc, f"{loc[0]}.{loc[1]} = {lo:g} is greater than {other} = {hi:g}"))
-    snd = settings.sound
-    for key in ("sting_file", "cliffhanger_file"):
-        if (name := getattr(snd, key, None)) and (msg := media_path_problem(name, Path("."))) is not None:
-            out.append((("sound", key), msg))
-    for mood, name in (getattr(snd, "moods", None) or {}).items():
-        if name and name != "none" and (msg := media_path_problem(name, Path("."))) is not None:
-            out.append((("sound", "moods", mood), msg))
     return out
 
 
@@ -308,9 +301,9 @@ def load_settings(path: Path) -> Settings:
         settings = Settings.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(
-            problems=validation_problems(exc, path, line_of=lambda loc: _toml_line(text, loc))
+            problems=validation_problems(exc, path, line_of=lambda loc: toml_line(text, loc))
         ) from None
-    problems = [Problem(path, _toml_line(text, loc), msg) for loc, msg in settings_problems(settings)]
+    problems = [Problem(path, toml_line(text, loc), msg) for loc, msg in settings_problems(settings)]
     if problems:
         raise ConfigError(problems=problems)
     return settings

@@ -20,13 +20,16 @@ from reelwright.documents.base import node_line
 from reelwright.documents.bible import Bible
 from reelwright.documents.script import Action, Caption, Dialogue, Episode, SceneHeading, ScriptDocument, plain
 from reelwright.documents.storyboard import Storyboard
-from reelwright.errors import Problem
+from reelwright.errors import InputError, Problem
+from reelwright.fsutil import user_file
 from reelwright.limits import (MAX_EPISODE_NUMBER, MAX_LINE_CHARS, MAX_NAME_CHARS, MAX_SHOT_SECONDS, MAX_SHOTS,
                                WARN_LINE_CHARS)
+from reelwright.media.music import probe_audio
 from reelwright.media.text import missing_glyphs
-from reelwright.settings import Settings, media_path_problem
+from reelwright.settings import Settings, media_path_problem, toml_line
 
-__all__ = ["script_problems", "name_problem", "bible_problems", "board_problems", "text_warnings"]
+__all__ = ["script_problems", "name_problem", "bible_problems", "board_problems", "text_warnings", "music_problem",
+           "settings_music_problems"]
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -179,9 +182,32 @@ def board_problems(board: Storyboard, episode: Episode | None, settings: Setting
             out.append(Problem(path, node_line(node, ("scenes", k, "scene")), f"scene {sc.scene} does not exist "
                                f"(the episode has {n_scenes} scene(s))"))
         if sc.music and sc.music != "none":
-            if (msg := media_path_problem(sc.music, root)) is not None:
+            if (msg := music_problem(sc.music, root)) is not None:
                 out.append(Problem(path, node_line(node, ("scenes", k, "music")), msg))
     return out
+
+
+def music_problem(name: str, root: Path) -> str | None:
+    """What is wrong with a music file a user named (relative to the project ``root``), or None: a path out of
+    the project, not an audio suffix, missing, not a regular file, a link out of the project, not decodable."""
+    if (msg := media_path_problem(name, root)) is not None:
+        return msg
+    try:
+        user_file(root / name, root, what=f"music file {name!r}")
+        probe_audio(root / name)
+    except InputError as exc:
+        return exc.problems[0].message if exc.problems[0].message.startswith("music file '") else \
+            f"music file {name!r}: {exc.problems[0].message.removeprefix('music file ')}"
+    return None
+
+
+def settings_music_problems(settings: Settings, root: Path, path: Path) -> list[Problem]:
+    """The music files ``reelwright.toml`` names ([sound] sting_file, cliffhanger_file, moods), checked."""
+    text = path.read_text(encoding="utf-8") if path.is_file() else ""
+    snd = settings.sound
+    named = [(("sound", key), getattr(snd, key)) for key in ("sting_file", "cliffhanger_file") if getattr(snd, key)]
+    named += [(("sound", "moods", mood), name) for mood, name in snd.moods.items() if name and name != "none"]
+    return [Problem(path, toml_line(text, loc), msg) for loc, name in named if (msg := music_problem(name, root))]
 
 
 def _number_of(path: Path) -> int | None:

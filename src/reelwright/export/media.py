@@ -84,9 +84,9 @@ def episode_media(project: Project, number: int, cache: Cache, *, workers: int |
     timeline = load_document(outs["timeline"], Timeline)
     tag = f"ep{number:03d}"
     entry = cache.lock.artifacts.get(f"{tag}/mix")
-    if entry is None or not entry.outputs or not Path(entry.outputs[0]).is_file():
+    if entry is None or not entry.outputs or not cache.output_path(entry.outputs[0]).is_file():
         raise BuildError(f"{tag}: the build left no mix in the cache; run 'reelwright build {project.root}'")
-    mix = Path(entry.outputs[0])
+    mix = cache.output_path(entry.outputs[0])
     captions = {ts.shot.id: None for ts in timeline.shots}
     clean = render_specs(text_specs(project, timeline, None, captions), cache, f"{tag}/clean/", workers=workers,
                          project=project, quiet=quiet)
