@@ -15,10 +15,15 @@ draw and encode as the head.
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import multiprocessing
 import os
+import signal
+import sys
 import tempfile
+import threading
+import time
 from abc import ABC, abstractmethod
 from collections import Counter
 from collections.abc import Callable
@@ -33,6 +38,8 @@ from reelwright.fsutil import atomic_write_bytes, bytes_sha256, file_sha256
 
 __all__ = ["Executor", "LocalExecutor", "RayExecutor", "RenderJob", "make_executor", "pack_files",
            "unpack_files", "RENDER_PACKAGES"]
+
+_PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
 # The distributions whose code decides a segment's bytes: a Ray worker must have the head's versions.
 RENDER_PACKAGES = ("reelwright", "av", "numpy", "opencv-python-headless", "pillow", "scipy", "resvg-py",
@@ -93,6 +100,29 @@ def write_segment(path: Path, data: bytes) -> Path:
 
 # ---- local processes ---------------------------------------------------------------------------
 
+def _watch_parent(parent: int) -> None:
+    while True:
+        if os.getppid() != parent:
+            os._exit(1)
+        time.sleep(0.5)
+
+
+def die_with_parent(parent: int) -> None:
+    """Worker initializer: this process ends when ``parent`` does, so a killed build leaves no worker rendering.
+
+    On Linux the kernel sends SIGKILL when the parent goes (``prctl(PR_SET_PDEATHSIG)``); everywhere a daemon
+    thread also checks that the parent is still ours (it is re-parented when the parent dies)."""
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):  # no libc symbol: the thread below still does it
+            pass
+    if os.getppid() != parent:  # the parent died before the signal was armed
+        os._exit(1)
+    threading.Thread(target=_watch_parent, args=(parent,), daemon=True, name="reelwright-parent-watch").start()
+
+
 class LocalExecutor(Executor):
     """``workers`` processes on this machine (0 = one per two cores); with one, shots render in this
     process while a helper thread draws the next shot's stills."""
@@ -131,7 +161,8 @@ class LocalExecutor(Executor):
         else:
             threads = max(1, cores // workers)  # only for specs that do not fix their own
             ctx = multiprocessing.get_context("spawn")
-            with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+            with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=die_with_parent,
+                                     initargs=(os.getpid(),)) as pool:
                 pending = {pool.submit(_render_to_cache, job.spec, str(job.path), threads): job for job in jobs}
                 try:
                     while pending:

@@ -278,6 +278,10 @@ def build(project: Project, episodes: str | list[int] | None = None, *, workers:
     numbers = episodes if isinstance(episodes, list) else parse_episode_spec(episodes, list(project.episodes))
     cache = cache or Cache(project.cache_dir, project.lock_path)
     cache.clean_temp()
+    # temp files of builds that died (a killed assembly's build/.ep001.mp4.<pid>….tmp); a live build's stay
+    clean_orphans(project.build_dir)
+    for folder in (project.root, project.boards_dir):
+        clean_orphans(folder, recursive=False)
     if project.sync_bible():
         cache.did("bible")
     settings = project.settings
