@@ -19,17 +19,17 @@ import pytest
 import yaml
 
 from reelwright import fsutil
-from reelwright.cache import Cache
+from reelwright.project.cache import Cache
 from reelwright.cli import main
 from reelwright.documents.base import load_document, parse_yaml, save_document
 from reelwright.documents.lock import Lock, LockEntry
 from reelwright.errors import ConfigError, InputError, ProviderError
 from reelwright.fsutil import StorageError, atomic_write_text, clean_orphans, safe_name
-from reelwright.ledger import Ledger
-from reelwright.pipeline import derive_board
-from reelwright.project import Project
+from reelwright.project.ledger import Ledger
+from reelwright.stages.board import derive_board
+from reelwright.project.folder import Project
 from reelwright.providers.registry import get_provider
-from reelwright.settings import Settings
+from reelwright.project.settings import Settings
 from tests.conftest import TWO_SCENE_SCRIPT, write_tiny_project
 from tests.media_server import MediaServer, Reply, error
 
@@ -357,7 +357,7 @@ And me?
 
 
 def test_names_that_look_like_paths_write_nothing_outside_the_project(tmp_path, monkeypatch):
-    from reelwright.pipeline import build
+    from reelwright.build.pipeline import build
     from reelwright.stages.images import refs_dir
 
     target = Path("/tmp") / f"rw-{os.urandom(4).hex()}"  # where the deep name would land: /tmp/rw-…/X

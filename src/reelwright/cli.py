@@ -10,7 +10,25 @@ from importlib.resources import files
 from pathlib import Path
 
 from reelwright import __version__
-from reelwright.errors import ReelwrightError
+from reelwright.build.pipeline import build, plan_build
+from reelwright.check.report import check_project, format_table
+from reelwright.deliver.package import deliver_project
+from reelwright.documents.base import dump_document, read_text
+from reelwright.errors import InputError, ReelwrightError
+from reelwright.export import export_project
+from reelwright.export.sheet import board_project
+from reelwright.localise.job import localise_project
+from reelwright.project.cache import Cache
+from reelwright.project.folder import Project, new_project
+from reelwright.project.ledger import money
+from reelwright.providers.local_model import install_model, list_models, models_dir
+from reelwright.screenplay import parse_script, write_chinese, write_fountain
+from reelwright.stages.images import redo_shot
+from reelwright.writing.writer import (
+    check_project_continuity,
+    write_episodes,
+    write_premise,
+)
 from reelwright.fsutil import StorageError
 from reelwright.redact import redact
 
@@ -18,7 +36,6 @@ __all__ = ["main"]
 
 
 def _cmd_new(args: argparse.Namespace) -> int:
-    from reelwright.project import new_project
 
     root = new_project(args.dir, args.lang, args.title)
     print(f"created {root}: edit scripts/ and run 'reelwright build {root}'")
@@ -26,8 +43,6 @@ def _cmd_new(args: argparse.Namespace) -> int:
 
 
 def _build_and_report(root: Path | str, args: argparse.Namespace) -> int:
-    from reelwright.pipeline import build
-    from reelwright.project import Project
 
     project = Project.load(root)
     for warning in project.warnings:
@@ -36,7 +51,6 @@ def _build_and_report(root: Path | str, args: argparse.Namespace) -> int:
                    executor=getattr(args, "executor", None), address=getattr(args, "address", None))
     print(report.summary())
     if report.spent:
-        from reelwright.ledger import money
 
         print(f"  provider calls cost {money(report.spent, project.settings.providers.currency)} "
               f"(build/ledger.jsonl)")
@@ -52,8 +66,6 @@ def _build_and_report(root: Path | str, args: argparse.Namespace) -> int:
 
 def _cmd_build(args: argparse.Namespace) -> int:
     if args.dry_run:
-        from reelwright.pipeline import plan_build
-        from reelwright.project import Project
 
         plan = plan_build(Project.load(args.dir), args.episodes)
         if args.json:
@@ -62,7 +74,6 @@ def _cmd_build(args: argparse.Namespace) -> int:
             print(plan.table())
         return 0
     if args.json:
-        from reelwright.errors import InputError
 
         raise InputError("--json goes with --dry-run")
     return _build_and_report(args.dir, args)
@@ -71,10 +82,6 @@ def _cmd_build(args: argparse.Namespace) -> int:
 def _cmd_redo(args: argparse.Namespace) -> int:
     import re
 
-    from reelwright.cache import Cache
-    from reelwright.errors import InputError
-    from reelwright.project import Project
-    from reelwright.stages.images import redo_shot
 
     m = re.fullmatch(r"(?:ep)?0*(\d+)", args.episode.strip().lower())
     if not m:
@@ -92,8 +99,6 @@ def _cmd_redo(args: argparse.Namespace) -> int:
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
-    from reelwright.check import check_project, format_table
-    from reelwright.project import Project
 
     project = Project.load(args.dir)
     results = check_project(project, args.episodes)
@@ -108,8 +113,6 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
 
 def _cmd_board(args: argparse.Namespace) -> int:
-    from reelwright.export.sheet import board_project
-    from reelwright.project import Project
 
     project = Project.load(args.dir)
     results = board_project(project, args.episodes, sheet=args.sheet, quiet=args.quiet)
@@ -135,8 +138,6 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _cmd_parse(args: argparse.Namespace) -> int:
-    from reelwright.documents.base import dump_document
-    from reelwright.scripts import parse_script, write_chinese, write_fountain
 
     doc = parse_script(Path(args.file))
     if args.stats:
@@ -151,9 +152,6 @@ def _cmd_parse(args: argparse.Namespace) -> int:
 
 
 def _cmd_write_premise(args: argparse.Namespace) -> int:
-    from reelwright.documents.base import read_text
-    from reelwright.errors import InputError
-    from reelwright.stages.write import write_premise
 
     if args.from_file:
         if len(args.words) > 1:
@@ -177,7 +175,6 @@ def _cmd_write_premise(args: argparse.Namespace) -> int:
 
 
 def _cmd_write_episodes(args: argparse.Namespace) -> int:
-    from reelwright.stages.write import write_episodes
 
     report = write_episodes(args.dir, args.episodes, force=args.force, provider=args.provider, quiet=args.quiet)
     print(report.summary())
@@ -195,7 +192,6 @@ def _cmd_write_episodes(args: argparse.Namespace) -> int:
 
 
 def _cmd_write_check(args: argparse.Namespace) -> int:
-    from reelwright.stages.write import check_project_continuity
 
     problems = check_project_continuity(args.dir)
     for problem in problems:
@@ -206,7 +202,6 @@ def _cmd_write_check(args: argparse.Namespace) -> int:
 
 
 def _cmd_models_list(args: argparse.Namespace) -> int:
-    from reelwright.models import list_models, models_dir
 
     print(f"models folder: {models_dir()}")
     for m in list_models():
@@ -217,7 +212,6 @@ def _cmd_models_list(args: argparse.Namespace) -> int:
 
 
 def _cmd_models_install(args: argparse.Namespace) -> int:
-    from reelwright.models import install_model
 
     path = install_model(args.name, keep_parts=args.keep_parts, show_progress=not args.quiet)
     print(f"installed {args.name}: {path}")
@@ -225,8 +219,6 @@ def _cmd_models_install(args: argparse.Namespace) -> int:
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
-    from reelwright.export import export_project
-    from reelwright.project import Project
 
     report = export_project(Project.load(args.dir), args.format, args.episodes, relative=args.relative,
                             out_dir=Path(args.out) if args.out else None, workers=args.workers, quiet=args.quiet)
@@ -237,8 +229,6 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
 
 def _cmd_localise(args: argparse.Namespace) -> int:
-    from reelwright.localise import localise_project
-    from reelwright.project import Project
 
     report = localise_project(Project.load(args.dir), args.to, args.episodes, dub=args.dub, provider=args.provider,
                               workers=args.workers, quiet=args.quiet)
@@ -254,8 +244,6 @@ def _cmd_localise(args: argparse.Namespace) -> int:
 
 
 def _cmd_deliver(args: argparse.Namespace) -> int:
-    from reelwright.deliver import deliver_project
-    from reelwright.project import Project
 
     report = deliver_project(Project.load(args.dir), args.episodes, languages=args.languages, dub=args.dub,
                              provider=args.provider, workers=args.workers, quiet=args.quiet)

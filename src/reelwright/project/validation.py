@@ -26,7 +26,7 @@ from reelwright.limits import (MAX_EPISODE_NUMBER, MAX_LINE_CHARS, MAX_NAME_CHAR
                                WARN_LINE_CHARS)
 from reelwright.media.music import probe_audio
 from reelwright.media.text import missing_glyphs
-from reelwright.settings import Settings, media_path_problem, toml_line
+from reelwright.project.settings import Settings, media_path_problem, toml_line
 
 __all__ = ["script_problems", "name_problem", "bible_problems", "board_problems", "text_warnings", "music_problem",
            "settings_music_problems"]

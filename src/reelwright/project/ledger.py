@@ -21,8 +21,8 @@ from typing import Any, Iterator
 
 from reelwright.errors import BudgetError
 from reelwright.fsutil import storage_errors
+from reelwright.project.settings import Settings
 from reelwright.redact import redact
-from reelwright.settings import Settings
 
 __all__ = ["Ledger", "Call", "read_ledger", "call_cost", "money"]
 
