@@ -548,3 +548,25 @@ def test_a_killed_build_leaves_no_worker_rendering(tmp_path):
                 os.kill(w, signal.SIGKILL)
             except ProcessLookupError:
                 pass
+
+
+# ---- a glyph the subtitle font lacks is a failure, files come out readable ----------------------------------------
+
+def test_emoji_is_warned_fails_the_self_check_and_outputs_are_readable(tmp_path, capsys):
+    root = write_tiny_project(tmp_path / "proj", TWO_SCENE_SCRIPT.replace("She will come.", "She will come 🙂."))
+    board = with_board(root)
+    os.chmod(board, 0o644)
+    old = os.umask(0o022)
+    try:
+        code = main(["build", str(root), "--quiet"])
+    finally:
+        os.umask(old)
+    err = capsys.readouterr().err
+    assert "warning: " in err and "ep001.fountain:15:" in err and "U+1F642" in err, err
+    assert code == 1 and "self-check failed for ep001" in err and "Traceback" not in err, err
+    assert main(["check", str(root)]) == 1
+    report = capsys.readouterr().out
+    assert "FAIL" in report and "subtitle glyphs" in report and "U+1F642" in report, report
+    for rel in ("build/ep001.mp4", "build/ep001.srt", "build/ep001.timeline.json", "build/ep001.me.wav",
+                "boards/ep001.yaml", "bible.yaml", "reelwright.lock"):
+        assert stat.S_IMODE((root / rel).stat().st_mode) == 0o644, rel
