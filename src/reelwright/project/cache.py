@@ -107,8 +107,8 @@ class Cache:
     def record(self, name: str, stage: str, key: str, outputs: list[str] | None = None, **meta: Any) -> None:
         """Note in the lock file what produced artifact ``name``."""
         with self._mutex:
-            self.lock.artifacts[name] = LockEntry(stage=stage, key=key, outputs=[self._relative(p) for p in outputs or []],
-                                                  version=__version__, **meta)
+            relative = [self._relative(p) for p in outputs or []]
+            self.lock.artifacts[name] = LockEntry(stage=stage, key=key, outputs=relative, version=__version__, **meta)
 
     def did(self, stage: str, n: int = 1) -> None:
         """Count work actually done (not cache hits): the build report and tests read it."""

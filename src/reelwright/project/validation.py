@@ -104,8 +104,8 @@ def _doc_problems(doc: ScriptDocument, path: str | Path, errors: list[Problem], 
         return errors, warnings
     for ep in doc.episodes:
         if ep.number > MAX_EPISODE_NUMBER or ep.number < 0:
-            errors.append(Problem(path, ep.line or 1, f"episode number {str(ep.number)[:20]}"
-                                  f"{'…' if len(str(ep.number)) > 20 else ''} is out of range 0–{MAX_EPISODE_NUMBER}"))
+            shown = str(ep.number)[:20] + ("…" if len(str(ep.number)) > 20 else "")
+            errors.append(Problem(path, ep.line or 1, f"episode number {shown} is out of range 0–{MAX_EPISODE_NUMBER}"))
         if not _episode_has_content(ep):
             errors.append(Problem(path, ep.line or 1, f"episode {str(ep.number)[:20]} has no scenes, action or "
                                   "dialogue: nothing to film"))
