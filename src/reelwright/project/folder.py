@@ -95,7 +95,7 @@ class Project:
         settings = Settings()
         bible = Bible(language="en")
         try:
-            settings = load_settings(root / SETTINGS)
+            settings = load_settings(root / SETTINGS, root=root)
             problems += settings_music_problems(settings, root, root / SETTINGS)
         except InputError as exc:
             problems += exc.problems

@@ -290,8 +290,10 @@ def settings_problems(settings: Settings) -> list[tuple[tuple[str, ...], str]]:
     return out
 
 
-def load_settings(path: Path) -> Settings:
-    text = read_text(path)
+def load_settings(path: Path, *, root: Path | None = None) -> Settings:
+    """``reelwright.toml`` validated: schema, strict types, then the fields that must agree (min ≤ max). Given the
+    project ``root``, a settings file that leads outside it is refused."""
+    text = read_text(path, root=root)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

@@ -16,7 +16,7 @@ import numpy as np
 from reelwright.documents.bible import Bible, Voice
 from reelwright.documents.script import Episode, plain
 from reelwright.errors import InputError, ProviderError
-from reelwright.fsutil import file_sha256
+from reelwright.fsutil import file_sha256, user_file
 from reelwright.media.audio import resample, write_wav
 from reelwright.project.cache import Cache, make_key
 from reelwright.project.ledger import Ledger
@@ -45,10 +45,10 @@ def reference_path(voice: Voice, root: Path | None) -> Path | None:
         return None
     path = Path(voice.reference)
     path = path if path.is_absolute() else (Path(root) if root is not None else Path.cwd()) / path
-    if not path.is_file():
+    if not path.exists():
         raise InputError(f"voice reference {voice.reference!r} not found (relative to the project folder)",
                          path=(Path(root) / "bible.yaml") if root is not None else None)
-    return path.resolve()
+    return user_file(path, what=f"voice reference {voice.reference!r}").resolve()  # regular: not a FIFO
 
 
 def line_request(text: str, voice: Voice, settings: Settings, language: str,
