@@ -179,6 +179,8 @@ BOARD_CASES = {
     "a shot renamed to another's id": (_shots(lambda s: s[1].update(id=s[0]["id"])), "ids must be unique"),
     "unknown subject": (_shots(lambda s: s[0].update(subjects=["NOBODY"])), "unknown character 'NOBODY'"),
     "line: 99": (_shots(lambda s: s[0].update(line=99)), "line 99 does not exist"),
+    "expression for nobody": (_shots(lambda s: s[0]["expressions"].update(NOBODY="sad")),
+                              "expressions names unknown character 'NOBODY'"),
     "scene: 42": (_shots(lambda s: s[0].update(scene=42)), "scene 42 does not exist"),
     "shots: []": (lambda d: d.update(shots=[]), "no shots"),
     "frames: 100000000": (_shots(lambda s: s[0].update(frames=100_000_000)), "over the limit of 9000"),
@@ -214,6 +216,21 @@ def test_no_traceback_in_a_real_process(tmp_path):
     r = subprocess.run([sys.executable, "-m", "reelwright", "build", str(root)], capture_output=True, text=True,
                        timeout=120, env=env)
     assert r.returncode == 2 and "Traceback" not in r.stderr and "bible.yaml:1" in r.stderr, r.stderr
+
+
+def test_warnings_for_long_lines_and_text_the_font_cannot_draw(tmp_path):
+    from reelwright.project.validation import script_problems
+    from reelwright.screenplay import parse_text
+
+    long_line = "word " * 100
+    text = TWO_SCENE_SCRIPT.replace("She will come.", long_line).replace(
+        "He said he would never come back.", "مرحبا بك")
+    errors, warnings = script_problems(parse_text(text, "ep.fountain"), text, "ep.fountain")
+    assert not errors
+    found = [str(w) for w in warnings]
+    assert any(w.startswith("ep.fountain:15:") and "499 characters" in w and "over 400" in w for w in found), found
+    assert any(w.startswith("ep.fountain:8:") and ("cannot draw" in w or "right-to-left" in w) for w in found), found
+    assert script_problems(parse_text(TWO_SCENE_SCRIPT, "ep.fountain"), TWO_SCENE_SCRIPT, "ep.fountain") == ([], [])
 
 
 def test_yaml_limits_unit():

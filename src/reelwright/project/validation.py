@@ -168,6 +168,11 @@ def board_problems(board: Storyboard, episode: Episode | None, settings: Setting
             if name not in known:
                 key = ("subjects", j) if j < len(shot.subjects) else ("speaker",)
                 out.append(Problem(path, at(*key), f"shot {shot.id}: unknown character {name!r} (not in bible.yaml)"))
+        for field in ("expressions", "sides"):
+            for name in getattr(shot, field):
+                if name not in known:
+                    out.append(Problem(path, at(field, name), f"shot {shot.id}: {field} names unknown character "
+                                       f"{name!r} (not in bible.yaml)"))
         if shot.line is not None and n_lines is not None and not 0 <= shot.line < n_lines:
             out.append(Problem(path, at("line"), f"shot {shot.id}: line {shot.line} does not exist (the episode has "
                                f"{n_lines} line(s), numbered from 0)"))
