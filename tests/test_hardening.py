@@ -319,6 +319,34 @@ def test_disk_full_is_one_plain_error_naming_the_path(tmp_path, capsys, monkeypa
     assert code == 1 and "Traceback" not in err and "read-only" in err and "bible.yaml" in err, err
 
 
+@pytest.fixture
+def small_disk(tmp_path):
+    """A real 1.5 MB tmpfs (needs root; skipped where it cannot be mounted)."""
+    where = tmp_path / "disk"
+    where.mkdir()
+    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1536k", "tmpfs", str(where)], capture_output=True)
+    if r.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here ({r.stderr.decode(errors='replace').strip()}); the injected ENOSPC "
+                    "test covers the same path")
+    try:
+        yield where
+    finally:
+        subprocess.run(["umount", "-l", str(where)], capture_output=True)
+
+
+@pytest.mark.slow
+def test_a_build_that_fills_a_real_disk_says_so_plainly(small_disk, capsys):
+    root = write_tiny_project(small_disk / "proj", TWO_SCENE_SCRIPT)
+    code = main(["build", str(root), "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 1 and "Traceback" not in err, err
+    assert err.startswith(f"error: cannot write {root}") and "the disk is full" in err and "ENOSPC" in err, err
+    assert not [p for p in root.rglob("*.tmp")]  # the failed write took its temp file with it
+    if (root / "build" / "ep001.mp4").exists():  # whatever is there under a final name is whole
+        from reelwright.media.video import probe
+        probe(root / "build" / "ep001.mp4")
+
+
 def test_storage_error_crosses_processes():
     import pickle
 

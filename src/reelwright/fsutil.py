@@ -56,8 +56,18 @@ _ADVICE = {
     errno.EMLINK: "too many links",
 }
 
-# ``.NAME.<pid>.tmp`` or ``.NAME.<pid>.<thread id>.tmp`` (also ``.NAME.<pid>.<thread>.<n>.tmp``)
-TEMP_PATTERN = re.compile(r"^\..+?\.(\d+)(?:\.\d+)*\.tmp$")
+# ``.NAME.<pid>.<thread>.<n>.tmp`` (what temp_path makes); earlier versions wrote ``.NAME.<pid>.<thread>.tmp``
+# and ``.NAME.<pid>.tmp``. The name is matched greedily, so a NAME that ends in digits is not taken for a pid.
+TEMP_PATTERN = re.compile(r"^\.(?P<name>.+)\.(?P<pid>\d+)\.\d+\.\d+\.tmp$")
+_OLD_TEMP_PATTERNS = (re.compile(r"^\.(?P<name>.+)\.(?P<pid>\d+)\.\d+\.tmp$"),
+                      re.compile(r"^\.(?P<name>.+)\.(?P<pid>\d+)\.tmp$"))
+
+
+def _temp_match(name: str) -> re.Match[str] | None:
+    for pattern in (TEMP_PATTERN, *_OLD_TEMP_PATTERNS):
+        if m := pattern.match(name):
+            return m
+    return None
 
 _counter = 0
 _counter_lock = threading.Lock()
@@ -76,7 +86,7 @@ class StorageError(BuildError):
 
     @classmethod
     def from_os(cls, path: str | Path | None, exc: OSError) -> "StorageError":
-        path = path if path is not None else (exc.filename or "a file")
+        path = final_name(path if path is not None else (exc.filename or "a file"))
         advice = _ADVICE.get(exc.errno or 0, exc.strerror or str(exc))
         return cls(f"cannot write {path}: {advice} ({errno.errorcode.get(exc.errno or 0, 'error')})", path,
                    exc.errno)
@@ -85,6 +95,13 @@ class StorageError(BuildError):
     def plain(exc: OSError) -> bool:
         """Whether ``exc`` is one of the storage failures that get a plain message."""
         return exc.errno in _ADVICE
+
+
+def final_name(path: str | Path) -> str:
+    """The file a temp file (``.NAME.<pid>….tmp``) stands for, so that messages name what the user knows."""
+    p = Path(path)
+    m = _temp_match(p.name)
+    return str(path) if m is None else str(p.with_name(m["name"]))
 
 
 @contextlib.contextmanager
@@ -214,8 +231,8 @@ def clean_orphans(folder: str | Path, *, recursive: bool = True) -> int:
         return 0
     n = 0
     for tmp in folder.rglob(".*.tmp") if recursive else folder.glob(".*.tmp"):
-        m = TEMP_PATTERN.match(tmp.name)
-        if m is None or pid_alive(int(m.group(1))):
+        m = _temp_match(tmp.name)
+        if m is None or pid_alive(int(m["pid"])):
             continue
         with contextlib.suppress(FileNotFoundError, IsADirectoryError):
             tmp.unlink()

@@ -189,13 +189,9 @@ def _mix(project: Project, timeline: Timeline, lines, cache: Cache) -> tuple[str
                 peak = true_peak_dbtp(me, timeline.sample_rate)
                 if peak > ceiling:
                     me *= np.float32(10.0 ** ((ceiling - peak) / 20.0))
-        tmp = cache.temp_path(path)
-        write_wav(tmp, Audio(stereo, timeline.sample_rate))
-        cache.commit(tmp, path)
+        write_wav(path, Audio(stereo, timeline.sample_rate))  # atomic: a temp file renamed into place
         if me_path is not None and me is not None:
-            tmp = cache.temp_path(me_path)
-            write_wav(tmp, Audio(me, timeline.sample_rate))
-            cache.commit(tmp, me_path)
+            write_wav(me_path, Audio(me, timeline.sample_rate))  # atomic: a temp file renamed into place
         cache.did("mix")
     cache.record(f"ep{timeline.episode:03d}/mix", "mix", key, [str(path)] + ([str(me_path)] if me_path else []))
     return key, path, me_path

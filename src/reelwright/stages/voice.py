@@ -175,9 +175,7 @@ def _speak(episode: Episode, ln: _Line, provider: SpeechProvider, settings: Sett
             audio = type(audio)(resample(audio.samples, audio.sample_rate, rate), rate)
     else:
         audio = Audio(np.zeros(rate // 4, dtype=np.float32), rate)
-    tmp = cache.temp_path(ln.path)
-    write_wav(tmp, audio)
-    cache.commit(tmp, ln.path)
+    write_wav(ln.path, audio)  # atomic: a temp file renamed into place
     cache.write_json("voice", ln.key, {"samples": int(len(audio.samples)), "sample_rate": audio.sample_rate})
     cache.did("voice")
     cache.record(f"voice/ep{episode.number:03d}/line{ln.index:03d}", "voice", ln.key, [str(ln.path)],
