@@ -22,8 +22,8 @@ from reelwright.errors import ConfigError, InputError, Problem
 from reelwright.limits import MAX_SCRIPT_BYTES
 from reelwright.media.avatar import default_look
 from reelwright.project.settings import Settings, default_settings_toml, load_settings
-from reelwright.screenplay import SCRIPT_SUFFIXES, parse_text
 from reelwright.project.validation import bible_problems, board_problems, script_problems, settings_music_problems
+from reelwright.screenplay import SCRIPT_SUFFIXES, parse_text
 
 __all__ = ["Project", "EpisodeSource", "new_project", "SCRIPT_SUFFIXES", "parse_episode_spec"]
 

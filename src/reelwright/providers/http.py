@@ -25,6 +25,7 @@ import http.client
 import json
 import logging
 import os
+import re
 import socket
 import threading
 import time
@@ -47,6 +48,7 @@ __all__ = ["HttpOptions", "HttpClient", "HttpError", "NotFound", "Response", "Re
 
 log = logging.getLogger(__name__)
 
+_SECRET_HEADER = re.compile(r"auth|key|token|secret|cookie|password", re.I)
 RETRY_STATUS = frozenset({408, 409, 425, 429, 500, 502, 503, 504})
 
 
@@ -169,8 +171,9 @@ class HttpClient:
         self._slots = threading.BoundedSemaphore(options.concurrency)
         self._count = threading.Lock()
         self._opener = urllib.request.build_opener(_Redirects(self))
-        for value in options.extra_headers.values():
-            register_secret(value)
+        for name, value in options.extra_headers.items():  # a key sent in a header of the user's own
+            if _SECRET_HEADER.search(name):
+                register_secret(value)
 
     # ---- addresses and keys ------------------------------------------------------------------------
 

@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from reelwright.errors import BuildError, InputError
+from reelwright.fsutil import atomic_write_bytes, bytes_sha256, file_sha256
 from reelwright.project.cache import Cache
 from reelwright.render.shots import (
     prepare_shot,
@@ -46,7 +47,6 @@ from reelwright.render.shots import (
     render_to_cache,
     segment_key,
 )
-from reelwright.fsutil import atomic_write_bytes, bytes_sha256, file_sha256
 
 __all__ = ["Executor", "LocalExecutor", "RayExecutor", "RenderJob", "make_executor", "pack_files",
            "unpack_files", "RENDER_PACKAGES"]
