@@ -148,7 +148,6 @@ class _Outputs:
                              "language": language, "key": key, **({"made_from": spec} if spec else {})})
 
 
-_sha256 = file_sha256
 
 
 def _describe(path: Path) -> tuple[float | None, dict]:
@@ -201,7 +200,7 @@ def _write_manifest(root: Path, project: Project, entries: list[dict]) -> Path:
         if prev and prev.get("bytes") == st.st_size and prev.get("mtime_ns") == st.st_mtime_ns and "sha256" in prev:
             sha, duration, spec = prev["sha256"], prev.get("duration"), prev.get("spec", {})
         else:
-            sha = _sha256(p)
+            sha = file_sha256(p)
             duration, spec = _describe(p)
         files.append({**e, "bytes": st.st_size, "mtime_ns": st.st_mtime_ns, "sha256": sha, "duration": duration,
                       "spec": spec})

@@ -302,7 +302,7 @@ def install_model(name: str = DEFAULT_MODEL, *, folder: Path | None = None, spec
             raise ProviderError(f"assembled {spec.name} is {size} bytes, expected {spec.size}; the partial file "
                                 "was deleted, run the install again")
         if spec.sha256 is not None:
-            digest = _sha256_file(partial)
+            digest = file_sha256(partial)
             if digest != spec.sha256:
                 _discard(partial, state_path)
                 raise ProviderError(f"assembled {spec.name} fails its checksum (sha256 {digest[:16]}…, expected "
@@ -323,4 +323,3 @@ def _discard(*paths: Path) -> None:
         p.unlink(missing_ok=True)
 
 
-_sha256_file = file_sha256
