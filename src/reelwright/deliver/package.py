@@ -148,8 +148,6 @@ class _Outputs:
                              "language": language, "key": key, **({"made_from": spec} if spec else {})})
 
 
-
-
 def _describe(path: Path) -> tuple[float | None, dict]:
     """(duration in seconds, spec) of a delivered file, probed."""
     suffix = path.suffix.lower()
