@@ -140,12 +140,33 @@ def _duplicate_keys(node: yaml.Node | None, path: Path | str | None) -> list[Pro
     return problems
 
 
+# libyaml's safe loader and dumper where PyYAML was built with it (its wheels are): the same documents, ~10× faster
+# on a season's lock file
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+def _depth_bound(text: str) -> int:
+    """An upper bound of the document's nesting depth, in one pass over the text: a line's indentation (in
+    characters, never fewer than its levels), its compact block indicators (``- - x``) and the flow brackets open
+    at it. Above the limit, the exact (slower) loader decides."""
+    flow = worst = 0
+    for line in text.split("\n"):
+        body = line.lstrip(" ")
+        compact = len(body) - len(body.lstrip("-?: "))
+        flow += line.count("[") + line.count("{")
+        worst = max(worst, len(line) - len(body) + compact + flow)
+        flow = max(flow - line.count("]") - line.count("}"), 0)
+    return worst
+
+
 def parse_yaml(text: str, path: Path | str | None) -> tuple[Any, yaml.Node | None]:
     """Parse YAML, returning the data and the node tree (for line numbers). Duplicate keys, nesting deeper than
     :data:`~reelwright.limits.MAX_YAML_DEPTH` and documents over the size limit are errors."""
     if len(text) > MAX_DOCUMENT_BYTES:
         raise ConfigError(f"file is {len(text)} characters; the limit is {MAX_DOCUMENT_BYTES}", path=path)
-    loader = _Loader(text)
+    # libyaml where the text is surely shallow (a season's lock in a blink); the depth-counting composer otherwise
+    loader = _Loader(text) if _depth_bound(text) > MAX_YAML_DEPTH else _LOADER(text)
     try:
         node = loader.get_single_node()
         if node is not None:
@@ -229,7 +250,7 @@ def dump_document(doc: Document, fmt: str = "yaml") -> str:
     data = doc.model_dump(mode="json", exclude_none=True)
     if fmt == "json":
         return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
-    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)
+    return yaml.dump(data, Dumper=_DUMPER, allow_unicode=True, sort_keys=False, width=100)
 
 
 def save_document(doc: Document, path: Path) -> bool:
