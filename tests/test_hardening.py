@@ -30,7 +30,7 @@ from reelwright.stages.board import derive_board
 from reelwright.project.folder import Project
 from reelwright.providers.registry import get_provider
 from reelwright.project.settings import Settings
-from tests.conftest import TWO_SCENE_SCRIPT, write_tiny_project
+from tests.helpers import TWO_SCENE_SCRIPT, write_tiny_project
 from tests.media_server import MediaServer, Reply, error
 
 SRC = Path(__file__).resolve().parents[1] / "src"
