@@ -201,8 +201,9 @@ def music_problem(name: str, root: Path) -> str | None:
         user_file(root / name, root, what=f"music file {name!r}")
         probe_audio(root / name)
     except InputError as exc:
-        return exc.problems[0].message if exc.problems[0].message.startswith("music file '") else \
-            f"music file {name!r}: {exc.problems[0].message.removeprefix('music file ')}"
+        message = exc.problems[0].message
+        return message if message.startswith("music file '") else \
+            f"music file {name!r} {message.removeprefix('music file ')}"
     return None
 
 
