@@ -90,10 +90,10 @@ def _script(text: str, name: str = "ep001.fountain"):
 
 
 SCRIPT_CASES = {
-    "empty script": (_script(""), "ep001.fountain:1", "nothing to film"),
-    "whitespace-only script": (_script("  \n\n\t \n"), "ep001.fountain:1", "nothing to film"),
-    "title-only script": (_script("Title: Nothing Here\n"), "ep001.fountain:1", "nothing to film"),
-    "empty 第1集": (_script("第1集\n", "ep001.txt"), "ep001.txt:1", "nothing to film"),
+    "empty script": (_script(""), "ep001.fountain:1", "no dialogue"),
+    "whitespace-only script": (_script("  \n\n\t \n"), "ep001.fountain:1", "no dialogue"),
+    "title-only script": (_script("Title: Nothing Here\n"), "ep001.fountain:1", "no dialogue"),
+    "empty 第1集": (_script("第1集\n", "ep001.txt"), "ep001.txt:1", "no dialogue"),
     "NUL inside a line": (_script(TWO_SCENE_SCRIPT.replace("never come", "never\x00 come")), "ep001.fountain:9",
                           "U+0000"),
     "NUL in a character name": (_script(TWO_SCENE_SCRIPT.replace("\nLEO\n", "\nL\x00EO\n")), "ep001.fountain:",
@@ -225,12 +225,12 @@ def test_warnings_for_long_lines_and_text_the_font_cannot_draw(tmp_path):
     long_line = "word " * 100
     text = TWO_SCENE_SCRIPT.replace("She will come.", long_line).replace(
         "He said he would never come back.", "مرحبا بك")
-    errors, warnings = script_problems(parse_text(text, "ep.fountain"), text, "ep.fountain")
+    errors, warnings = script_problems(parse_text(text, "ep.fountain"), "ep.fountain")
     assert not errors
     found = [str(w) for w in warnings]
     assert any(w.startswith("ep.fountain:15:") and "499 characters" in w and "over 400" in w for w in found), found
     assert any(w.startswith("ep.fountain:8:") and ("cannot draw" in w or "right-to-left" in w) for w in found), found
-    assert script_problems(parse_text(TWO_SCENE_SCRIPT, "ep.fountain"), TWO_SCENE_SCRIPT, "ep.fountain") == ([], [])
+    assert script_problems(parse_text(TWO_SCENE_SCRIPT, "ep.fountain"), "ep.fountain") == ([], [])
 
 
 def test_yaml_limits_unit():

@@ -19,11 +19,10 @@ from reelwright.documents.bible import Bible, Character, Location, Look, Voice
 from reelwright.documents.script import Action, Episode, ScriptDocument
 from reelwright.documents.storyboard import Storyboard
 from reelwright.errors import ConfigError, InputError, Problem
-from reelwright.limits import MAX_SCRIPT_BYTES
 from reelwright.media.avatar import default_look
 from reelwright.project.settings import Settings, default_settings_toml, load_settings
 from reelwright.project.validation import bible_problems, board_problems, script_problems, settings_music_problems
-from reelwright.screenplay import SCRIPT_SUFFIXES, parse_text
+from reelwright.screenplay import SCRIPT_SUFFIXES, parse_script
 
 __all__ = ["Project", "EpisodeSource", "new_project", "SCRIPT_SUFFIXES", "parse_episode_spec"]
 
@@ -59,7 +58,7 @@ class Project:
     settings: Settings
     bible: Bible
     episodes: dict[int, EpisodeSource] = field(default_factory=dict)
-    warnings: list[Problem] = field(default_factory=list)  # printed, not refused: long lines, undrawable text
+    warnings: list[str] = field(default_factory=list)  # "file:line: message" from the script parsers
 
     # ---- paths -------------------------------------------------------------------------------
     @property
@@ -91,7 +90,6 @@ class Project:
             raise ConfigError(f"not a reelwright project (no {SETTINGS}); create one with 'reelwright new {root}'",
                               path=root)
         problems: list[Problem] = []
-        warnings: list[Problem] = []
         settings = Settings()
         bible = Bible(language="en")
         try:
@@ -110,25 +108,21 @@ class Project:
         else:
             bible = Bible(title=settings.project.title, language=settings.project.language)
         episodes: dict[int, EpisodeSource] = {}
+        warnings: list[str] = []
         scripts_dir = root / "scripts"
         for path in sorted(scripts_dir.glob("*")) if scripts_dir.is_dir() else []:
-            if path.suffix.lower() not in SCRIPT_SUFFIXES or path.name.startswith("."):
-                continue
+            if path.suffix.lower() not in SCRIPT_SUFFIXES or path.name.startswith((".", "~$")):
+                continue  # ~$name.docx: the lock file Word keeps beside an open document
             try:
-                text = read_text(path, limit=MAX_SCRIPT_BYTES, root=root)
-                errors, _ = script_problems(None, text, path)
-                if errors:
-                    problems += errors
-                    continue
-                doc = parse_text(text, path)
-                errors, found = script_problems(doc, text, path)
-                warnings += found
-                if errors:
-                    problems += errors
-                    continue
+                doc = parse_script(path, root)  # regular files inside the project, lines checked, then parsed
             except InputError as exc:
                 problems += exc.problems
                 continue
+            errors, found = script_problems(doc, path)
+            if errors:
+                problems += errors
+                continue
+            warnings += doc.warning_lines() + [str(w) for w in found]
             for ep in doc.episodes:
                 if ep.number in episodes:
                     other = episodes[ep.number].path
@@ -176,6 +170,14 @@ class Project:
                 if bio.name not in names:
                     names.append(bio.name)
             for name in names:
+                full = src.document.aliases.get(name)
+                if self.bible.character(name) is None and full:
+                    if self.bible.character(full) is None:
+                        bio = next((b for b in src.document.bios if b.name == full), None)
+                        gender = gender_hint(full, bio.description if bio else "", src.episode)
+                        self.bible.characters.append(self._default_character(full, bio, gender))
+                    self.bible.character(full).aliases.append(name)  # a wrong link is corrected in bible.yaml
+                    changed = True
                 if self.bible.character(name) is None:
                     bio = next((b for b in src.document.bios if b.name == name), None)
                     gender = gender_hint(name, bio.description if bio else "", src.episode)

@@ -22,8 +22,7 @@ from reelwright.documents.script import Action, Caption, Dialogue, Episode, Scen
 from reelwright.documents.storyboard import Storyboard
 from reelwright.errors import InputError, Problem
 from reelwright.fsutil import user_file
-from reelwright.limits import (MAX_EPISODE_NUMBER, MAX_LINE_CHARS, MAX_NAME_CHARS, MAX_SHOT_SECONDS, MAX_SHOTS,
-                               WARN_LINE_CHARS)
+from reelwright.limits import MAX_EPISODE_NUMBER, MAX_NAME_CHARS, MAX_SHOT_SECONDS, MAX_SHOTS, WARN_LINE_CHARS
 from reelwright.media.music import probe_audio
 from reelwright.media.text import missing_glyphs
 from reelwright.project.settings import Settings, media_path_problem, toml_line
@@ -71,12 +70,11 @@ def _episode_has_content(ep: Episode) -> bool:
     return any(isinstance(e, (SceneHeading, Action, Dialogue, Caption)) for e in ep.elements)
 
 
-def script_problems(doc: ScriptDocument | None, text: str, path: str | Path) -> tuple[list[Problem], list[Problem]]:
-    """(errors, warnings) of one parsed script and its text; ``doc`` None: only the text's lines are checked."""
+def script_problems(doc: ScriptDocument, path: str | Path) -> tuple[list[Problem], list[Problem]]:
+    """(errors, warnings) of one parsed script, beyond what its parser checks: names, episode numbers, empty
+    episodes, long lines, text the subtitle font cannot draw."""
     errors: list[Problem] = []
     warnings: list[Problem] = []
-    if doc is None:  # the text alone, before parsing
-        return _line_problems(text, path), warnings
     for ep in doc.episodes:
         for el in ep.elements:
             if isinstance(el, SceneHeading):
@@ -85,16 +83,6 @@ def script_problems(doc: ScriptDocument | None, text: str, path: str | Path) -> 
     if errors:
         return errors, warnings
     return _doc_problems(doc, path, errors, warnings)
-
-
-def _line_problems(text: str, path: str | Path) -> list[Problem]:
-    errors = []
-    for no, raw in enumerate(text.splitlines(), 1):
-        if len(raw) > MAX_LINE_CHARS:
-            errors.append(Problem(path, no, f"line of {len(raw)} characters; the limit is {MAX_LINE_CHARS}"))
-        if (c := _control(raw)) is not None:
-            errors.append(Problem(path, no, f"control character {c} in the line (a NUL or similar); remove it"))
-    return errors
 
 
 def _doc_problems(doc: ScriptDocument, path: str | Path, errors: list[Problem], warnings: list[Problem]
