@@ -1,0 +1,518 @@
+"""Break the scripts down: every scene's set, cast, costumes, props, effects and length → ``breakdown.yaml``.
+
+Elements come from the scripts (scene headings, 人物 lists, speakers, action lines), the bible
+(characters and aliases, props, wardrobe) and the vocabulary of the script's language
+(:mod:`reelwright.production.vocabulary`). The project's text provider can be asked for what the words
+miss (``provider=``); its answers are kept only when every element it names is written in the scene, and
+are cached by the scene's text. Lengths come from the cut when the episode is built and its timeline is
+newer than its script, otherwise from the writing stage's estimate; Fountain scenes also get eighths
+of a page.
+
+Re-running keeps the producer's edits the way boards keep the user's: a field changed from what was
+generated last time (kept in ``build/cache/breakdown/``) stays; everything else follows the scripts.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from reelwright.cache import Cache, make_key
+from reelwright.documents.base import load_document, save_document
+from reelwright.documents.bible import Bible
+from reelwright.documents.breakdown import Breakdown, CastEntry, Extras, PropUse, SceneBreakdown, scene_id
+from reelwright.documents.script import (Action, Caption, Centered, Dialogue, Episode, Marker, SceneHeading,
+                                         Transition, plain)
+from reelwright.documents.timeline import Timeline
+from reelwright.errors import InputError
+from reelwright.production.continuity import Conflict, check_breakdown, dress_cast, persist_injuries, read_cue, \
+    story_days
+from reelwright.production.vocabulary import COLOURS, Vocabulary, find_terms, number_word, vocabulary
+from reelwright.progress import progress
+from reelwright.project import Project, location_key
+from reelwright.providers.text import array, obj, schema_errors, string
+from reelwright.stages.board import merge_fields
+from reelwright.stages.write_plan import element_times
+
+__all__ = ["build_breakdown", "update_breakdown", "merge_breakdown", "BreakdownResult", "BREAKDOWN",
+           "eighths", "scene_parts", "ScenePart", "load_breakdown"]
+
+BREAKDOWN = "breakdown.yaml"
+ASK_VERSION = 1
+_SENTENCE = re.compile(r"(?<=[.!?。！？；;])\s*|\n+")
+_REFERENCE_BEFORE = re.compile(r"\b(?:from|of|about|to|for|call|calls|text|texts)\s+$", re.I)
+_REFERENCE_AFTER = re.compile(r"(?:'s|’s|发来|打来|的照片|的短信|的电话|的消息)")
+_INTRO = re.compile(r"\b([A-Z][A-Z'\-]+(?:\s+[A-Z][A-Z'\-]+){0,2})\s*,\s*\d{1,3}\b")
+# what a scene's script fields are: without a previous generation, only these follow the script
+_SCRIPT_FIELDS = ("id", "episode", "scene", "number", "heading", "source", "set", "int_ext", "time_of_day", "night",
+                  "synopsis", "eighths", "frames", "length_from")
+
+
+@dataclass
+class ScenePart:
+    """One scene of an episode: its heading (None for a script without headings) and its elements."""
+
+    heading: SceneHeading | None
+    elements: list = field(default_factory=list)
+    cues: list[str] = field(default_factory=list)  # heading, time and the captions/transitions around it
+    bracketed: bool = False  # between flashback markers
+
+
+def scene_parts(episode: Episode) -> list[ScenePart]:
+    """The episode split at its scene headings, each with the clock cues around its heading."""
+    parts: list[ScenePart] = []
+    pending: list[str] = []  # captions and transitions since the last action or line
+    inside = False
+    current: ScenePart | None = None
+    for el in episode.elements:
+        if isinstance(el, Marker):
+            inside = el.kind == "flashback_start"
+            continue
+        if isinstance(el, SceneHeading):
+            current = ScenePart(el, [], [el.text, el.time, *pending], inside)
+            parts.append(current)
+            pending = []
+            continue
+        if current is None:
+            current = ScenePart(None, [], [], inside)
+            parts.append(current)
+        current.elements.append(el)
+        if isinstance(el, (Caption, Centered, Transition)):
+            pending.append(plain(el.text))
+            if len(current.elements) <= 2:
+                current.cues.append(plain(el.text))
+        elif isinstance(el, (Action, Dialogue)):
+            pending = []
+            if isinstance(el, Action) and len(current.elements) <= 2 and len(plain(el.text)) <= 40:
+                current.cues.append(plain(el.text))
+    return parts
+
+
+def eighths(part: ScenePart) -> int:
+    """The scene's length in eighths of a page (54 lines of a formatted page; 57-character action lines,
+    35-character dialogue)."""
+    lines = 2 if part.heading else 0
+    for el in part.elements:
+        if isinstance(el, Action):
+            lines += sum(max(1, math.ceil(len(p) / 57)) for p in el.text.split("\n")) + 1
+        elif isinstance(el, Dialogue):
+            lines += 1 + sum(max(1, math.ceil(len(p.text) / (25 if p.kind == "parenthetical" else 35)))
+                             for p in el.parts) + 1
+        elif isinstance(el, (Transition, Centered, Caption)):
+            lines += 2
+    return max(1, round(lines / (54 / 8)))
+
+
+# ---- people ---------------------------------------------------------------------------------------
+
+def _name_patterns(bible: Bible) -> list[tuple[str, str]]:
+    """``[(words, character name)]``: names, aliases and unambiguous Latin first names."""
+    pairs: list[tuple[str, str]] = []
+    firsts: dict[str, list[str]] = {}
+    for c in bible.characters:
+        for n in [c.name, *c.aliases]:
+            pairs.append((n, c.name))
+        if c.name.isascii() and " " in c.name.strip():
+            firsts.setdefault(c.name.split()[0].casefold(), []).append(c.name)
+    for first, names in firsts.items():
+        if len(names) == 1 and not any(p.casefold() == first for p, _ in pairs):
+            pairs.append((first, names[0]))
+    return pairs
+
+
+def _mentions(text: str, patterns: list[tuple[str, str]]) -> list[tuple[int, str, int]]:
+    """``[(start, character, end)]`` of the names in ``text``."""
+    hits = []
+    for words, name in patterns:
+        pat = rf"(?<![\w]){re.escape(words)}(?![\w])" if words.isascii() else re.escape(words)
+        for m in re.finditer(pat, text, re.I):
+            hits.append((m.start(), name, m.end()))
+    return sorted(hits)
+
+
+def _is_animal(name: str, vocab: Vocabulary) -> bool:
+    return bool(find_terms(name, vocab.animals))
+
+
+# ---- one scene ------------------------------------------------------------------------------------
+
+@dataclass
+class _Found:
+    """What reading one scene found, before costumes are spread over story days."""
+
+    scene: SceneBreakdown
+    garments: dict[str, list[tuple[str, str | None]]] = field(default_factory=dict)
+    changes: set[str] = field(default_factory=set)
+    heals: set[str] = field(default_factory=set)
+
+
+def _colour_before(text: str, start: int) -> str | None:
+    before = text[max(0, start - 24):start]
+    best = None
+    for word, hex_ in COLOURS.items():
+        pat = rf"\b{re.escape(word)}(?:[\s-]+\w+)?\s*$" if word.isascii() else rf"{re.escape(word)}色?的?\s*$"
+        m = re.search(pat, before, re.I)
+        if m and (best is None or len(word) > best[0]):
+            best = (len(word), word, hex_)
+    return best[1] if best else None
+
+
+def _read_scene(part: ScenePart, episode: int, index: int, source: str, bible: Bible, vocab: Vocabulary,
+                bible_props: list[str], wardrobe: list[str], night_of) -> _Found:
+    h = part.heading
+    patterns = _name_patterns(bible)
+    speakers: dict[str, bool] = {}  # name → on screen (not only V.O.)
+    animals: list[str] = []
+    cast_order: list[str] = []
+    for name in (h.cast if h else []):
+        c = bible.character(name)
+        cast_order.append(c.name if c else name)
+    notes = []
+    for el in part.elements:
+        if isinstance(el, Dialogue):
+            if _is_animal(el.character, vocab):
+                animals.append(el.character.lower() if el.character.isascii() else el.character)
+                continue
+            c = bible.character(el.character)
+            name = c.name if c else el.character
+            voice_over = any(x.upper().replace(".", "") in ("VO", "V O") for x in el.extensions)
+            speakers[name] = speakers.get(name, False) or not voice_over
+    for name, on in speakers.items():
+        if not on:
+            notes.append(f"V.O.: {name}")
+    action = [plain(el.text) for el in part.elements if isinstance(el, Action)]
+    text = "\n".join(action)
+    found = _Found(SceneBreakdown(id=scene_id(episode, index), episode=episode, scene=index))
+    mentioned: list[str] = []
+    if not (h and h.cast):  # a 人物 list is the scene's cast; otherwise who the action shows
+        for pos, name, end in _mentions(text, patterns):
+            if not _REFERENCE_BEFORE.search(text[max(0, pos - 8):pos]) and \
+                    not _REFERENCE_AFTER.match(text[end:end + 4]):
+                mentioned.append(name)
+    for m in _INTRO.finditer(text):  # Fountain: a new character's name in caps with an age
+        intro = m.group(1).strip()
+        if _is_animal(intro, vocab) or bible.character(intro):
+            continue
+        known = next((s for s in speakers if s.isascii() and s.casefold() in intro.casefold().split()), None)
+        if known is None:
+            name = intro.title() if len(intro) > 3 else intro
+            mentioned.append(name)
+            patterns.append((intro, name))
+    for name in [*cast_order, *[s for s, on in speakers.items() if on], *mentioned]:
+        if name not in cast_order:
+            cast_order.append(name)
+    sc = found.scene
+    sc.cast = [CastEntry(name=n, speaking=n in speakers and speakers[n]) for n in cast_order]
+    # elements, sentence by sentence (who owns a garment or an injury: the last person named before it)
+    props: dict[str, bool] = {}
+    counts: dict[str, int] = {}
+    last_person = cast_order[0] if len(cast_order) == 1 else None
+    for sentence in (s for s in _SENTENCE.split(text) if s and s.strip()):
+        people = _mentions(sentence, patterns)
+
+        def owner(pos: int) -> str | None:
+            before = [n for p, n, _ in people if p <= pos]
+            return before[-1] if before else (people[0][1] if people else last_person)
+
+        handled = any(find_terms(sentence, vocab.handling))
+        for pos, term in find_terms(sentence, [*vocab.props, *bible_props]):
+            key = next((p for p in bible_props if p.casefold() == term.casefold()), term.lower() if
+                       term.isascii() else term)
+            props[key] = props.get(key, False) or handled or key in bible_props
+            counts[key] = counts.get(key, 0) + 1
+        for cat in ("set_dressing", "vehicles", "animals", "sfx", "stunts"):
+            for _, term in find_terms(sentence, getattr(vocab, cat)):
+                lst = getattr(sc, cat)
+                if term not in lst:
+                    lst.append(term)
+        for pos, term in find_terms(sentence, vocab.makeup):
+            if term not in sc.makeup:
+                sc.makeup.append(term)
+            who = owner(pos)
+            entry = sc.member(who) if who else None
+            if entry is not None and term in vocab.injuries and term not in entry.injuries:
+                entry.injuries = [*entry.injuries, term]
+        for pos, term in find_terms(sentence, vocab.heal):
+            who = owner(pos)
+            if who:
+                found.heals.add(who)
+        for pos, term in find_terms(sentence, vocab.change):
+            who = owner(pos)
+            if who:
+                found.changes.add(who)
+        for pos, term in find_terms(sentence, [*vocab.garments, *wardrobe]):
+            who = owner(pos)
+            if who and sc.member(who):
+                colour = _colour_before(sentence, pos)
+                label = f"{colour} {term}" if colour and term.isascii() else f"{colour}色{term}" if colour else term
+                found.garments.setdefault(who, []).append((label, COLOURS.get(colour) if colour else None))
+        for term, default in vocab.extras.items():
+            for m in re.finditer(rf"(?<![\w-]){re.escape(term)}(?![\w-])" if term.isascii() else re.escape(term),
+                                 sentence, re.I):
+                before = sentence[max(0, m.start() - 16):m.start()]
+                n = None
+                if term.isascii():
+                    nm = re.search(r"(\d+|a few|several|a couple of|dozens of|a dozen|\w+)\s+(?:\w+\s+)?$", before)
+                    n = number_word(nm.group(1)) if nm else None
+                else:
+                    nm = re.search(r"([\d零一二两三四五六七八九十几]+)\s*[个名位群]?\s*$", before)
+                    n = number_word(nm.group(1)) if nm else None
+                if not any(e.description == term for e in sc.extras):
+                    sc.extras.append(Extras(description=term, count=max(1, n if n and n > 1 else default)))
+        if people:
+            last_person = people[-1][1]
+    sc.props = [PropUse(name=k, hero=v or counts[k] > 1) for k, v in props.items()]
+    for a in animals:
+        if not any(a in x or x in a for x in sc.animals):
+            sc.animals.append(a)
+    # heading and paperwork
+    if h is not None:
+        sc.number = h.number
+        sc.heading = h.text
+        loc = location_key(h.location or h.text)
+        sc.set = loc
+        sc.location = loc
+        sc.int_ext = h.setting if h.setting in ("INT", "EXT", "INT/EXT") else "EXT" if h.setting == "EST" else "INT"
+        sc.time_of_day = _time_word(h.time) or "DAY"
+        sc.night = night_of(h.time)
+        sc.source = f"{source}:{h.line}" if h.line else source
+    else:
+        sc.set = sc.location = "(no scene heading)"
+        sc.source = source
+    first = next((plain(el.text) for el in part.elements if isinstance(el, Action) and plain(el.text)), "")
+    if not first:
+        first = next((f"{el.character}: {plain(el.text)}" for el in part.elements if isinstance(el, Dialogue)), "")
+    sc.synopsis = first if len(first) <= 90 else first[:87].rstrip() + "…"
+    sc.notes = "; ".join(notes)
+    return found
+
+
+_TIME_WORDS = {"日": "DAY", "白天": "DAY", "夜": "NIGHT", "晚": "EVENING", "晨": "MORNING", "早": "MORNING",
+               "黄昏": "DUSK", "傍晚": "DUSK", "黎明": "DAWN", "深夜": "NIGHT", "凌晨": "NIGHT", "午夜": "NIGHT",
+               "中午": "DAY", "下午": "DAY", "上午": "MORNING"}
+
+
+def _time_word(time: str) -> str:
+    t = (time or "").strip()
+    if not t:
+        return ""
+    if t in _TIME_WORDS:
+        return _TIME_WORDS[t]
+    return re.sub(r"\s+", " ", t.upper())
+
+
+# ---- lengths --------------------------------------------------------------------------------------
+
+def _cut_frames(project: Project, number: int, fps: int) -> dict[int, int] | None:
+    """Frames per scene from the built episode's timeline, when it is newer than the script."""
+    path = project.build_dir / f"ep{number:03d}.timeline.json"
+    src = project.episodes[number].path
+    if not path.is_file() or path.stat().st_mtime < src.stat().st_mtime:
+        return None
+    try:
+        timeline = load_document(path, Timeline)
+    except InputError:
+        return None
+    out: dict[int, int] = {}
+    for ts in timeline.shots:
+        out[ts.shot.scene] = out.get(ts.shot.scene, 0) + ts.frames - ts.fade_in
+    scale = fps / timeline.fps
+    return {k: round(v * scale) for k, v in out.items()}
+
+
+def _estimated_frames(episode: Episode, parts: list[ScenePart], fps: int) -> list[int]:
+    times = element_times(episode)
+    seconds = {id(el): end - start for el, (start, end) in zip(episode.elements, times)}
+    out = []
+    for part in parts:
+        total = seconds.get(id(part.heading), 0.0) if part.heading else 0.0
+        total += sum(seconds.get(id(el), 0.0) for el in part.elements)
+        out.append(max(1, round(total * fps)))
+    return out
+
+
+# ---- the text provider's help ---------------------------------------------------------------------
+
+def _ask_provider(provider, cache: Cache | None, sc: SceneBreakdown, text: str, language: str) -> dict:
+    """Elements the model finds in ``text``; only those written in the scene are kept (cached by text)."""
+    cats = ("props", "set_dressing", "vehicles", "animals", "makeup", "sfx", "stunts")
+    key = make_key("breakdown-ask", {"text": text, "provider": provider.identity(), "v": ASK_VERSION})
+    if cache is not None and (hit := cache.read_json("breakdown", key)) is not None:
+        return hit
+    schema = obj({c: array(string(40), 0, 12) for c in cats})
+    lang = "Chinese" if language == "zh" else "English"
+    messages = [{"role": "system", "content": "You are a film line producer breaking down a script scene. List "
+                 "only physical things a department must bring, each copied word for word from the scene."},
+                {"role": "user", "content": f"Scene ({lang}):\n{text}\n\nAnswer with JSON: for each of "
+                 f"{', '.join(cats)}, the items named in the scene (empty lists when none)."}]
+    answer = provider.complete_json(messages, schema, name="breakdown", temperature=0.0)
+    data = answer.data if isinstance(answer.data, dict) else {}
+    kept: dict[str, list[str]] = {c: [] for c in cats}
+    if not schema_errors(data, schema):
+        low = text.casefold()
+        for c in cats:
+            kept[c] = [t.strip() for t in data.get(c, []) if t.strip() and t.strip().casefold() in low]
+    if cache is not None:
+        cache.write_json("breakdown", key, kept)
+    return kept
+
+
+# ---- the whole project ----------------------------------------------------------------------------
+
+def build_breakdown(project: Project, *, provider=None, cache: Cache | None = None,
+                    days: dict[str, tuple[int, bool]] | None = None, quiet: bool = True) -> Breakdown:
+    """The breakdown as generated from the scripts and the bible (no producer edits).
+
+    ``days`` overrides the inferred ``(story_day, flashback)`` of scenes by id (the producer's corrections),
+    so costumes and injuries spread over the days the producer set.
+    """
+    project.sync_bible(save=False)
+    bible = project.bible
+    fps = project.settings.video.fps
+    bible_props = [p.name for p in bible.props]
+    wardrobe = [w.strip().rstrip(".") for c in bible.characters for w in c.wardrobe if 0 < len(w.strip()) <= 30]
+    found: list[_Found] = []
+    cues = []
+    with progress("breakdown", len(project.episodes), enabled=not quiet) as bar:
+        for number, src in project.episodes.items():
+            vocab = vocabulary(project.language(number))
+            parts = scene_parts(src.episode)
+            cut = _cut_frames(project, number, fps)
+            estimate = _estimated_frames(src.episode, parts, fps)
+            rel = _relative(src.path, project.root)
+            for i, part in enumerate(parts, start=1):
+                f = _read_scene(part, number, i, rel, bible, vocab, bible_props, wardrobe, project.night)
+                sc = f.scene
+                if cut and i in cut:
+                    sc.frames, sc.length_from = max(1, cut[i]), "cut"
+                else:
+                    sc.frames, sc.length_from = estimate[i - 1], "estimate"
+                if src.document.format == "fountain":
+                    sc.eighths = eighths(part)
+                if provider is not None:
+                    text = "\n".join(plain(el.text) for el in part.elements if isinstance(el, Action))
+                    if text.strip():
+                        extra = _ask_provider(provider, cache, sc, text, project.language(number))
+                        for cat, terms in extra.items():
+                            if cat == "props":
+                                have = {p.name.casefold() for p in sc.props}
+                                sc.props += [PropUse(name=t) for t in terms if t.casefold() not in have]
+                            else:
+                                lst = getattr(sc, cat)
+                                lst += [t for t in terms if t not in lst]
+                found.append(f)
+                cues.append((read_cue(part.cues), part.heading.time if part.heading else "", part.bracketed))
+            bar.advance(1, f"ep{number:03d}")
+    scenes = [f.scene for f in found]
+    for sc, (day, flashback) in zip(scenes, story_days(cues)):
+        sc.story_day, sc.flashback = day, flashback
+        if days and sc.id in days:
+            sc.story_day, sc.flashback = days[sc.id]
+    named = {(f.scene.id, who): g for f in found for who, g in f.garments.items()}
+    changes = {(f.scene.id, who) for f in found for who in f.changes}
+    dress_cast(scenes, named, changes)
+    persist_injuries(scenes, {(f.scene.id, who) for f in found for who in f.heals})
+    return Breakdown(title=bible.title or project.settings.project.title, fps=fps, scenes=scenes)
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return str(Path(path).resolve().relative_to(Path(root).resolve()))
+    except ValueError:
+        return str(path)
+
+
+def _merge_list(fresh: list, mine: list, base: list | None, key: str, cls) -> list:
+    """Entries matched by ``key``: each merged field by field; the producer's added entries kept, the
+    ones they deleted left out."""
+    old = {getattr(e, key): e for e in mine}
+    gen = {getattr(e, key): e for e in base} if base is not None else {}
+    out = []
+    for e in fresh:
+        k = getattr(e, key)
+        if k not in old:
+            if k in gen:
+                continue  # generated last time and deleted by the producer
+            out.append(e)
+            continue
+        b = gen[k].model_dump() if k in gen else None
+        out.append(cls.model_validate(merge_fields(e.model_dump(), old[k].model_dump(), b, (key,))))
+    fresh_keys = {getattr(e, key) for e in fresh}
+    out += [e for k, e in old.items() if k not in fresh_keys and k not in gen]
+    return out
+
+
+def merge_breakdown(fresh: Breakdown, existing: Breakdown | None, previous: Breakdown | None = None) -> Breakdown:
+    """Keep the producer's edits (as :func:`reelwright.stages.board.merge_board` keeps board edits): scenes
+    matched by id, cast by name; a field changed from what was generated stays, the rest follows the
+    scripts. Without ``previous``, every field of an existing scene except the script-derived ones counts
+    as the producer's."""
+    if existing is None:
+        return fresh
+    old = {s.id: s for s in existing.scenes}
+    gen = {s.id: s for s in previous.scenes} if previous else {}
+    scenes = []
+    for sc in fresh.scenes:
+        mine = old.get(sc.id)
+        if mine is None:
+            scenes.append(sc)
+            continue
+        base = gen.get(sc.id)
+        fd, md = sc.model_dump(exclude={"cast"}), mine.model_dump(exclude={"cast"})
+        bd = base.model_dump(exclude={"cast"}) if base else None
+        data = merge_fields(fd, md, bd, _SCRIPT_FIELDS)
+        if bd is not None and md["frames"] != bd["frames"]:
+            data["length_from"] = "producer"
+        data["cast"] = [c.model_dump() for c in _merge_list(sc.cast, mine.cast, base.cast if base else None,
+                                                           "name", CastEntry)]
+        scenes.append(SceneBreakdown.model_validate(data))
+    data = merge_fields(fresh.model_dump(exclude={"scenes"}), existing.model_dump(exclude={"scenes"}),
+                        previous.model_dump(exclude={"scenes"}) if previous else None, ("schema_version", "fps"))
+    return Breakdown.model_validate({**data, "scenes": [s.model_dump() for s in scenes]})
+
+
+@dataclass
+class BreakdownResult:
+    breakdown: Breakdown
+    path: Path
+    written: bool
+    conflicts: list[Conflict]
+
+    def summary(self) -> str:
+        b = self.breakdown
+        cast = {c.name for s in b.scenes for c in s.cast}
+        props = {p.name for s in b.scenes for p in s.props}
+        costumes = {(c.name, c.costume) for s in b.scenes for c in s.cast}
+        eps = {s.episode for s in b.scenes}
+        state = "written" if self.written else "unchanged"
+        return (f"{self.path} {state}: {len(b.scenes)} scenes in {len(eps)} episode(s), {len(cast)} cast, "
+                f"{len(costumes)} costumes, {len(props)} props, "
+                f"{len({s.location for s in b.scenes})} locations; {len(self.conflicts)} continuity conflict(s)")
+
+
+def load_breakdown(project: Project) -> Breakdown | None:
+    path = project.root / BREAKDOWN
+    return load_document(path, Breakdown) if path.exists() else None
+
+
+def update_breakdown(project: Project, *, provider=None, quiet: bool = True) -> BreakdownResult:
+    """Write ``breakdown.yaml`` from the scripts, keeping the producer's edits; return it with its conflicts."""
+    path = project.root / BREAKDOWN
+    cache = Cache(project.cache_dir)
+    generated = cache.root / "breakdown" / "breakdown.generated.yaml"
+    existing = load_breakdown(project)
+    previous = load_document(generated, Breakdown) if generated.exists() else None
+    days = None
+    if existing is not None:  # the producer's story days steer costumes and injuries
+        gen = {s.id: s for s in previous.scenes} if previous else {}
+        days = {s.id: (s.story_day, s.flashback) for s in existing.scenes
+                if s.id not in gen or (gen[s.id].story_day, gen[s.id].flashback) != (s.story_day, s.flashback)}
+        if previous is None:
+            days = {s.id: (s.story_day, s.flashback) for s in existing.scenes}
+    fresh = build_breakdown(project, provider=provider, cache=cache, days=days, quiet=quiet)
+    merged = merge_breakdown(fresh, existing, previous)
+    written = save_document(merged, path)
+    save_document(fresh, generated)
+    return BreakdownResult(merged, path, written, check_breakdown(merged))
