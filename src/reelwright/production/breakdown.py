@@ -66,6 +66,7 @@ def scene_parts(episode: Episode) -> list[ScenePart]:
     pending: list[str] = []  # captions and transitions since the last action or line
     inside = False
     current: ScenePart | None = None
+    headed = any(isinstance(el, SceneHeading) for el in episode.elements)  # without headings: one scene
     for el in episode.elements:
         if isinstance(el, Marker):
             inside = el.kind == "flashback_start"
@@ -76,7 +77,11 @@ def scene_parts(episode: Episode) -> list[ScenePart]:
             pending = []
             continue
         if current is None:
-            current = ScenePart(None, [], [], inside)
+            if headed or not isinstance(el, (Action, Dialogue)):  # before the first heading: notes, FADE IN:…
+                if isinstance(el, (Caption, Centered, Transition)):
+                    pending.append(plain(el.text))
+                continue
+            current = ScenePart(None, [], list(pending), inside)
             parts.append(current)
         current.elements.append(el)
         if isinstance(el, (Caption, Centered, Transition)):
@@ -107,11 +112,33 @@ def eighths(part: ScenePart) -> int:
 
 # ---- people ---------------------------------------------------------------------------------------
 
-def _name_patterns(bible: Bible) -> list[tuple[str, str]]:
-    """``[(words, character name)]``: names, aliases and unambiguous Latin first names."""
+def _same_people(bible: Bible, lines: dict[str, int]) -> Bible:
+    """A copy of the bible where script names for one person are one character: 'CYBER BOB' and 'BOB' (a
+    name that is the last word of another) become one, under the name with more lines, the other an alias."""
+    bible = bible.model_copy(deep=True)
+    by_key = {c.name.casefold(): c for c in bible.characters}
+    for c in sorted(bible.characters, key=lambda c: -len(c.name)):
+        words = c.name.casefold().split()
+        if not c.name.isascii() or len(words) < 2 or c.name.casefold() not in by_key:
+            continue
+        short = by_key.get(words[-1])
+        if short is None or short is c:
+            continue
+        keep, drop = (c, short) if lines.get(c.name, 0) > lines.get(short.name, 0) else (short, c)
+        keep.aliases = [*keep.aliases, drop.name, *drop.aliases]
+        bible.characters = [x for x in bible.characters if x is not drop]
+        by_key.pop(drop.name.casefold(), None)
+    return bible
+
+
+def _name_patterns(bible: Bible, vocab: Vocabulary) -> list[tuple[str, str]]:
+    """``[(words, character name)]``: names, aliases and unambiguous Latin first names (not animals: a
+    speaking DOG is an animal the action mentions)."""
     pairs: list[tuple[str, str]] = []
     firsts: dict[str, list[str]] = {}
     for c in bible.characters:
+        if _is_animal(c.name, vocab):
+            continue
         for n in [c.name, *c.aliases]:
             pairs.append((n, c.name))
         if c.name.isascii() and " " in c.name.strip():
@@ -162,11 +189,15 @@ def _colour_before(text: str, start: int) -> str | None:
 def _read_scene(part: ScenePart, episode: int, index: int, source: str, bible: Bible, vocab: Vocabulary,
                 bible_props: list[str], wardrobe: list[str], night_of) -> _Found:
     h = part.heading
-    patterns = _name_patterns(bible)
+    patterns = _name_patterns(bible, vocab)
     speakers: dict[str, bool] = {}  # name → on screen (not only V.O.)
     animals: list[str] = []
     cast_order: list[str] = []
+    crowd: list[str] = []
     for name in (h.cast if h else []):
+        if any(name == term or (not term.isascii() and term in name) for term in vocab.extras):
+            crowd.append(name)  # 人物：…、宾客 lists extras with the cast
+            continue
         c = bible.character(name)
         cast_order.append(c.name if c else name)
     notes = []
@@ -264,6 +295,10 @@ def _read_scene(part: ScenePart, episode: int, index: int, source: str, bible: B
         if people:
             last_person = people[-1][1]
     sc.props = [PropUse(name=k, hero=v or counts[k] > 1) for k, v in props.items()]
+    for name in crowd:
+        if not any(e.description == name for e in sc.extras):
+            sc.extras.insert(0, Extras(description=name, count=next((n for t, n in vocab.extras.items() if t in name),
+                                                                     1)))
     for a in animals:
         if not any(a in x or x in a for x in sc.animals):
             sc.animals.append(a)
@@ -362,14 +397,20 @@ def _ask_provider(provider, cache: Cache | None, sc: SceneBreakdown, text: str, 
 # ---- the whole project ----------------------------------------------------------------------------
 
 def build_breakdown(project: Project, *, provider=None, cache: Cache | None = None,
-                    days: dict[str, tuple[int, bool]] | None = None, quiet: bool = True) -> Breakdown:
-    """The breakdown as generated from the scripts and the bible (no producer edits).
+                    days: dict[str, tuple[int, bool]] | None = None, quiet: bool = True
+                    ) -> tuple[Breakdown, dict[str, tuple[int, bool]]]:
+    """The breakdown as generated from the scripts and the bible (no producer edits), and the inferred
+    ``(story_day, flashback)`` of each scene id.
 
-    ``days`` overrides the inferred ``(story_day, flashback)`` of scenes by id (the producer's corrections),
-    so costumes and injuries spread over the days the producer set.
+    ``days`` overrides the inferred days of scenes by id (the producer's corrections), so costumes and
+    injuries spread over the days the producer set.
     """
     project.sync_bible(save=False)
-    bible = project.bible
+    lines: dict[str, int] = {}
+    for src in project.episodes.values():
+        for d in src.episode.dialogue():
+            lines[d.character] = lines.get(d.character, 0) + 1
+    bible = _same_people(project.bible, lines)
     fps = project.settings.video.fps
     bible_props = [p.name for p in bible.props]
     wardrobe = [w.strip().rstrip(".") for c in bible.characters for w in c.wardrobe if 0 < len(w.strip()) <= 30]
@@ -406,15 +447,15 @@ def build_breakdown(project: Project, *, provider=None, cache: Cache | None = No
                 cues.append((read_cue(part.cues), part.heading.time if part.heading else "", part.bracketed))
             bar.advance(1, f"ep{number:03d}")
     scenes = [f.scene for f in found]
+    inferred = {}
     for sc, (day, flashback) in zip(scenes, story_days(cues)):
-        sc.story_day, sc.flashback = day, flashback
-        if days and sc.id in days:
-            sc.story_day, sc.flashback = days[sc.id]
+        inferred[sc.id] = (day, flashback)
+        sc.story_day, sc.flashback = days[sc.id] if days and sc.id in days else (day, flashback)
     named = {(f.scene.id, who): g for f in found for who, g in f.garments.items()}
     changes = {(f.scene.id, who) for f in found for who in f.changes}
     dress_cast(scenes, named, changes)
     persist_injuries(scenes, {(f.scene.id, who) for f in found for who in f.heals})
-    return Breakdown(title=bible.title or project.settings.project.title, fps=fps, scenes=scenes)
+    return Breakdown(title=bible.title or project.settings.project.title, fps=fps, scenes=scenes), inferred
 
 
 def _relative(path: Path, root: Path) -> str:
@@ -511,8 +552,12 @@ def update_breakdown(project: Project, *, provider=None, quiet: bool = True) -> 
                 if s.id not in gen or (gen[s.id].story_day, gen[s.id].flashback) != (s.story_day, s.flashback)}
         if previous is None:
             days = {s.id: (s.story_day, s.flashback) for s in existing.scenes}
-    fresh = build_breakdown(project, provider=provider, cache=cache, days=days, quiet=quiet)
+    fresh, inferred = build_breakdown(project, provider=provider, cache=cache, days=days, quiet=quiet)
     merged = merge_breakdown(fresh, existing, previous)
     written = save_document(merged, path)
-    save_document(fresh, generated)
+    # as generated: the inferred story days, so a producer's correction stays an edit on every re-run
+    as_generated = fresh.model_copy(deep=True)
+    for sc in as_generated.scenes:
+        sc.story_day, sc.flashback = inferred[sc.id]
+    save_document(as_generated, generated)
     return BreakdownResult(merged, path, written, check_breakdown(merged))
