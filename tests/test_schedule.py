@@ -149,7 +149,7 @@ def test_schedule_command_writes_csv_stripboard_call_sheets_calendar_and_dood(tm
     sheet = sheets[0].read_text(encoding="utf-8")
     day_one = [r for r in rows[1:] if r[0] == str(days[0])]
     assert "general call" in sheet and all(r[3] in sheet for r in day_one)
-    assert all(name in sheet for r in day_one for name in r[7].split(";")) and "change 1" in sheet
+    assert all(name in sheet for r in day_one for name in r[7].split(";")) and "<th>costume</th>" in sheet
     cal = Calendar.from_ical((folder / "schedule.ics").read_bytes())
     events = [c for c in cal.walk() if c.name == "VEVENT"]
     assert len(events) == len(days)
