@@ -194,6 +194,10 @@ def build_model(plan: Plan, *, diagnose: bool = False, relax: frozenset[str] = f
                         add(f"nights:{a}", m.add(x[s, d] == 0), f"nights:{a}:{plan.strips[s].id}")
         m.add(last[a] >= first[a])
         spans[a] = last[a] - first[a] + 1
+        # valid cuts: the span holds every worked day; the worked days hold the actor's screen time
+        m.add(spans[a] >= sum(work.values()))
+        need = sum(int(math.ceil(plan.strips[s].seconds)) for s in scenes)
+        m.add(sum(work.values()) >= -(-need // plan.screen_seconds))
     # locations' own availability
     for s in S:
         loc = plan.strips[s].location
