@@ -7,16 +7,22 @@ import csv
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
 
 from reelwright.cli import main
 from reelwright.documents.base import load_document, save_document
+from reelwright.documents.bible import Look
 from reelwright.documents.breakdown import Breakdown
+from reelwright.documents.storyboard import Shot
 from reelwright.production.breakdown import merge_breakdown, update_breakdown
 from reelwright.production.continuity import check_breakdown, read_cue, story_days
 from reelwright.production.reports import dood_rows, strip_colour, write_reports
-from reelwright.project import Project
+from reelwright.project.folder import Project
+from reelwright.providers.image_comic import ComicImages
+from reelwright.render.shots import subject_looks
+from reelwright.stages.images import shot_prompt
 from tests.conftest import write_tiny_project
 
 FOUNTAIN = """Title: Breakdown Test
@@ -284,3 +290,28 @@ def test_cyber_bob_breaks_down_sensibly(tmp_path):
     props = {p.name for s in b.scenes for p in s.props}
     assert "leash" in props and "smart phone" in props
     assert all(s.frames > 0 and s.eighths for s in b.scenes)
+
+
+def test_scene_costume_dresses_drawn_characters_and_names_itself_in_picture_prompts(tmp_path):
+    b = update_breakdown(_project(tmp_path, FOUNTAIN, "ep001.fountain")).breakdown
+    project = Project.load(tmp_path)
+    wardrobe = b.wardrobe(1)
+    assert wardrobe[1]["MAYA"].colour == "#c62828" and wardrobe[3]["MAYA"].wears == "navy suit"
+    shot = Shot(id="s01-d01", scene=1, size="MCU", subjects=["MAYA"], speaker="MAYA", location="KITCHEN")
+    settings = project.settings
+    assert "MAYA, wearing red sweater" in shot_prompt(shot, project.bible, settings, wardrobe[1]).replace("Maya",
+                                                                                                         "MAYA")
+    later = shot.model_copy(update={"scene": 3})
+    assert "wearing navy suit" in shot_prompt(later, project.bible, settings, wardrobe[3])
+    # the drawn still: MAYA's clothes take the scene's costume colour
+    red = subject_looks(project.bible, ["MAYA"], wardrobe[1])
+    navy = subject_looks(project.bible, ["MAYA"], wardrobe[3])
+    assert red["MAYA"]["options"]["clothesColor"] == "c62828" and navy["MAYA"]["options"]["clothesColor"] == "1f2f4f"
+
+    def share(looks, colour):
+        still = ComicImages().still(shot, {k: Look.model_validate(v) for k, v in looks.items()}, 216, 384)
+        target = np.array([int(colour[i:i + 2], 16) for i in (1, 3, 5)])
+        return float((np.abs(still.astype(int) - target).sum(axis=2) < 40).mean())
+
+    assert share(red, "#c62828") > 0.02 and share(navy, "#c62828") < 0.002
+    assert share(navy, "#1f2f4f") > 0.02

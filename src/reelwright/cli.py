@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import shutil
 import sys
@@ -18,6 +19,7 @@ from reelwright.errors import InputError, ReelwrightError
 from reelwright.export import export_project
 from reelwright.export.sheet import board_project
 from reelwright.localise.job import localise_project
+from reelwright.production import breakdown_project, schedule_project
 from reelwright.project.cache import Cache
 from reelwright.project.folder import Project, new_project
 from reelwright.project.ledger import money
@@ -252,8 +254,6 @@ def _cmd_deliver(args: argparse.Namespace) -> int:
 
 
 def _cmd_breakdown(args: argparse.Namespace) -> int:
-    from reelwright.production import breakdown_project
-
     result, files = breakdown_project(args.dir, provider=args.provider, quiet=args.quiet)
     print(result.summary())
     for f in files:
@@ -268,11 +268,6 @@ def _cmd_breakdown(args: argparse.Namespace) -> int:
 
 
 def _cmd_schedule(args: argparse.Namespace) -> int:
-    import datetime as dt
-
-    from reelwright.errors import InputError
-    from reelwright.production import schedule_project
-
     try:
         start = dt.date.fromisoformat(args.start)
     except ValueError:

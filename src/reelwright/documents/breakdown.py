@@ -14,7 +14,10 @@ from pydantic import Field
 
 from reelwright.documents.base import Document, Model
 
-__all__ = ["Breakdown", "SceneBreakdown", "CastEntry", "Extras", "PropUse", "Wear", "scene_id"]
+__all__ = ["Breakdown", "SceneBreakdown", "CastEntry", "Extras", "PropUse", "Wear", "scene_id", "BREAKDOWN_FILE",
+           "Wardrobe"]
+
+BREAKDOWN_FILE = "breakdown.yaml"  # in the project folder
 
 
 def scene_id(episode: int, scene: int) -> str:
@@ -52,6 +55,9 @@ class Wear(Model):
     costume: str = ""
     wears: str = ""
     colour: str | None = None
+
+
+Wardrobe = dict[int, dict[str, Wear]]  # scene → character → what they wear (one episode)
 
 
 class SceneBreakdown(Model):
@@ -104,7 +110,7 @@ class Breakdown(Document):
     def seconds(self, sc: SceneBreakdown) -> float:
         return sc.frames / self.fps
 
-    def wardrobe(self, episode: int) -> dict[int, dict[str, Wear]]:
+    def wardrobe(self, episode: int) -> Wardrobe:
         """``{scene: {character: Wear}}`` for one episode: what the pictures dress each character in."""
         out: dict[int, dict[str, Wear]] = {}
         for sc in self.scenes:

@@ -19,10 +19,11 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from reelwright.cache import Cache, make_key
+from reelwright.project.cache import Cache, make_key
 from reelwright.documents.base import load_document, save_document
 from reelwright.documents.bible import Bible
-from reelwright.documents.breakdown import Breakdown, CastEntry, Extras, PropUse, SceneBreakdown, scene_id
+from reelwright.documents.breakdown import (BREAKDOWN_FILE, Breakdown, CastEntry, Extras, PropUse, SceneBreakdown,
+                                            scene_id)
 from reelwright.documents.script import (Action, Caption, Centered, Dialogue, Episode, Marker, SceneHeading,
                                          Transition, plain)
 from reelwright.documents.timeline import Timeline
@@ -31,15 +32,15 @@ from reelwright.production.continuity import Conflict, check_breakdown, dress_ca
     story_days
 from reelwright.production.vocabulary import COLOURS, Vocabulary, find_terms, number_word, vocabulary
 from reelwright.progress import progress
-from reelwright.project import Project, location_key
+from reelwright.project.folder import Project, location_key
 from reelwright.providers.text import array, obj, schema_errors, string
 from reelwright.stages.board import merge_fields
-from reelwright.stages.write_plan import element_times
+from reelwright.writing.plan import element_times
 
 __all__ = ["build_breakdown", "update_breakdown", "merge_breakdown", "BreakdownResult", "BREAKDOWN",
            "eighths", "scene_parts", "ScenePart", "load_breakdown"]
 
-BREAKDOWN = "breakdown.yaml"
+BREAKDOWN = BREAKDOWN_FILE
 ASK_VERSION = 1
 _SENTENCE = re.compile(r"(?<=[.!?。！？；;])\s*|\n+")
 _REFERENCE_BEFORE = re.compile(r"\b(?:from|of|about|to|for|call|calls|text|texts)\s+$", re.I)

@@ -21,7 +21,7 @@ from reelwright.production.reports import write_dood, write_reports
 from reelwright.production.schedule import Schedule, greedy_baseline, make_plan, solve
 from reelwright.production.stripboard import write_schedule_csv, write_stripboard
 from reelwright.production.validator import Violation, metrics, paid_days, validate
-from reelwright.project import Project
+from reelwright.project.folder import Project
 from reelwright.providers.registry import get_provider
 from reelwright.providers.text import TextProvider
 

@@ -125,9 +125,11 @@ class Model:
     groups: dict[str, cp_model.IntVar]
 
 
-def build_model(plan: Plan, *, diagnose: bool = False, relax: frozenset[str] = frozenset()) -> Model:
+def build_model(plan: Plan, *, diagnose: bool = False, relax: frozenset[str] = frozenset(),
+                weights: dict[str, float] | None = None) -> Model:
     """The CP-SAT model of ``plan``. With ``diagnose``, each named group of constraints is enforced by a
-    literal (``Model.groups``) to be assumed, and there is no objective; groups in ``relax`` are left out."""
+    literal (``Model.groups``) to be assumed, and there is no objective; groups in ``relax`` are left out.
+    ``weights`` replaces the plan's objective weights."""
     m = cp_model.CpModel()
     S, D = range(len(plan.strips)), plan.days
     groups: dict[str, cp_model.IntVar] = {}
@@ -234,7 +236,7 @@ def build_model(plan: Plan, *, diagnose: bool = False, relax: frozenset[str] = f
         if sid in index and day in D and wanted(f"pin:{sid}"):  # pins outside the days: see diagnosis
             add(f"pin:{sid}", m.add(x[index[sid], day] == 1), f"pin:{sid}")
     if not diagnose:
-        w = plan.weights
+        w = weights or plan.weights
         moves = sum(y.values()) - sum(used.values())
         paid = sum(round(100 * plan.cost[a]) * spans[a] for a in plan.actors)
         m.minimize(round(100 * w["company_moves"]) * moves + round(w["actor_days"]) * paid
@@ -276,27 +278,44 @@ def day_order(plan: Plan, assignment: dict[str, int]) -> dict[int, list[str]]:
     return days
 
 
-def solve(plan: Plan, *, time_limit: float | None = None, workers: int | None = None,
-          hint: dict[str, int] | None = None) -> Schedule | None:
-    """Solve ``plan``; None when infeasible (or no schedule was found in the time limit)."""
-    built = build_model(plan)
-    hint = hint if hint is not None else first_fit(plan)
+def _run(plan: Plan, built: Model, hint: dict[str, int] | None, seconds: float, workers: int):
     if hint:
         index = {st.id: s for s, st in enumerate(plan.strips)}
         for sid, day in hint.items():
             for d in plan.days:
                 built.model.add_hint(built.x[index[sid], d], d == day)
     solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = time_limit or plan.settings.time_limit
-    solver.parameters.num_workers = workers or plan.settings.workers
+    solver.parameters.max_time_in_seconds = seconds
+    solver.parameters.num_workers = workers
     solver.parameters.repair_hint = True
-    t0 = time.monotonic()
     status = solver.solve(built.model)
-    seconds = time.monotonic() - t0
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return status, solver, None
+    return status, solver, {plan.strips[s].id: d for (s, d), var in built.x.items() if solver.value(var)}
+
+
+def solve(plan: Plan, *, time_limit: float | None = None, workers: int | None = None,
+          hint: dict[str, int] | None = None, warm_start: float = 0.5) -> Schedule | None:
+    """Solve ``plan``; None when infeasible (or no schedule was found in the time limit).
+
+    The search starts from :func:`first_fit` (or ``hint``). With ``warm_start`` > 0 that share of the time
+    first looks for few company moves alone (moves are what a location-by-location stripboard is good
+    at); the weighted objective then starts from the schedule found."""
+    limit = time_limit or plan.settings.time_limit
+    workers = workers or plan.settings.workers
+    t0 = time.monotonic()
+    hint = hint if hint is not None else first_fit(plan)
+    if warm_start > 0 and plan.weights["company_moves"] > 0:
+        moves_only = {"company_moves": plan.weights["company_moves"], "actor_days": 0.0, "shoot_days": 0.0}
+        status, _, found = _run(plan, build_model(plan, weights=moves_only), hint, limit * warm_start, workers)
+        if status == cp_model.INFEASIBLE:
+            return None
+        hint = found or hint
+    remaining = max(1.0, limit - (time.monotonic() - t0))
+    status, solver, assignment = _run(plan, build_model(plan), hint, remaining, workers)
+    if assignment is None:
         return None
-    assignment = {plan.strips[s].id: d for (s, d), var in built.x.items() if solver.value(var)}
-    return Schedule(plan, day_order(plan, assignment), solver.status_name(status), seconds,
+    return Schedule(plan, day_order(plan, assignment), solver.status_name(status), time.monotonic() - t0,
                     solver.objective_value, solver.best_objective_bound)
 
 
@@ -311,11 +330,11 @@ def greedy_baseline(plan: Plan) -> dict[str, int]:
     for loc, strips in order.items():
         for st in strips:
             extra = plan.move_minutes if locs and loc not in locs else 0
-            if seconds + st.seconds > plan.screen_seconds or minutes + st.minutes + extra > plan.day_minutes:
+            if seconds + math.ceil(st.seconds) > plan.screen_seconds or minutes + st.minutes + extra > plan.day_minutes:
                 if d < len(plan.dates) - 1:
                     d, seconds, minutes, locs, extra = d + 1, 0.0, 0, set(), 0
             out[st.id] = d
-            seconds += st.seconds
+            seconds += math.ceil(st.seconds)
             minutes += st.minutes + extra
             locs.add(loc)
     return out
