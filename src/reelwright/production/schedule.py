@@ -171,19 +171,23 @@ def build_model(plan: Plan, *, diagnose: bool = False, relax: frozenset[str] = f
     for loc in locations:  # a location needs at least as many days as its screen time fills (a valid cut)
         total = sum(int(math.ceil(st.seconds)) for st in plan.strips if st.location == loc)
         m.add(sum(y[loc, d] for d in D) >= -(-total // plan.screen_seconds))
-    # actors: availability, child hours, nights; first and last day (paid span)
+    # actors: availability, child hours, nights; first and last day (paid span, only when it is weighed)
+    w = weights or plan.weights
+    paying = not diagnose and w["actor_days"] > 0
     first, last, spans = {}, {}, {}
     for a in plan.actors:
         scenes = [s for s in S if a in plan.strips[s].cast]
-        work = {d: m.new_bool_var(f"work[{a},d{d + 1}]") for d in D}
-        first[a] = m.new_int_var(0, len(D) - 1, f"first[{a}]")
-        last[a] = m.new_int_var(0, len(D) - 1, f"last[{a}]")
+        if paying:
+            work = {d: m.new_bool_var(f"work[{a},d{d + 1}]") for d in D}
+            first[a] = m.new_int_var(0, len(D) - 1, f"first[{a}]")
+            last[a] = m.new_int_var(0, len(D) - 1, f"last[{a}]")
         for d in D:
-            for s in scenes:
-                m.add_implication(x[s, d], work[d])
-            m.add(work[d] <= sum(x[s, d] for s in scenes))
-            m.add(first[a] <= d).only_enforce_if(work[d])
-            m.add(last[a] >= d).only_enforce_if(work[d])
+            if paying:
+                for s in scenes:
+                    m.add_implication(x[s, d], work[d])
+                m.add(work[d] <= sum(x[s, d] for s in scenes))
+                m.add(first[a] <= d).only_enforce_if(work[d])
+                m.add(last[a] >= d).only_enforce_if(work[d])
             if d not in plan.available[a] and wanted(f"availability:{a}"):
                 for s in scenes:
                     add(f"availability:{a}", m.add(x[s, d] == 0), f"availability:{a}:d{d + 1}:{plan.strips[s].id}")
@@ -194,12 +198,13 @@ def build_model(plan: Plan, *, diagnose: bool = False, relax: frozenset[str] = f
                 for s in scenes:
                     if plan.strips[s].night:
                         add(f"nights:{a}", m.add(x[s, d] == 0), f"nights:{a}:{plan.strips[s].id}")
-        m.add(last[a] >= first[a])
-        spans[a] = last[a] - first[a] + 1
-        # valid cuts: the span holds every worked day; the worked days hold the actor's screen time
-        m.add(spans[a] >= sum(work.values()))
-        need = sum(int(math.ceil(plan.strips[s].seconds)) for s in scenes)
-        m.add(sum(work.values()) >= -(-need // plan.screen_seconds))
+        if paying:
+            m.add(last[a] >= first[a])
+            spans[a] = last[a] - first[a] + 1
+            # valid cuts: the span holds every worked day; the worked days hold the actor's screen time
+            m.add(spans[a] >= sum(work.values()))
+            need = sum(int(math.ceil(plan.strips[s].seconds)) for s in scenes)
+            m.add(sum(work.values()) >= -(-need // plan.screen_seconds))
     # locations' own availability
     for s in S:
         loc = plan.strips[s].location
@@ -236,9 +241,8 @@ def build_model(plan: Plan, *, diagnose: bool = False, relax: frozenset[str] = f
         if sid in index and day in D and wanted(f"pin:{sid}"):  # pins outside the days: see diagnosis
             add(f"pin:{sid}", m.add(x[index[sid], day] == 1), f"pin:{sid}")
     if not diagnose:
-        w = weights or plan.weights
         moves = sum(y.values()) - sum(used.values())
-        paid = sum(round(100 * plan.cost[a]) * spans[a] for a in plan.actors)
+        paid = sum(round(100 * plan.cost[a]) * spans[a] for a in plan.actors) if paying else 0
         m.minimize(round(100 * w["company_moves"]) * moves + round(w["actor_days"]) * paid
                    + round(100 * w["shoot_days"]) * sum(used.values()))
     return Model(m, x, groups)
