@@ -4,6 +4,8 @@ days and continuity, producer edits kept on re-runs, reports, the CLI, and the r
 from __future__ import annotations
 
 import csv
+import re
+import shlex
 import shutil
 from pathlib import Path
 
@@ -315,3 +317,45 @@ def test_scene_costume_dresses_drawn_characters_and_names_itself_in_picture_prom
 
     assert share(red, "#c62828") > 0.02 and share(navy, "#c62828") < 0.002
     assert share(navy, "#1f2f4f") > 0.02
+
+
+DOC = Path(__file__).resolve().parents[1] / "docs" / "breakdown.md"
+
+
+def _blocks(text: str, lang: str) -> list[str]:
+    return re.findall(rf"```{lang}\n(.*?)```", text, re.S)
+
+
+def test_docs_walkthrough_runs(tmp_path, monkeypatch, capsys):
+    """docs/breakdown.md: its script, its edit and its schedule.yaml, and every command it shows."""
+    text = DOC.read_text(encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    commands = [shlex.split(line) for block in _blocks(text, "sh") for line in block.splitlines()
+                if line.startswith("reelwright ")]
+    assert [c[1] for c in commands] == ["new", "breakdown", "breakdown", "schedule"]
+    assert main(commands[0][1:]) == 0
+    (tmp_path / "my-series" / "scripts" / "ep001.fountain").write_text(_blocks(text, "fountain")[0],
+                                                                       encoding="utf-8")
+    assert main([*commands[1][1:], "--quiet"]) == 0
+    edit, schedule_yaml = _blocks(text, "yaml")
+    path = tmp_path / "my-series" / "breakdown.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    for change in yaml.safe_load(edit):
+        scene = next(s for s in data["scenes"] if s["id"] == change["id"])
+        scene.update(change)
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    assert main([*commands[2][1:], "--quiet"]) == 0  # no continuity conflicts
+    b = load_document(path, Breakdown)
+    assert _scene(b, "ep001-s03").location == "Unit 4 studio"  # the edit is kept
+    (tmp_path / "my-series" / "schedule.yaml").write_text(schedule_yaml, encoding="utf-8")
+    capsys.readouterr()
+    assert main([*commands[3][1:], "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert "validator: no violations" in out
+    folder = tmp_path / "my-series" / "build" / "schedule"
+    for name in ("schedule.csv", "stripboard.html", "schedule.ics", "dood.csv", "summary.json"):
+        assert (folder / name).is_file()
+    rows = list(csv.DictReader((folder / "schedule.csv").open(encoding="utf-8")))
+    victor = next(r for r in rows if r["scene"] == "ep001-s03")
+    assert victor["date"] == "2027-03-02"  # VICTOR starts on the 2nd and is away on the 3rd
+    assert all(r["date"] <= "2027-03-02" for r in rows if "LEO" in r["cast"].split(";"))
