@@ -327,7 +327,8 @@ class MediaMaker:
         request = None
         if all(r is not None for r in refs):
             w, h = still_size(self.settings)
-            request = ImageRequest(purpose="shot", prompt=shot_prompt(shot, self.bible, self.settings, self.wear(episode, shot)),
+            prompt = shot_prompt(shot, self.bible, self.settings, self.wear(episode, shot))
+            request = ImageRequest(purpose="shot", prompt=prompt,
                                    negative_prompt=self.settings.images.negative, width=w, height=h, seed=seed,
                                    references=tuple(str(r) for r in refs))
         return self._job("image", f"{tag}/{shot.id}", lock, seed, request)
@@ -344,7 +345,8 @@ class MediaMaker:
         request = None
         if still is not None:
             motion = ", ".join(p for p in (self.settings.images.motion, MOVE_PHRASES.get(shot.move, "")) if p)
-            request = ClipRequest(prompt=f"{shot_prompt(shot, self.bible, self.settings, self.wear(episode, shot))}. {motion}",
+            prompt = shot_prompt(shot, self.bible, self.settings, self.wear(episode, shot))
+            request = ClipRequest(prompt=f"{prompt}. {motion}",
                                   negative_prompt=self.settings.images.negative, image=str(still), seconds=seconds,
                                   fps=v.fps, width=v.width, height=v.height, seed=seed)
         return self._job("clip", f"{tag}/{shot.id}", lock, seed, request, seconds=seconds)
