@@ -5,7 +5,7 @@ Elements come from the scripts (scene headings, 人物 lists, speakers, action l
 (:mod:`reelwright.production.vocabulary`). The project's text provider can be asked for what the words
 miss (``provider=``); its answers are kept only when every element it names is written in the scene, and
 are cached by the scene's text. Lengths come from the cut when the episode is built and its timeline is
-newer than its script, otherwise from the writing stage's estimate; Fountain scenes also get eighths
+newer than its script, otherwise from the one estimator the writing stage uses (``stages/timing``); Fountain scenes also get eighths
 of a page.
 
 Re-running keeps the producer's edits the way boards keep the user's: a field changed from what was
@@ -30,8 +30,8 @@ from reelwright.progress import progress
 from reelwright.project.cache import Cache, make_key
 from reelwright.project.folder import Project
 from reelwright.providers.text import array, obj, schema_errors, string
-from reelwright.stages.board import merge_fields
-from reelwright.writing.plan import element_times
+from reelwright.stages.board import is_strong, merge_fields
+from reelwright.stages.timing import element_times
 
 __all__ = ["build_breakdown", "update_breakdown", "merge_breakdown", "BreakdownResult", "BREAKDOWN",
            "eighths", "scene_parts", "ScenePart", "load_breakdown"]
@@ -63,7 +63,7 @@ def _cut_frames(project: Project, number: int, fps: int) -> dict[int, int] | Non
 
 
 def _estimated_frames(episode: Episode, parts: list[ScenePart], fps: int) -> list[int]:
-    times = element_times(episode)
+    times = element_times(episode, is_strong)  # the one estimator, as the writing stage uses it
     seconds = {id(el): end - start for el, (start, end) in zip(episode.elements, times)}
     out = []
     for part in parts:

@@ -149,7 +149,6 @@ def _stills(still: dict, camera) -> tuple:
 
 
 def _overlays(spec: dict, width: int, height: int) -> list:
-
     out = []
     size = round(height * 0.034)
     for cue in spec["cues"]:
@@ -196,7 +195,6 @@ def prepare_shot(spec: dict):
 
 
 def encode_shot(spec: dict, frames, out: str | Path, threads: int = 0) -> str:
-
     enc = spec["encoder"]
     # the spec's own thread count wins: x264's output depends on it (``threads`` is for older specs)
     settings = EncoderSettings(enc["width"], enc["height"], enc["fps"], enc["crf"], enc["preset"],
