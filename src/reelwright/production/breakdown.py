@@ -5,8 +5,8 @@ Elements come from the scripts (scene headings, 人物 lists, speakers, action l
 (:mod:`reelwright.production.vocabulary`). The project's text provider can be asked for what the words
 miss (``provider=``); its answers are kept only when every element it names is written in the scene, and
 are cached by the scene's text. Lengths come from the cut when the episode is built and its timeline is
-newer than its script, otherwise from the one estimator the writing stage uses (``stages/timing``); Fountain scenes also get eighths
-of a page.
+newer than its script, otherwise from the one estimator the writing stage uses (``stages/timing``);
+Fountain scenes also get eighths of a page.
 
 Re-running keeps the producer's edits the way boards keep the user's: a field changed from what was
 generated last time (kept in ``build/cache/breakdown/``) stays; everything else follows the scripts.
