@@ -25,7 +25,8 @@ from reelwright.project.folder import Project
 from reelwright.providers.image_comic import ComicImages
 from reelwright.render.shots import subject_looks
 from reelwright.stages.images import shot_prompt
-from tests.conftest import write_tiny_project
+from tests.chat_server import ChatServer, Reply, chat, scripted
+from tests.helpers import write_tiny_project
 
 FOUNTAIN = """Title: Breakdown Test
 
@@ -359,3 +360,24 @@ def test_docs_walkthrough_runs(tmp_path, monkeypatch, capsys):
     victor = next(r for r in rows if r["scene"] == "ep001-s03")
     assert victor["date"] == "2027-03-02"  # VICTOR starts on the 2nd and is away on the 3rd
     assert all(r["date"] <= "2027-03-02" for r in rows if "LEO" in r["cast"].split(";"))
+
+
+def test_text_provider_helps_only_with_what_the_scene_says_and_is_cached(tmp_path):
+    """--provider asks a model (a scripted server on 127.0.0.1) for what the vocabulary missed; answers naming
+    things the scene does not say are dropped, and a re-run asks nothing."""
+    answer = {"props": ["kettle", "spaceship"], "set_dressing": [], "vehicles": [], "animals": [],
+              "makeup": [], "sfx": [], "stunts": ["flips the table"]}
+    script = "INT. KITCHEN - DAY\n\nMAYA, 28, boils a kettle. She flips the table.\n\nMAYA\nEnough.\n"
+    with ChatServer(scripted([Reply(chat(answer))])) as server:
+        write_tiny_project(tmp_path, script, "ep001.fountain")
+        with (tmp_path / "reelwright.toml").open("a", encoding="utf-8") as fh:
+            fh.write(f'\n[providers.options.openai]\nbase_url = "{server.url}"\nmodel = "scripted"\n'
+                     'api_key_env = ""\nretries = 0\n')
+        assert main(["breakdown", str(tmp_path), "--provider", "openai", "--quiet"]) == 0
+        assert len(server.requests) == 1
+        sc = load_document(tmp_path / "breakdown.yaml", Breakdown).scenes[0]
+        assert "kettle" in [p.name for p in sc.props] and "spaceship" not in [p.name for p in sc.props]
+        assert "flips the table" in sc.stunts
+        (tmp_path / "breakdown.yaml").unlink()
+        assert main(["breakdown", str(tmp_path), "--provider", "openai", "--quiet"]) == 0
+        assert len(server.requests) == 1  # cached by the scene's text

@@ -21,7 +21,7 @@ from reelwright.production.diagnosis import diagnose, precheck
 from reelwright.production.schedule import greedy_baseline, make_plan, solve
 from reelwright.production.synthetic import synthetic_season
 from reelwright.production.validator import company_moves, metrics, paid_days, validate
-from tests.conftest import write_tiny_project
+from tests.helpers import write_tiny_project
 
 START = dt.date(2027, 3, 1)
 

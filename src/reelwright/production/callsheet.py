@@ -63,11 +63,11 @@ max-width:900px}table{border-collapse:collapse;width:100%;margin-bottom:14px}td,
 padding:3px 6px;text-align:left;vertical-align:top}th{background:#eee}h1{margin-bottom:0}.big{font-size:20px}"""
 
 
-def _page(p: DayPlan, nxt: DayPlan | None, total: int, title: str, cover: list[SceneBreakdown]) -> str:
+def _page(p: DayPlan, nxt: DayPlan | None, total: int, title: str, cover: list[SceneBreakdown], fps: int) -> str:
     esc = html.escape
     rows = "".join(f"<tr><td>{a:%H:%M}–{e:%H:%M}</td><td>{esc(sc.id)}</td><td>{esc(sc.int_ext)} {esc(sc.set)}</td>"
                    f"<td>{esc(sc.time_of_day)}</td><td>{esc(sc.synopsis)}</td>"
-                   f"<td>{esc(', '.join(c.name for c in sc.cast))}</td><td>{sc.frames and round(sc.frames)}</td></tr>"
+                   f"<td>{esc(', '.join(c.name for c in sc.cast))}</td><td>{sc.frames / fps:.0f} s</td></tr>"
                    for sc, a, e in p.scenes)
     first_scene = {}
     wear: dict[str, list[str]] = {}
@@ -104,7 +104,7 @@ def _page(p: DayPlan, nxt: DayPlan | None, total: int, title: str, cover: list[S
             f"estimated wrap {p.wrap:%H:%M}</p><p>Locations, in order: {esc(' → '.join(p.locations))}</p>"
             f"<p>Weather cover (interior): {esc(cover_text)}</p>"
             f"<h2>Scenes</h2><table><tr><th>time</th><th>scene</th><th>set</th><th>D/N</th><th>synopsis</th>"
-            f"<th>cast</th><th>frames</th></tr>{rows}</table>"
+            f"<th>cast</th><th>screen</th></tr>{rows}</table>"
             f"<h2>Cast</h2><table><tr><th>cast</th><th>call</th><th>first scene</th><th>costume</th>"
             f"<th>makeup / injuries</th></tr>{cast}</table><h2>Departments</h2><table>{depts}</table>{ahead}"
             "</body></html>\n")
@@ -121,6 +121,6 @@ def write_call_sheets(schedule: Schedule, b: Breakdown, folder: Path, title: str
         cover = [sc for sc, _, _ in p.scenes if sc.int_ext == "INT"] if ext else []
         path = folder / f"day{p.day + 1:02d}.html"
         atomic_write_text(path, _page(p, plans[i + 1] if i + 1 < len(plans) else None, len(schedule.plan.dates),
-                                      title, cover))
+                                      title, cover, b.fps))
         out.append(path)
     return out
