@@ -6,8 +6,6 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from icalendar import Calendar, Event
-
 from reelwright.documents.base import atomic_write_bytes
 from reelwright.production.callsheet import DayPlan
 
@@ -15,6 +13,8 @@ __all__ = ["write_calendar"]
 
 
 def write_calendar(plans: list[DayPlan], path: Path, title: str = "", total: int | None = None) -> Path:
+    from icalendar import Calendar, Event  # noqa: PLC0415 - only when a calendar is written
+
     cal = Calendar()
     cal.add("prodid", "-//reelwright//production schedule//EN")
     cal.add("version", "2.0")

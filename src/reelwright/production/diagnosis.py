@@ -12,8 +12,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from ortools.sat.python import cp_model
-
 from reelwright.production.schedule import Plan, build_model
 
 __all__ = ["Explanation", "precheck", "diagnose"]
@@ -114,7 +112,10 @@ def precheck(plan: Plan) -> list[Explanation]:
     return out
 
 
-def _feasible(plan: Plan, relax: frozenset[str], seconds: float) -> tuple[int, list[str]]:
+def _feasible(plan: Plan, relax: frozenset[str], seconds: float) -> tuple[bool | None, list[str]]:
+    """(True: feasible, False: proven infeasible, None: unknown in the time; the core of groups)."""
+    from ortools.sat.python import cp_model  # noqa: PLC0415 - heavy (pandas), only when scheduling
+
     built = build_model(plan, diagnose=True, relax=relax)
     lits = list(built.groups.values())
     built.model.add_assumptions(lits)
@@ -126,7 +127,8 @@ def _feasible(plan: Plan, relax: frozenset[str], seconds: float) -> tuple[int, l
     if status == cp_model.INFEASIBLE:
         names = {v.index: k for k, v in built.groups.items()}
         core = [names[i] for i in solver.sufficient_assumptions_for_infeasibility() if i in names]
-    return status, core
+        return False, core
+    return (True if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) else None), core
 
 
 def _describe(plan: Plan, group: str) -> Explanation:
@@ -170,14 +172,14 @@ def diagnose(plan: Plan, *, seconds: float = 30.0) -> list[Explanation]:
     found = precheck(plan)
     if found:
         return found
-    status, core = _feasible(plan, frozenset(), seconds)
-    if status != cp_model.INFEASIBLE:
+    feasible, core = _feasible(plan, frozenset(), seconds)
+    if feasible is not False:
         return [Explanation("time_limit", "no schedule was found within the time limit, but none was proven "
                             "impossible: raise time_limit in schedule.yaml or add shoot days")]
     out = []
     for group in core:
         exp = _describe(plan, group)
-        st, _ = _feasible(plan, frozenset({group}), seconds / max(1, len(core)))
-        exp.fixes = st in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+        ok, _ = _feasible(plan, frozenset({group}), seconds / max(1, len(core)))
+        exp.fixes = ok is True
         out.append(exp)
     return sorted(out, key=lambda e: not e.fixes)

@@ -13,9 +13,6 @@ import io
 from collections import defaultdict
 from pathlib import Path
 
-from fpdf import FPDF
-from fpdf.enums import TextMode
-
 from reelwright.documents.base import atomic_write_bytes, atomic_write_text
 from reelwright.documents.breakdown import Breakdown, SceneBreakdown
 from reelwright.media.text import FONT_INDEX_SC, font_path
@@ -77,6 +74,8 @@ class SheetPDF:
     viewer), drawn with fpdf2."""
 
     def __init__(self, title: str, landscape: bool = False) -> None:
+        from fpdf import FPDF  # noqa: PLC0415 - only when a PDF is written
+
         self.pdf = FPDF(orientation="L" if landscape else "P", unit="pt", format="A4")
         self.pdf.set_title(title)
         self.pdf.set_creator("reelwright")
@@ -87,6 +86,8 @@ class SheetPDF:
         self.pdf.add_font("noto", "", str(font_path()), collection_font_number=FONT_INDEX_SC)
 
     def font(self, size: float, bold: bool = False) -> None:
+        from fpdf.enums import TextMode  # noqa: PLC0415 - only when a PDF is written
+
         self.pdf.set_font("noto", "", size)
         self.pdf.text_mode = TextMode.FILL_STROKE if bold else TextMode.FILL
         self.pdf.set_line_width(size * 0.05 if bold else 0.2)

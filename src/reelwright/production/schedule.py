@@ -13,11 +13,13 @@ import datetime as dt
 import math
 import time
 from dataclasses import dataclass, field
-
-from ortools.sat.python import cp_model
+from typing import TYPE_CHECKING
 
 from reelwright.documents.breakdown import Breakdown
 from reelwright.production.constraints import ScheduleSettings, shoot_dates
+
+if TYPE_CHECKING:
+    from ortools.sat.python import cp_model
 
 __all__ = ["Plan", "Strip", "Schedule", "make_plan", "build_model", "solve", "greedy_baseline", "day_order",
            "Model", "first_fit"]
@@ -130,6 +132,8 @@ def build_model(plan: Plan, *, diagnose: bool = False, relax: frozenset[str] = f
     """The CP-SAT model of ``plan``. With ``diagnose``, each named group of constraints is enforced by a
     literal (``Model.groups``) to be assumed, and there is no objective; groups in ``relax`` are left out.
     ``weights`` replaces the plan's objective weights."""
+    from ortools.sat.python import cp_model  # noqa: PLC0415 - heavy (pandas), only when scheduling
+
     m = cp_model.CpModel()
     S, D = range(len(plan.strips)), plan.days
     groups: dict[str, cp_model.IntVar] = {}
@@ -283,6 +287,8 @@ def day_order(plan: Plan, assignment: dict[str, int]) -> dict[int, list[str]]:
 
 
 def _run(plan: Plan, built: Model, hint: dict[str, int] | None, seconds: float, workers: int):
+    from ortools.sat.python import cp_model  # noqa: PLC0415 - heavy (pandas), only when scheduling
+
     if hint:
         index = {st.id: s for s, st in enumerate(plan.strips)}
         for sid, day in hint.items():
@@ -305,20 +311,27 @@ def solve(plan: Plan, *, time_limit: float | None = None, workers: int | None = 
     The search starts from :func:`first_fit` (or ``hint``). With ``warm_start`` > 0 that share of the time
     first looks for few company moves alone (moves are what a location-by-location stripboard is good
     at); the weighted objective then starts from the schedule found."""
+    from ortools.sat.python import cp_model  # noqa: PLC0415 - heavy (pandas), only when scheduling
+
     limit = time_limit or plan.settings.time_limit
     workers = workers or plan.settings.workers
     t0 = time.monotonic()
     hint = hint if hint is not None else first_fit(plan)
+    found = None
     if warm_start > 0 and plan.weights["company_moves"] > 0:
         moves_only = {"company_moves": plan.weights["company_moves"], "actor_days": 0.0, "shoot_days": 0.0}
         status, _, found = _run(plan, build_model(plan, weights=moves_only), hint, limit * warm_start, workers)
         if status == cp_model.INFEASIBLE:
             return None
         hint = found or hint
+    warm = found  # a complete schedule from the warm start, or None
     remaining = max(1.0, limit - (time.monotonic() - t0))
     status, solver, assignment = _run(plan, build_model(plan), hint, remaining, workers)
     if assignment is None:
-        return None
+        if warm is None:
+            return None
+        # the warm start's schedule keeps every rule: better than none when the time ran out
+        return Schedule(plan, day_order(plan, warm), "FEASIBLE", time.monotonic() - t0)
     return Schedule(plan, day_order(plan, assignment), solver.status_name(status), time.monotonic() - t0,
                     solver.objective_value, solver.best_objective_bound)
 
