@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import importlib.util
+from pathlib import Path
 
 import pytest
 import yaml
@@ -24,6 +26,7 @@ from reelwright.production.validator import company_moves, metrics, paid_days, v
 from tests.helpers import write_tiny_project
 
 START = dt.date(2027, 3, 1)
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def _scene(sid: str, location: str, cast: list[str], seconds: float, *, night: bool = False, ext: bool = False,
@@ -174,3 +177,13 @@ def test_schedule_command_exits_2_with_the_reasons_when_there_is_no_schedule(tmp
     assert "no schedule" in err and "ANNA" in err and "day 1 (Mar 01)" in err and "schedule.yaml" in err
     with pytest.raises(InfeasibleError):
         schedule_project(tmp_path, days=3, start=START)
+
+
+def test_benchmark_runs_small_and_reports_both_sides():
+    spec = importlib.util.spec_from_file_location("bench_schedule", ROOT / "benchmarks" / "bench_schedule.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    r = bench.run(episodes=6, days=5, time_limit=4, workers=1, seed=3, cast=8, locations=6)
+    assert r["scenes"] == 30 and r["solver"]["violations"] == 0
+    assert {"company_moves", "paid_actor_days", "violations"} <= set(r["baseline"])
+    assert r["solver"]["paid_actor_days_vs_baseline"] is not None
