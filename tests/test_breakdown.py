@@ -4,6 +4,7 @@ days and continuity, producer edits kept on re-runs, reports, the CLI, and the r
 from __future__ import annotations
 
 import csv
+import os
 import re
 import shlex
 import shutil
@@ -18,6 +19,7 @@ from reelwright.documents.base import load_document, save_document
 from reelwright.documents.bible import Look
 from reelwright.documents.breakdown import Breakdown
 from reelwright.documents.storyboard import Shot
+from reelwright.documents.timeline import Timeline, TimelineShot
 from reelwright.production.breakdown import merge_breakdown, update_breakdown
 from reelwright.production.continuity import check_breakdown, read_cue, story_days
 from reelwright.production.reports import dood_rows, strip_colour, write_reports
@@ -381,3 +383,21 @@ def test_text_provider_helps_only_with_what_the_scene_says_and_is_cached(tmp_pat
         (tmp_path / "breakdown.yaml").unlink()
         assert main(["breakdown", str(tmp_path), "--provider", "openai", "--quiet"]) == 0
         assert len(server.requests) == 1  # cached by the scene's text
+
+
+def test_scene_lengths_come_from_the_cut_when_the_episode_is_built(tmp_path):
+    project = _project(tmp_path, FOUNTAIN, "ep001.fountain")
+    fps = project.settings.video.fps
+    shots = [TimelineShot(shot=Shot(id=f"s0{k}-x", scene=k), start=0, frames=n)
+             for k, n in ((1, 40), (1, 20), (2, 33), (3, 45), (4, 12))]
+    shots[1] = shots[1].model_copy(update={"fade_in": 5})
+    save_document(Timeline(episode=1, fps=fps, shots=shots), tmp_path / "build" / "ep001.timeline.json")
+    b = update_breakdown(Project.load(tmp_path)).breakdown
+    assert [(s.frames, s.length_from) for s in b.scenes] == [(55, "cut"), (33, "cut"), (45, "cut"), (12, "cut")]
+    # a script edited after the build: back to the estimate
+    script = tmp_path / "scripts" / "ep001.fountain"
+    script.write_text(FOUNTAIN + "\n", encoding="utf-8")
+    future = (tmp_path / "build" / "ep001.timeline.json").stat().st_mtime + 10
+    os.utime(script, (future, future))
+    b = update_breakdown(Project.load(tmp_path)).breakdown
+    assert {s.length_from for s in b.scenes} == {"estimate"}
