@@ -25,7 +25,7 @@ from reelwright.project.cache import Cache
 from reelwright.project.folder import Project, new_project
 from reelwright.project.ledger import money
 from reelwright.providers.local_model import install_model, list_models, models_dir
-from reelwright.screenplay import parse_script, write_chinese, write_fountain
+from reelwright.screenplay import parse_script, write_script
 from reelwright.stages.images import redo_shot
 from reelwright.writing.writer import (
     check_project_continuity,
@@ -44,6 +44,7 @@ def _cmd_new(args: argparse.Namespace) -> int:
 
 def _build_and_report(root: Path | str, args: argparse.Namespace) -> int:
     project = Project.load(root)
+    _print_warnings(project.warnings)
     report = build(project, args.episodes, workers=args.workers, quiet=args.quiet,
                    executor=getattr(args, "executor", None), address=getattr(args, "address", None))
     print(report.summary())
@@ -64,7 +65,9 @@ def _build_and_report(root: Path | str, args: argparse.Namespace) -> int:
 
 def _cmd_build(args: argparse.Namespace) -> int:
     if args.dry_run:
-        plan = plan_build(Project.load(args.dir), args.episodes)
+        project = Project.load(args.dir)
+        _print_warnings(project.warnings)
+        plan = plan_build(project, args.episodes)
         if args.json:
             print(json.dumps(plan.as_dict(), indent=2, ensure_ascii=False))
         else:
@@ -131,17 +134,24 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return _build_and_report(root, args)
 
 
+def _print_warnings(lines: list[str]) -> None:
+    for line in lines:
+        print(f"warning: {line}", file=sys.stderr)
+
+
 def _cmd_parse(args: argparse.Namespace) -> int:
     doc = parse_script(Path(args.file))
+    _print_warnings(doc.warning_lines())
     if args.stats:
         print(json.dumps(doc.stats(), ensure_ascii=False))
-    elif args.to == "fountain":
-        sys.stdout.write(write_fountain(doc))
-    elif args.to == "zh":
-        sys.stdout.write(write_chinese(doc))
+    elif args.to:
+        sys.stdout.write(write_script(doc, _FORMAT_NAMES.get(args.to, args.to)))
     else:
         sys.stdout.write(dump_document(doc, "json"))
     return 0
+
+
+_FORMAT_NAMES = {"english": "en", "chinese": "zh"}
 
 
 def _cmd_write_premise(args: argparse.Namespace) -> int:
@@ -375,10 +385,13 @@ def _parser() -> argparse.ArgumentParser:
     s.set_defaults(func=_cmd_demo)
 
     s = sub.add_parser("parse", help="parse a script and print it as JSON",
-                       description="Parse a Fountain or Chinese short-drama script (format detected from content).")
+                       description="Parse a script: Fountain, the Chinese or English short-drama layout (told by "
+                       "content), in a .fountain/.txt/.md, Word .docx or Final Draft .fdx file. Lenient readings "
+                       "are printed as 'warning: file:line: ...'; a file with no dialogue is an error.")
     s.add_argument("file", help="script file")
     g = s.add_mutually_exclusive_group()
-    g.add_argument("--to", choices=["fountain", "zh"], help="convert and print in this script format")
+    g.add_argument("--to", choices=["fountain", "zh", "chinese", "en", "english", "fdx"],
+                   help="convert and print in this script format (fdx: Final Draft XML)")
     g.add_argument("--stats", action="store_true", help='print {"scenes": N, "dialogue": N, "characters": [...]}')
     s.set_defaults(func=_cmd_parse)
 
