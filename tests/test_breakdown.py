@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 import yaml
 
+from reelwright.build.freshness import fingerprint
 from reelwright.cli import main
 from reelwright.documents.base import load_document, save_document
 from reelwright.documents.bible import Look
@@ -23,6 +24,7 @@ from reelwright.documents.timeline import Timeline, TimelineShot
 from reelwright.production.breakdown import merge_breakdown, update_breakdown
 from reelwright.production.continuity import check_breakdown, read_cue, story_days
 from reelwright.production.reports import dood_rows, strip_colour, write_reports
+from reelwright.project.cache import Cache
 from reelwright.project.folder import Project
 from reelwright.providers.image_comic import ComicImages
 from reelwright.render.shots import subject_looks
@@ -401,3 +403,18 @@ def test_scene_lengths_come_from_the_cut_when_the_episode_is_built(tmp_path):
     os.utime(script, (future, future))
     b = update_breakdown(Project.load(tmp_path)).breakdown
     assert {s.length_from for s in b.scenes} == {"estimate"}
+
+
+def test_a_costume_edit_makes_its_episode_stale_and_other_edits_do_not(tmp_path):
+    project = _project(tmp_path, FOUNTAIN, "ep001.fountain")
+    update_breakdown(project)
+    cache = Cache(project.cache_dir)
+    before = fingerprint(project, 1, cache)["wardrobe"]
+    path = tmp_path / "breakdown.yaml"
+    b = load_document(path, Breakdown)
+    _scene(b, "ep001-s01").location = "Stage 2"
+    save_document(b, path)
+    assert fingerprint(project, 1, cache)["wardrobe"] == before
+    _scene(b, "ep001-s01").member("MAYA").colour = "#2e7d32"
+    save_document(b, path)
+    assert fingerprint(project, 1, cache)["wardrobe"] != before
