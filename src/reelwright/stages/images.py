@@ -30,7 +30,6 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from reelwright.documents.base import atomic_write_bytes
 from reelwright.documents.bible import Bible, Character
 from reelwright.documents.breakdown import Wardrobe, Wear
 from reelwright.documents.storyboard import Shot, Storyboard
