@@ -32,6 +32,8 @@ from reelwright.writing.writer import (
     write_episodes,
     write_premise,
 )
+from reelwright.fsutil import StorageError
+from reelwright.redact import redact
 
 __all__ = ["main"]
 
@@ -551,10 +553,15 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except ReelwrightError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {redact(str(exc))}", file=sys.stderr)
         return exc.exit_code
+    except BrokenPipeError:
+        return 0
+    except OSError as exc:  # a disk that filled up or went read-only where no stage expected it
+        if not StorageError.plain(exc):
+            raise
+        print(f"error: {StorageError.from_os(None, exc)}", file=sys.stderr)
+        return StorageError.exit_code
     except KeyboardInterrupt:
         print("interrupted: finished work is kept; run the same command again to resume", file=sys.stderr)
         return 130
-    except BrokenPipeError:
-        return 0

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from reelwright.project.cache import Cache, make_key
-from reelwright.documents.base import atomic_write_bytes, atomic_write_text, save_document
+from reelwright.documents.base import load_document, save_document
+from reelwright.fsutil import atomic_write_bytes, atomic_write_text, clean_orphans, file_sha256, user_file
 from reelwright.documents.storyboard import Storyboard
 from reelwright.documents.timeline import Timeline
 from reelwright.render.executors import Executor, make_executor
@@ -24,7 +25,6 @@ from reelwright.project.folder import Project, episode_outputs, parse_episode_sp
 from reelwright.build.freshness import cached_check, is_fresh, record_fresh
 from reelwright.check.report import CheckResult, check_episode, format_brief
 from reelwright.media.video import decode_audio
-from reelwright.documents.base import load_document
 from reelwright.documents.bible import Voice
 from reelwright.documents.breakdown import BREAKDOWN_FILE, Breakdown, Wardrobe
 from reelwright.documents.script import plain
@@ -155,24 +155,17 @@ def _mouths(lines, fps: int, cache: Cache) -> dict[int, list[bool]]:
 
 def _music_files(project: Project, timeline: Timeline) -> dict[str, str]:
     """The user's music and sting files this mix uses: relative name → content hash (missing: an error)."""
-    import hashlib  # noqa: PLC0415
-
-
     names = {m.file for m in timeline.music if m.file and m.file != "none"}
     names |= {s.file for s in timeline.stings if s.file}
     out = {}
     for name in sorted(names):
-        path = project.root / name
-        if not path.is_file():
-            raise InputError(f"music file {name!r} not found (named in boards/ep{timeline.episode:03d}.yaml scenes "
-                             f"or reelwright.toml [sound])", path=project.root / "reelwright.toml")
-        out[name] = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+        path = user_file(project.root / name, project.root, what=f"music file {name!r}")
+        out[name] = file_sha256(path)[:16]
     return out
 
 
 def _require_music_files(project: Project, board: Storyboard) -> None:
     """Fail before any work when a music or sting file named in the settings or the board is missing."""
-
     snd = project.settings.sound
     named = {(f"boards/ep{board.episode:03d}.yaml scene {sc.scene} music", sc.music) for sc in board.scenes
              if sc.music and sc.music != "none"}
@@ -180,7 +173,9 @@ def _require_music_files(project: Project, board: Storyboard) -> None:
               if sc.mood in snd.moods and not sc.music}
     named |= {(f"reelwright.toml [sound] {key}", getattr(snd, key)) for key in ("sting_file", "cliffhanger_file")
               if getattr(snd, key)}
-    missing = sorted((where, name) for where, name in named if not (project.root / name).is_file())
+    missing = sorted((where, name) for where, name in named if not (project.root / name).exists())
+    for where, name in sorted(named - set(missing)):  # there, but a FIFO, a device or a link out of the project
+        user_file(project.root / name, project.root, what=f"music file {name!r} (named in {where})")
     if missing:
         raise InputError("; ".join(f"music file {name!r} not found (named in {where})" for where, name in missing),
                          path=project.root / "reelwright.toml")
@@ -247,13 +242,9 @@ def _mix(project: Project, timeline: Timeline, lines, cache: Cache) -> tuple[str
                 peak = true_peak_dbtp(me, timeline.sample_rate)
                 if peak > ceiling:
                     me *= np.float32(10.0 ** ((ceiling - peak) / 20.0))
-        tmp = cache.temp_path(path)
-        write_wav(tmp, Audio(stereo, timeline.sample_rate))
-        cache.commit(tmp, path)
+        write_wav(path, Audio(stereo, timeline.sample_rate))  # atomic: a temp file renamed into place
         if me_path is not None and me is not None:
-            tmp = cache.temp_path(me_path)
-            write_wav(tmp, Audio(me, timeline.sample_rate))
-            cache.commit(tmp, me_path)
+            write_wav(me_path, Audio(me, timeline.sample_rate))  # atomic: a temp file renamed into place
         cache.did("mix")
     cache.record(f"ep{timeline.episode:03d}/mix", "mix", key, [str(path)] + ([str(me_path)] if me_path else []))
     return key, path, me_path
@@ -309,6 +300,10 @@ def build(project: Project, episodes: str | list[int] | None = None, *, workers:
     numbers = episodes if isinstance(episodes, list) else parse_episode_spec(episodes, list(project.episodes))
     cache = cache or Cache(project.cache_dir, project.lock_path)
     cache.clean_temp()
+    # temp files of builds that died (a killed assembly's build/.ep001.mp4.<pid>….tmp); a live build's stay
+    clean_orphans(project.build_dir)
+    for folder in (project.root, project.boards_dir):
+        clean_orphans(folder, recursive=False)
     if project.sync_bible():
         cache.did("bible")
     settings = project.settings

@@ -8,7 +8,6 @@ whose pictures changed.
 
 from __future__ import annotations
 
-import os
 import zlib
 from pathlib import Path
 from typing import Any
@@ -31,6 +30,7 @@ from reelwright.media.video import EncoderSettings, SegmentWriter
 from reelwright.project.cache import make_key
 from reelwright.project.settings import Settings
 from reelwright.providers.image_comic import ComicImages
+from reelwright.fsutil import place, storage_errors, temp_path
 
 __all__ = ["shot_specs", "render_shot", "segment_key", "SUBTITLE_BOTTOM", "CAPTION_TOP"]
 
@@ -211,10 +211,11 @@ def render_shot(spec: dict, out: str | Path, threads: int = 0) -> str:
 
 
 def render_to_cache(spec: dict, final: str, threads: int, frames=None) -> str:
-    tmp = Path(final).with_name(f".{Path(final).name}.{os.getpid()}.tmp")
+    tmp = temp_path(final)
     try:
-        encode_shot(spec, frames if frames is not None else prepare_shot(spec), tmp, threads)
-        os.replace(tmp, final)
+        with storage_errors(final):
+            encode_shot(spec, frames if frames is not None else prepare_shot(spec), tmp, threads)
+        place(tmp, final)
     finally:
         tmp.unlink(missing_ok=True)
     return final

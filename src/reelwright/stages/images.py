@@ -30,7 +30,6 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from reelwright.documents.base import atomic_write_bytes
 from reelwright.documents.bible import Bible, Character
 from reelwright.documents.breakdown import Wardrobe, Wear
 from reelwright.documents.storyboard import Shot, Storyboard
@@ -47,10 +46,10 @@ from reelwright.providers.base import (
     ImageRequest,
     JobJournal,
     VideoProvider,
-    file_sha256,
 )
 from reelwright.providers.registry import get_provider
 from reelwright.stages.board import derive_board
+from reelwright.fsutil import atomic_write_bytes, file_sha256, safe_name
 
 __all__ = ["MediaMaker", "SIZE_PHRASES", "ANGLE_PHRASES", "character_prompt", "shot_prompt", "derive_seed",
            "still_size", "refs_dir", "redo_shot", "find_shot", "generative", "Job"]
@@ -111,8 +110,8 @@ def still_size(settings: Settings) -> tuple[int, int]:
 
 
 def refs_dir(root: Path, name: str) -> Path:
-    safe = re.sub(r"[\\/:*?\"<>|\s]+", "_", name).strip("._") or "character"
-    return Path(root) / "build" / "refs" / safe
+    """``build/refs/<name>``: the character's name made a safe file name (names are data, never paths)."""
+    return Path(root) / "build" / "refs" / safe_name(name)
 
 
 def character_prompt(name: str, c: Character | None, wears: str = "") -> str:
@@ -194,6 +193,7 @@ class Job:
     seconds: float = 0.0  # media seconds expected (clips)
     path: Path | None = None  # where it is, once made or found
     error: str | None = None
+    sheet: tuple[str, str] | None = None  # a reference sheet's (character, view)
 
 
 @dataclass
@@ -312,7 +312,9 @@ class MediaMaker:
         if all(r is not None for r in refs):
             request = ImageRequest(purpose="reference", prompt=prompt, negative_prompt=self.settings.images.negative,
                                    width=w, height=h, seed=seed, references=tuple(str(r) for r in refs))
-        return self._job("image", lock, lock, seed, request)
+        job = self._job("image", lock, lock, seed, request)
+        job.sheet = (name, view)
+        return job
 
     def wear(self, episode: int, shot: Shot) -> dict[str, Wear]:
         """What the shot's characters wear in its scene (empty without a breakdown)."""
@@ -481,9 +483,10 @@ class MediaMaker:
         """Copy the reference sheets to ``build/refs/<character>/<view>.<ext>`` for people to look at."""
 
         for job in jobs:
-            if job.path is None:
+            if job.path is None or job.sheet is None:
                 continue
-            _, name, view = job.lock.split("/", 2)
+            name, view = job.sheet
+            view = view if re.fullmatch(r"[a-z][a-z0-9_]{0,31}", view) else safe_name(view)
             dest = refs_dir(self.root, name) / f"{view}{job.path.suffix}"
             data = job.path.read_bytes()
             if not dest.is_file() or dest.read_bytes() != data:
