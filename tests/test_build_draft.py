@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -56,7 +55,7 @@ def test_deliver_never_takes_a_draft(tiny_project):
 
     # handed draft segments, the delivery writer refuses them
     cache = Cache(project.cache_dir, project.lock_path)
-    segments = [Path(e.outputs[0]) for k, e in cache.lock.artifacts.items() if k.startswith("draft/ep001/shot/")]
+    segments = [root / e.outputs[0] for k, e in cache.lock.artifacts.items() if k.startswith("draft/ep001/shot/")]
     assert segments and all(is_draft(s) for s in segments)
     with pytest.raises(BuildError, match="draft"):
         _video(_Outputs(cache, DeliverReport([1]), root / "build" / "deliver"), root / "x.master.mp4", segments,
