@@ -23,13 +23,28 @@ def _cmd_new(args: argparse.Namespace) -> int:
     return 0
 
 
+def _command() -> str:
+    """What the project lock records as the holder: this command line."""
+    return " ".join(["reelwright", *sys.argv[1:]])
+
+
+def _events(args: argparse.Namespace):
+    from reelwright.progress import ConsoleReporter
+
+    return ConsoleReporter(quiet=getattr(args, "quiet", False))
+
+
 def _build_and_report(root: Path | str, args: argparse.Namespace) -> int:
-    from reelwright.pipeline import build
+    from reelwright import api
     from reelwright.project import Project
 
     project = Project.load(root)
-    report = build(project, args.episodes, workers=args.workers, quiet=args.quiet,
-                   executor=getattr(args, "executor", None), address=getattr(args, "address", None))
+    events = _events(args)
+    try:
+        report = api.build(project, args.episodes, workers=args.workers, executor=getattr(args, "executor", None),
+                           address=getattr(args, "address", None), on_event=events, command=_command())
+    finally:
+        events.close()
     print(report.summary())
     if report.spent:
         from reelwright.ledger import money
@@ -67,24 +82,24 @@ def _cmd_build(args: argparse.Namespace) -> int:
 def _cmd_redo(args: argparse.Namespace) -> int:
     import re
 
-    from reelwright.cache import Cache
+    from reelwright import api
     from reelwright.errors import InputError
+    from reelwright.lockfile import ProjectLock
     from reelwright.project import Project
-    from reelwright.stages.images import redo_shot
 
     m = re.fullmatch(r"(?:ep)?0*(\d+)", args.episode.strip().lower())
     if not m:
         raise InputError(f"bad episode {args.episode!r}: expected ep3 or 3")
     number = int(m.group(1))
     project = Project.load(args.dir)
-    cache = Cache(project.cache_dir, project.lock_path)
-    shot, seed = redo_shot(project, number, args.shot, cache, seed=args.seed)
-    print(f"ep{number:03d} shot {shot.id}: new seed {seed} (in reelwright.lock)")
-    if args.no_build:
-        print(f"run 'reelwright build {args.dir} --episodes {number}' to make it")
-        return 0
-    args.episodes = str(number)
-    return _build_and_report(project.root, args)
+    with ProjectLock(project.root, _command()):  # held from the new seed to the end of the rebuild
+        result = api.redo_shot(project, number, args.shot, seed=args.seed, rebuild=False, command=_command())
+        print(f"ep{number:03d} shot {result.shot.id}: new seed {result.seed} (in reelwright.lock)")
+        if args.no_build:
+            print(f"run 'reelwright build {args.dir} --episodes {number}' to make it")
+            return 0
+        args.episodes = str(number)
+        return _build_and_report(project.root, args)
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
@@ -221,11 +236,11 @@ def _cmd_models_install(args: argparse.Namespace) -> int:
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
-    from reelwright.export import export_project
-    from reelwright.project import Project
+    from reelwright import api
 
-    report = export_project(Project.load(args.dir), args.format, args.episodes, relative=args.relative,
-                            out_dir=Path(args.out) if args.out else None, workers=args.workers, quiet=args.quiet)
+    with _events(args) as events:
+        report = api.export(args.dir, args.format, args.episodes, relative=args.relative, out_dir=args.out,
+                            workers=args.workers, on_event=events, command=_command())
     print(report.summary())
     for number, outs in report.timelines.items():
         print(f"  ep{number:03d}: " + "  ".join(str(p) for p in outs.values()))
@@ -233,11 +248,11 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
 
 def _cmd_localise(args: argparse.Namespace) -> int:
-    from reelwright.localise import localise_project
-    from reelwright.project import Project
+    from reelwright import api
 
-    report = localise_project(Project.load(args.dir), args.to, args.episodes, dub=args.dub, provider=args.provider,
-                              workers=args.workers, quiet=args.quiet)
+    with _events(args) as events:
+        report = api.localise(args.dir, args.to, args.episodes, dub=args.dub, provider=args.provider,
+                              workers=args.workers, on_event=events, command=_command())
     print(report.summary())
     for (number, lang), dub in report.dubs.items():
         print(f"  ep{number:03d} {lang} dub: {dub['path']}  {dub['duration']:.2f} s (original "
@@ -250,11 +265,11 @@ def _cmd_localise(args: argparse.Namespace) -> int:
 
 
 def _cmd_deliver(args: argparse.Namespace) -> int:
-    from reelwright.deliver import deliver_project
-    from reelwright.project import Project
+    from reelwright import api
 
-    report = deliver_project(Project.load(args.dir), args.episodes, languages=args.languages, dub=args.dub,
-                             provider=args.provider, workers=args.workers, quiet=args.quiet)
+    with _events(args) as events:
+        report = api.deliver(args.dir, args.episodes, languages=args.languages, dub=args.dub,
+                             provider=args.provider, workers=args.workers, on_event=events, command=_command())
     print(report.summary())
     for note in report.notes:
         print(f"note: {note}", file=sys.stderr)

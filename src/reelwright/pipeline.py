@@ -10,7 +10,6 @@ episode as ``epNNN.me.wav`` for dubbing. Every build ends with the self-check
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,7 +18,7 @@ from reelwright.documents.base import atomic_write_bytes, atomic_write_text, sav
 from reelwright.documents.storyboard import Storyboard
 from reelwright.documents.timeline import Timeline
 from reelwright.executors import Executor, make_executor
-from reelwright.progress import Progress
+from reelwright.progress import EventSink, CancelToken, Progress, checkpoint, log, reporting
 from reelwright.project import Project, parse_episode_spec
 
 __all__ = ["build", "BuildReport", "episode_outputs", "CODEC_HEADROOM_DB", "plan_build", "BuildPlan",
@@ -72,9 +71,8 @@ def episode_outputs(project: Project, number: int) -> dict[str, Path]:
             "me": project.build_dir / f"ep{number:03d}.me.wav"}
 
 
-def _log(msg: str, quiet: bool) -> None:
-    if not quiet:
-        print(msg, file=sys.stderr, flush=True)
+def _log(msg: str, quiet: bool, item: str = "") -> None:
+    log(msg, stage="build", item=item, quiet=quiet)
 
 
 def derive_board(project: Project, number: int, cache: Cache) -> tuple[Storyboard, Storyboard]:
@@ -265,10 +263,22 @@ def write_srt(timeline: Timeline, path: Path) -> None:
 
 def build(project: Project, episodes: str | list[int] | None = None, *, workers: int | None = None,
           quiet: bool = False, cache: Cache | None = None, executor: str | Executor | None = None,
-          address: str | None = None) -> BuildReport:
+          address: str | None = None, on_event: EventSink | None = None, cancel: CancelToken | None = None
+          ) -> BuildReport:
     """Build ``episodes`` (default: all) incrementally. Shots render with ``executor``: ``local`` (worker
     processes) or ``ray`` (tasks on the Ray cluster at ``address``), or an :class:`Executor`; None = the
-    ``[render]`` settings."""
+    ``[render]`` settings.
+
+    Progress goes to ``on_event`` as :class:`~reelwright.progress.Event` s (else printed unless ``quiet``);
+    ``cancel`` set from another thread stops the build at the next line, shot or episode with
+    :class:`~reelwright.errors.Cancelled`, keeping every finished artifact for the next build."""
+    with reporting(on_event, cancel):
+        return _build(project, episodes, workers=workers, quiet=quiet, cache=cache, executor=executor,
+                      address=address)
+
+
+def _build(project: Project, episodes: str | list[int] | None, *, workers: int | None, quiet: bool,
+           cache: Cache | None, executor: str | Executor | None, address: str | None) -> BuildReport:
     from reelwright.ledger import Ledger  # noqa: PLC0415
     from reelwright.media.audio import read_wav  # noqa: PLC0415
     from reelwright.providers.registry import get_provider  # noqa: PLC0415
@@ -301,6 +311,7 @@ def build(project: Project, episodes: str | list[int] | None = None, *, workers:
         prepared: list[_Prepared] = []
         boards: dict[int, Storyboard] = {}
         for number in numbers:
+            checkpoint()
             src = project.episodes[number]
             tag = f"ep{number:03d}"
             board = make_board(project, number, cache)
@@ -337,6 +348,7 @@ def build(project: Project, episodes: str | list[int] | None = None, *, workers:
         # 5. per episode: stitch the segments under the mix
         at = 0
         for p in prepared:
+            checkpoint()
             segments, at = all_segments[at:at + len(p.specs)], at + len(p.specs)
             tag, timeline, outs = f"ep{p.number:03d}", p.timeline, p.outs
             final_key = make_key("episode", {"segments": [s.stem for s in segments], "mix": p.mix_key})
@@ -354,7 +366,7 @@ def build(project: Project, episodes: str | list[int] | None = None, *, workers:
             report.outputs[p.number] = {k: str(v) for k, v in outs.items()}
             cache.save_lock()
             _log(f"{tag}: {timeline.frames / timeline.fps:.1f}s, {len(timeline.shots)} shots → {outs['video']}",
-                 quiet)
+                 quiet, tag)
     finally:
         cache.save_lock()
     report.work = dict(cache.work)
@@ -502,7 +514,8 @@ def _self_check(project: Project, numbers: list[int], quiet: bool) -> list[dict]
     """``reelwright check`` on what this build made: one line per episode, the failures spelled out."""
     from reelwright.check import check_episode, format_brief  # noqa: PLC0415
 
-    results = [check_episode(project, n) for n in numbers]
-    for r in results:
-        _log(format_brief(r), quiet)
+    results = []
+    for n in numbers:
+        results.append(check_episode(project, n))
+        _log(format_brief(results[-1]), quiet, f"ep{n:03d}")
     return results
