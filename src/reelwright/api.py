@@ -24,6 +24,7 @@ from typing import Any
 from reelwright.cache import Cache
 from reelwright.check import check_episode
 from reelwright.deliver import DeliverReport, deliver_project
+from reelwright.documents.approval import Approval
 from reelwright.documents.base import atomic_write_text
 from reelwright.documents.storyboard import Shot, Storyboard
 from reelwright.edits import Edit, edit_character, edit_line, edit_shot
@@ -34,11 +35,14 @@ from reelwright.lockfile import ProjectLock
 from reelwright.pipeline import BuildPlan, BuildReport, build as _pipeline_build, derive_board, plan_build
 from reelwright.progress import CancelToken, Event, EventSink, reporting
 from reelwright.project import Project, parse_episode_spec
-from reelwright.stages.images import redo_shot as _redo_seed
+from reelwright.review import approve as _approve, approved_episodes, unapprove as _unapprove
+from reelwright.stages.images import find_shot
+from reelwright.takes import ShotTakes, Take, make_candidates, pick_take, revert_take, shot_takes
 
 __all__ = [
     "open_project", "plan", "build", "redo_shot", "board", "change_line", "change_shot", "change_character",
-    "check", "localise", "deliver", "export",
+    "check", "localise", "deliver", "export", "takes", "candidates", "pick", "revert", "approve", "unapprove",
+    "approved", "Approval", "Take", "ShotTakes",
     "Project", "BuildPlan", "BuildReport", "RedoResult", "Edit", "CheckItem", "CheckResult", "LocaliseReport",
     "DeliverReport", "ExportReport", "Event", "EventSink", "CancelToken", "Cancelled", "ProjectBusy", "ProjectLock",
     "InputError", "check_path", "saved_check",
@@ -190,11 +194,61 @@ def redo_shot(project: ProjectLike, episode: int, shot: str | int, *, seed: int 
     project = _project(project)
     with ProjectLock(project.root, command):
         cache = Cache(project.cache_dir, project.lock_path)
-        picked, new_seed = _redo_seed(project, episode, str(shot), cache, seed=seed)
+        new_seed = pick_take(project, episode, str(shot), seed, cache)
+        picked = find_shot(derive_board(project, episode, cache)[0], str(shot))
         report = None
         if rebuild:
             report = build(project, [episode], workers=workers, on_event=on_event, cancel=cancel, command=command)
     return RedoResult(episode, picked, new_seed, report)
+
+
+def takes(project: ProjectLike, episode: int, shot: str | int) -> ShotTakes:
+    """The shot's picture takes: the seed the next build uses, the seeds picked before, the candidates made."""
+    project = _project(project)
+    cache = Cache(project.cache_dir, project.lock_path)
+    return shot_takes(project, episode, find_shot(board(project, episode), str(shot)).id, cache)
+
+
+def candidates(project: ProjectLike, episode: int, shot: str | int, count: int = 4, *,
+               on_event: EventSink | None = None, cancel: CancelToken | None = None,
+               command: str = "candidates (Python API)") -> list[Take]:
+    """Draw ``count`` new takes of one shot's generated picture (kept in the cache; pick one with :func:`pick`).
+    Needs the episode built once (its characters' reference sheets)."""
+    project = _project(project)
+    with ProjectLock(project.root, command), reporting(on_event, cancel):
+        return make_candidates(project, episode, str(shot), count, Cache(project.cache_dir, project.lock_path))
+
+
+def pick(project: ProjectLike, episode: int, shot: str | int, seed: int, *,
+         command: str = "pick (Python API)") -> int:
+    """Use the take with ``seed`` for this shot from the next build on (recorded in reelwright.lock)."""
+    project = _project(project)
+    with ProjectLock(project.root, command):
+        return pick_take(project, episode, str(shot), int(seed), Cache(project.cache_dir, project.lock_path))
+
+
+def revert(project: ProjectLike, episode: int, shot: str | int, *, command: str = "revert (Python API)") -> int:
+    """Go back to the take this shot had before the last pick or redo; returns its seed."""
+    project = _project(project)
+    with ProjectLock(project.root, command):
+        return revert_take(project, episode, str(shot), Cache(project.cache_dir, project.lock_path))
+
+
+# ---- approval ----------------------------------------------------------------------------------
+
+def approve(project: ProjectLike, episode: int, by: str, note: str = "") -> Approval:
+    """Approve the episode as built now (who, when, which build) in ``approvals.yaml``. An edit of its script
+    or board after this marks it changed since approval."""
+    return _approve(_project(project), episode, by, note)
+
+
+def unapprove(project: ProjectLike, episode: int) -> bool:
+    return _unapprove(_project(project), episode)
+
+
+def approved(project: ProjectLike) -> list[int]:
+    """Episodes approved and unchanged since (what ``deliver --approved`` delivers)."""
+    return approved_episodes(_project(project))
 
 
 # ---- user edits --------------------------------------------------------------------------------
@@ -204,16 +258,24 @@ def change_line(project: ProjectLike, episode: int, line: int, text: str) -> Edi
     return edit_line(_project(project), episode, line, text)
 
 
-def change_shot(project: ProjectLike, episode: int, shot: str | int, field: str, value: Any) -> Edit:
-    """Set one field of one shot (``size``, ``move``, ``angle``, ``expressions.MAYA``, …) in ``boards/``.
-    ``shot`` is its id (``s02-d01``) or its 1-based position."""
+def change_shot(project: ProjectLike, episode: int, shot: str | int, field: str | dict[str, Any],
+                value: Any = None) -> Edit | list[Edit]:
+    """Set one field of one shot (``size``, ``move``, ``angle``, ``expressions.MAYA``, …) in ``boards/``, or
+    several at once given a dict (saved once, all checked first). ``shot`` is its id (``s02-d01``) or its
+    1-based position."""
     project = _project(project)
-    return edit_shot(project, board(project, episode), shot, field, value)
+    changes = field if isinstance(field, dict) else {field: value}
+    edits = edit_shot(project, board(project, episode), shot, changes)
+    return edits if isinstance(field, dict) else edits[0]
 
 
-def change_character(project: ProjectLike, name: str, field: str, value: Any) -> Edit:
-    """Set one field of a character in ``bible.yaml`` (``voice.pitch``, ``look.options.hairColor``, …)."""
-    return edit_character(_project(project), name, field, value)
+def change_character(project: ProjectLike, name: str, field: str | dict[str, Any], value: Any = None
+                     ) -> Edit | list[Edit]:
+    """Set one field of a character in ``bible.yaml`` (``voice.pitch``, ``look.options.hairColor``, …), or
+    several given a dict."""
+    changes = field if isinstance(field, dict) else {field: value}
+    edits = edit_character(_project(project), name, changes)
+    return edits if isinstance(field, dict) else edits[0]
 
 
 # ---- derived products --------------------------------------------------------------------------
@@ -232,11 +294,21 @@ def localise(project: ProjectLike, languages: str | list[str], episodes: str | i
 
 def deliver(project: ProjectLike, episodes: str | int | list[int] | None = None, *,
             languages: str | list[str] | None = None, dub: str | list[str] | None = None,
-            provider: str | None = None, workers: int | None = None, on_event: EventSink | None = None,
-            cancel: CancelToken | None = None, command: str = "deliver (Python API)") -> DeliverReport:
-    """The distribution package of each episode and ``build/deliver/manifest.json``."""
+            provider: str | None = None, workers: int | None = None, approved_only: bool = False,
+            on_event: EventSink | None = None, cancel: CancelToken | None = None,
+            command: str = "deliver (Python API)") -> DeliverReport:
+    """The distribution package of each episode and ``build/deliver/manifest.json``; with ``approved_only``
+    only the episodes approved and unchanged since."""
     project = _project(project)
-    spec = ",".join(map(str, _numbers(project, episodes)))
+    numbers = _numbers(project, episodes)
+    if approved_only:
+        ok = set(approved_episodes(project))
+        numbers = [n for n in numbers if n in ok]
+        if not numbers:
+            raise InputError("no approved episode to deliver (approve episodes in the studio or with "
+                             "reelwright.api.approve; an edit after approval needs a new approval)",
+                             path=project.root / "approvals.yaml")
+    spec = ",".join(map(str, numbers))
     with ProjectLock(project.root, command), reporting(on_event, cancel):
         return deliver_project(project, spec, languages=languages, dub=dub, provider=provider, workers=workers,
                                quiet=on_event is None)

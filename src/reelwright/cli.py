@@ -269,13 +269,21 @@ def _cmd_deliver(args: argparse.Namespace) -> int:
 
     with _events(args) as events:
         report = api.deliver(args.dir, args.episodes, languages=args.languages, dub=args.dub,
-                             provider=args.provider, workers=args.workers, on_event=events, command=_command())
+                             provider=args.provider, workers=args.workers, approved_only=args.approved,
+                             on_event=events, command=_command())
     print(report.summary())
     for note in report.notes:
         print(f"note: {note}", file=sys.stderr)
     for problem in report.problems:
         print(f"subtitles: {problem}", file=sys.stderr)
     return 1 if report.problems else 0
+
+
+def _cmd_studio(args: argparse.Namespace) -> int:
+    from reelwright.studio import serve
+
+    serve(args.dir, host=args.host, port=args.port)
+    return 0
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -458,10 +466,24 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--languages", help="subtitle languages besides each episode's own (default: [delivery] "
                    "languages)")
     s.add_argument("--dub", help="languages to dub (default: [delivery] dub)")
+    s.add_argument("--approved", action="store_true", help="only the episodes approved (in the studio, "
+                   "approvals.yaml) and not changed since")
     s.add_argument("--provider", metavar="NAME", help="text provider (default: [providers] text)")
     s.add_argument("--workers", type=int, default=None, help="render processes (default: reelwright.toml)")
     s.add_argument("--quiet", action="store_true", help="no progress output")
     s.set_defaults(func=_cmd_deliver)
+
+    s = sub.add_parser("studio", help="review, fix and approve a season in the browser (a local web app)",
+                       description="Serve the studio for a project folder: the season's episodes with their state, "
+                       "each episode's video with its storyboard, script and self-check, shots to edit, redraw or "
+                       "pick takes for, the bible, builds with live progress, approval. Edits are ordinary edits "
+                       "of scripts/, boards/ and bible.yaml. Binds 127.0.0.1 unless --host says otherwise; any "
+                       "other address needs the access token it prints at start. See docs/studio.md.")
+    s.add_argument("dir", nargs="?", default=".", help="project folder (default: .)")
+    s.add_argument("--port", type=int, default=8700, help="port (default: 8700)")
+    s.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1; e.g. 0.0.0.0 to "
+                   "share on a LAN, with a token)")
+    s.set_defaults(func=_cmd_studio)
     return p
 
 

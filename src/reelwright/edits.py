@@ -157,70 +157,84 @@ def _validation_message(exc: ValidationError) -> str:
     return f"{where}: {err.get('msg', 'invalid value')}" if where else err.get("msg", "invalid value")
 
 
-def edit_shot(project: Project, board: Storyboard, shot: str | int, field: str, value: Any) -> Edit:
-    """Set one field of one shot of ``board`` (the episode's current board, as the build derives it) and save
-    the board to ``boards/`` as a hand edit. ``field`` is one of :data:`SHOT_FIELDS`, or
-    ``expressions.NAME`` / ``sides.NAME`` for one character."""
-    name, _, key = field.partition(".")
-    if name not in SHOT_FIELDS or (key and name not in ("expressions", "sides")):
-        raise InputError(f"{field}: not a shot field a user edit can change; expected one of "
-                         f"{', '.join(SHOT_FIELDS)} (or expressions.NAME, sides.NAME)")
+def edit_shot(project: Project, board: Storyboard, shot: str | int, changes: dict[str, Any]) -> list[Edit]:
+    """Set fields of one shot of ``board`` (the episode's current board, as the build derives it) and save the
+    board to ``boards/`` as a hand edit, once, after every change is checked (a bad one writes nothing).
+    A field is one of :data:`SHOT_FIELDS`, or ``expressions.NAME`` / ``sides.NAME`` for one character."""
     i = _shot_index(board, shot)
     current = board.shots[i]
     data = current.model_dump(mode="json")
-    before = data.get(name) if not key else data.get(name, {}).get(key)
-    if key:
-        if key not in current.subjects:
-            raise InputError(f"{field}: {key} is not in shot {current.id} (its subjects: "
-                             f"{', '.join(current.subjects) or 'none'})")
-        data[name] = {**data.get(name, {}), key: value}
-    elif value in ("", None) and name in ("caption", "frames", "speaker", "sting"):
-        data[name] = None
-    else:
-        data[name] = value
-    try:
-        new_shot = Shot.model_validate(data)
-    except ValidationError as exc:
-        raise InputError(f"{field}: {_validation_message(exc)}", path=project.board_path(board.episode)) from None
+    befores = []
+    for field, value in changes.items():
+        name, _, key = field.partition(".")
+        if name not in SHOT_FIELDS or (key and name not in ("expressions", "sides")):
+            raise InputError(f"{field}: not a shot field a user edit can change; expected one of "
+                             f"{', '.join(SHOT_FIELDS)} (or expressions.NAME, sides.NAME)")
+        befores.append(data.get(name) if not key else (data.get(name) or {}).get(key))
+        if key:
+            if key not in current.subjects:
+                raise InputError(f"{field}: {key} is not in shot {current.id} (its subjects: "
+                                 f"{', '.join(current.subjects) or 'none'})")
+            data[name] = {**(data.get(name) or {}), key: value}
+        elif value in ("", None) and name in ("caption", "frames", "speaker", "sting"):
+            data[name] = None
+        else:
+            data[name] = value
+        try:
+            Shot.model_validate(data)
+        except ValidationError as exc:
+            raise InputError(f"{field}: {_validation_message(exc)}", path=project.board_path(board.episode)) from None
+    new_shot = Shot.model_validate(data)
     known = {c.name for c in project.bible.characters}
     if board.episode in project.episodes:
         known |= set(project.episodes[board.episode].episode.characters())
     for person in [*new_shot.subjects, *([new_shot.speaker] if new_shot.speaker else [])]:
         if person not in known:
+            field = "speaker" if person == new_shot.speaker and person not in new_shot.subjects else "subjects"
             raise InputError(f"{field}: unknown character {person!r} (not in bible.yaml)",
                              path=project.board_path(board.episode))
     shots = list(board.shots)
     shots[i] = new_shot
-    after = new_shot.model_dump(mode="json").get(name)
-    after = after.get(key) if key and isinstance(after, dict) else after
-    save_document(board.model_copy(update={"shots": shots}), project.board_path(board.episode))
-    return Edit(project.board_path(board.episode), board.episode, f"shot {current.id}", field, before, after)
+    dumped = new_shot.model_dump(mode="json")
+    edits = []
+    for (field, _), before in zip(changes.items(), befores):
+        name, _, key = field.partition(".")
+        after = dumped.get(name)
+        after = (after or {}).get(key) if key else after
+        edits.append(Edit(project.board_path(board.episode), board.episode, f"shot {current.id}", field, before,
+                          after))
+    if any(e.changed for e in edits):
+        save_document(board.model_copy(update={"shots": shots}), project.board_path(board.episode))
+    return edits
 
 
-def edit_character(project: Project, name: str, field: str, value: Any) -> Edit:
-    """Set one field of one character in ``bible.yaml`` (``look.options.hair``, ``voice.pitch``, ``description``…);
-    the value is checked by the bible's own model."""
-    top, _, rest = field.partition(".")
-    if top not in CHARACTER_FIELDS:
-        raise InputError(f"{field}: not a character field; expected one of {', '.join(CHARACTER_FIELDS)}")
+def edit_character(project: Project, name: str, changes: dict[str, Any]) -> list[Edit]:
+    """Set fields of one character in ``bible.yaml`` (``look.options.hairColor``, ``voice.pitch``,
+    ``description``…), saved once after the bible's own model accepts every change (else nothing is written)."""
     bible = project.bible
     index = next((i for i, c in enumerate(bible.characters) if c.name == name), None)
     if index is None:
         raise InputError(f"no character {name!r} in bible.yaml")
     data = bible.model_dump(mode="json")
     node = data["characters"][index]
-    parts = field.split(".")
-    before = node
-    for p in parts[:-1]:
-        if not isinstance(before.get(p), dict):
-            before[p] = {}
-        before = before[p]
-    old = before.get(parts[-1])
-    before[parts[-1]] = value
-    try:
-        new = Bible.model_validate(data)
-    except ValidationError as exc:
-        raise InputError(f"{field}: {_validation_message(exc)}", path=project.root / BIBLE) from None
-    save_document(new, project.root / BIBLE)
-    project.bible = new
-    return Edit(project.root / BIBLE, None, f"character {name}", field, old, value)
+    edits = []
+    for field, value in changes.items():
+        if field.partition(".")[0] not in CHARACTER_FIELDS:
+            raise InputError(f"{field}: not a character field; expected one of {', '.join(CHARACTER_FIELDS)}")
+        parts = field.split(".")
+        at = node
+        for p in parts[:-1]:
+            if not isinstance(at.get(p), dict):
+                at[p] = {}
+            at = at[p]
+        edits.append(Edit(project.root / BIBLE, None, f"character {name}", field, at.get(parts[-1]), value))
+        at[parts[-1]] = value
+        try:
+            Bible.model_validate(data)
+        except ValidationError as exc:
+            raise InputError(f"{field}: {_validation_message(exc)}", path=project.root / BIBLE) from None
+    new = Bible.model_validate(data)
+    if any(e.changed for e in edits):
+        save_document(new, project.root / BIBLE)
+        project.bible = new
+    return edits
