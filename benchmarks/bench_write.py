@@ -41,9 +41,9 @@ def main(argv: list[str] | None = None) -> int:
 
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
 
-    from reelwright.models import DEFAULT_MODEL, model_path
+    from reelwright.providers.local_model import DEFAULT_MODEL, model_path
     from reelwright.providers.text_local import llama_available
-    from reelwright.stages.write import write_episodes, write_premise
+    from reelwright.writing.writer import write_episodes, write_premise
 
     model = args.model or DEFAULT_MODEL
     if why := llama_available():

@@ -21,23 +21,27 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from reelwright.cache import Cache
-from reelwright.check import check_episode
-from reelwright.deliver import DeliverReport, deliver_project
+from reelwright.build.pipeline import BuildPlan, BuildReport, plan_build
+from reelwright.build.pipeline import build as _pipeline_build
+from reelwright.check.report import check_episode
+from reelwright.deliver.package import DeliverReport, deliver_project
 from reelwright.documents.approval import Approval
 from reelwright.documents.base import atomic_write_text
 from reelwright.documents.storyboard import Shot, Storyboard
-from reelwright.edits import Edit, edit_character, edit_line, edit_shot
 from reelwright.errors import Cancelled, InputError, ProjectBusy
 from reelwright.export import ExportReport, export_project
-from reelwright.localise import LocaliseReport, localise_project
+from reelwright.localise.job import LocaliseReport, localise_project
 from reelwright.lockfile import ProjectLock
-from reelwright.pipeline import BuildPlan, BuildReport, build as _pipeline_build, derive_board, plan_build
 from reelwright.progress import CancelToken, Event, EventSink, reporting
-from reelwright.project import Project, parse_episode_spec
-from reelwright.review import approve as _approve, approved_episodes, unapprove as _unapprove
+from reelwright.project.cache import Cache
+from reelwright.project.edits import Edit, edit_character, edit_line, edit_shot
+from reelwright.project.folder import Project, parse_episode_spec
+from reelwright.project.review import approve as _approve
+from reelwright.project.review import approved_episodes
+from reelwright.project.review import unapprove as _unapprove
+from reelwright.stages.board import derive_board
 from reelwright.stages.images import find_shot
-from reelwright.takes import ShotTakes, Take, make_candidates, pick_take, revert_take, shot_takes
+from reelwright.stages.takes import ShotTakes, Take, make_candidates, pick_take, revert_take, shot_takes
 
 __all__ = [
     "open_project", "plan", "build", "redo_shot", "board", "change_line", "change_shot", "change_character",

@@ -4,19 +4,35 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import shutil
 import sys
 from importlib.resources import files
 from pathlib import Path
 
-from reelwright import __version__
-from reelwright.errors import ReelwrightError
+from reelwright import __version__, api
+from reelwright.build.pipeline import plan_build
+from reelwright.check.report import check_project, format_table
+from reelwright.documents.base import dump_document, read_text
+from reelwright.errors import InputError, ReelwrightError
+from reelwright.export.sheet import board_project
+from reelwright.lockfile import ProjectLock
+from reelwright.progress import ConsoleReporter
+from reelwright.project.folder import Project, new_project
+from reelwright.project.ledger import money
+from reelwright.providers.local_model import install_model, list_models, models_dir
+from reelwright.screenplay import parse_script, write_chinese, write_fountain
+from reelwright.studio import serve
+from reelwright.writing.writer import (
+    check_project_continuity,
+    write_episodes,
+    write_premise,
+)
 
 __all__ = ["main"]
 
 
 def _cmd_new(args: argparse.Namespace) -> int:
-    from reelwright.project import new_project
 
     root = new_project(args.dir, args.lang, args.title)
     print(f"created {root}: edit scripts/ and run 'reelwright build {root}'")
@@ -28,15 +44,11 @@ def _command() -> str:
     return " ".join(["reelwright", *sys.argv[1:]])
 
 
-def _events(args: argparse.Namespace):
-    from reelwright.progress import ConsoleReporter
-
+def _events(args: argparse.Namespace) -> ConsoleReporter:
     return ConsoleReporter(quiet=getattr(args, "quiet", False))
 
 
 def _build_and_report(root: Path | str, args: argparse.Namespace) -> int:
-    from reelwright import api
-    from reelwright.project import Project
 
     project = Project.load(root)
     events = _events(args)
@@ -47,7 +59,6 @@ def _build_and_report(root: Path | str, args: argparse.Namespace) -> int:
         events.close()
     print(report.summary())
     if report.spent:
-        from reelwright.ledger import money
 
         print(f"  provider calls cost {money(report.spent, project.settings.providers.currency)} "
               f"(build/ledger.jsonl)")
@@ -63,8 +74,6 @@ def _build_and_report(root: Path | str, args: argparse.Namespace) -> int:
 
 def _cmd_build(args: argparse.Namespace) -> int:
     if args.dry_run:
-        from reelwright.pipeline import plan_build
-        from reelwright.project import Project
 
         plan = plan_build(Project.load(args.dir), args.episodes)
         if args.json:
@@ -73,20 +82,12 @@ def _cmd_build(args: argparse.Namespace) -> int:
             print(plan.table())
         return 0
     if args.json:
-        from reelwright.errors import InputError
 
         raise InputError("--json goes with --dry-run")
     return _build_and_report(args.dir, args)
 
 
 def _cmd_redo(args: argparse.Namespace) -> int:
-    import re
-
-    from reelwright import api
-    from reelwright.errors import InputError
-    from reelwright.lockfile import ProjectLock
-    from reelwright.project import Project
-
     m = re.fullmatch(r"(?:ep)?0*(\d+)", args.episode.strip().lower())
     if not m:
         raise InputError(f"bad episode {args.episode!r}: expected ep3 or 3")
@@ -103,8 +104,6 @@ def _cmd_redo(args: argparse.Namespace) -> int:
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
-    from reelwright.check import check_project, format_table
-    from reelwright.project import Project
 
     project = Project.load(args.dir)
     results = check_project(project, args.episodes)
@@ -119,8 +118,6 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
 
 def _cmd_board(args: argparse.Namespace) -> int:
-    from reelwright.export.sheet import board_project
-    from reelwright.project import Project
 
     project = Project.load(args.dir)
     results = board_project(project, args.episodes, sheet=args.sheet, quiet=args.quiet)
@@ -146,8 +143,6 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _cmd_parse(args: argparse.Namespace) -> int:
-    from reelwright.documents.base import dump_document
-    from reelwright.scripts import parse_script, write_chinese, write_fountain
 
     doc = parse_script(Path(args.file))
     if args.stats:
@@ -162,9 +157,6 @@ def _cmd_parse(args: argparse.Namespace) -> int:
 
 
 def _cmd_write_premise(args: argparse.Namespace) -> int:
-    from reelwright.documents.base import read_text
-    from reelwright.errors import InputError
-    from reelwright.stages.write import write_premise
 
     if args.from_file:
         if len(args.words) > 1:
@@ -188,7 +180,6 @@ def _cmd_write_premise(args: argparse.Namespace) -> int:
 
 
 def _cmd_write_episodes(args: argparse.Namespace) -> int:
-    from reelwright.stages.write import write_episodes
 
     report = write_episodes(args.dir, args.episodes, force=args.force, provider=args.provider, quiet=args.quiet)
     print(report.summary())
@@ -206,7 +197,6 @@ def _cmd_write_episodes(args: argparse.Namespace) -> int:
 
 
 def _cmd_write_check(args: argparse.Namespace) -> int:
-    from reelwright.stages.write import check_project_continuity
 
     problems = check_project_continuity(args.dir)
     for problem in problems:
@@ -217,7 +207,6 @@ def _cmd_write_check(args: argparse.Namespace) -> int:
 
 
 def _cmd_models_list(args: argparse.Namespace) -> int:
-    from reelwright.models import list_models, models_dir
 
     print(f"models folder: {models_dir()}")
     for m in list_models():
@@ -228,7 +217,6 @@ def _cmd_models_list(args: argparse.Namespace) -> int:
 
 
 def _cmd_models_install(args: argparse.Namespace) -> int:
-    from reelwright.models import install_model
 
     path = install_model(args.name, keep_parts=args.keep_parts, show_progress=not args.quiet)
     print(f"installed {args.name}: {path}")
@@ -236,7 +224,6 @@ def _cmd_models_install(args: argparse.Namespace) -> int:
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
-    from reelwright import api
 
     with _events(args) as events:
         report = api.export(args.dir, args.format, args.episodes, relative=args.relative, out_dir=args.out,
@@ -248,7 +235,6 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
 
 def _cmd_localise(args: argparse.Namespace) -> int:
-    from reelwright import api
 
     with _events(args) as events:
         report = api.localise(args.dir, args.to, args.episodes, dub=args.dub, provider=args.provider,
@@ -265,7 +251,6 @@ def _cmd_localise(args: argparse.Namespace) -> int:
 
 
 def _cmd_deliver(args: argparse.Namespace) -> int:
-    from reelwright import api
 
     with _events(args) as events:
         report = api.deliver(args.dir, args.episodes, languages=args.languages, dub=args.dub,
@@ -280,8 +265,6 @@ def _cmd_deliver(args: argparse.Namespace) -> int:
 
 
 def _cmd_studio(args: argparse.Namespace) -> int:
-    from reelwright.studio import serve
-
     serve(args.dir, host=args.host, port=args.port)
     return 0
 

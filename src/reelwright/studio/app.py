@@ -29,16 +29,15 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from reelwright import __version__, api
-from reelwright.cache import make_key
 from reelwright.documents.storyboard import Angle, Move, ShotSize
 from reelwright.documents.timeline import Timeline
 from reelwright.errors import InputError, ReelwrightError
-from reelwright.ledger import money
 from reelwright.lockfile import lock_holder
 from reelwright.media.thumbs import write_avatar_thumb, write_background_thumb, write_frame_thumb
-from reelwright.pipeline import episode_outputs
-from reelwright.project import Project
-from reelwright.review import STATES, video_key
+from reelwright.project.cache import make_key
+from reelwright.project.folder import Project, episode_outputs
+from reelwright.project.ledger import money
+from reelwright.project.review import STATES, video_key
 from reelwright.stages.images import generative
 from reelwright.studio.jobs import Job, Jobs
 from reelwright.studio.security import Guard, safe_file, same_origin

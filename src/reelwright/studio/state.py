@@ -21,10 +21,9 @@ from reelwright.documents.lock import Lock
 from reelwright.documents.season import Season
 from reelwright.documents.timeline import Timeline
 from reelwright.errors import InputError
-from reelwright.ledger import read_ledger
-from reelwright.pipeline import episode_outputs
-from reelwright.project import SCRIPT_SUFFIXES, Project
-from reelwright.review import APPROVALS, EpisodeState, cost_by_episode, delivered_episodes, episode_state, input_hash
+from reelwright.project.folder import SCRIPT_SUFFIXES, Project, episode_outputs
+from reelwright.project.ledger import read_ledger
+from reelwright.project.review import APPROVALS, EpisodeState, cost_by_episode, delivered_episodes, episode_state, input_hash
 
 __all__ = ["ProjectState", "EpisodeCard"]
 

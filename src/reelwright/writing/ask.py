@@ -14,10 +14,10 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from reelwright.cache import Cache, canonical_json, make_key
 from reelwright.errors import BuildError
+from reelwright.project.cache import Cache, canonical_json, make_key
 from reelwright.providers.text import InvalidAnswer, TextProvider
-from reelwright.stages.write_prompts import Ask
+from reelwright.writing.prompts import Ask
 
 __all__ = ["Writer", "WriteStats", "prompt_hash"]
 

@@ -13,11 +13,11 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-from reelwright.cache import Cache
 from reelwright.errors import BuildError, InputError
-from reelwright.ledger import Ledger
-from reelwright.pipeline import derive_board
-from reelwright.project import Project
+from reelwright.project.cache import Cache
+from reelwright.project.folder import Project
+from reelwright.project.ledger import Ledger
+from reelwright.stages.board import derive_board
 from reelwright.stages.images import MediaMaker, find_shot, generative, redo_shot
 
 __all__ = ["Take", "ShotTakes", "shot_takes", "make_candidates", "pick_take", "revert_take", "MAX_CANDIDATES"]

@@ -21,9 +21,15 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from reelwright.cache import Cache, make_key
 from reelwright.errors import BuildError
-from reelwright.providers.text import InvalidAnswer, TextProvider, obj, schema_errors, string
+from reelwright.project.cache import Cache, make_key
+from reelwright.providers.text import (
+    InvalidAnswer,
+    TextProvider,
+    obj,
+    schema_errors,
+    string,
+)
 
 __all__ = ["Translator", "Item", "TranslateStats", "LANGUAGES", "language_name", "script_of",
            "untranslated_problem", "TranslationError", "PROMPT_VERSION"]

@@ -15,14 +15,13 @@ import re
 from dataclasses import dataclass
 from typing import Callable
 
-from reelwright.cache import canonical_json
 from reelwright.documents.approval import Approval, Approvals
 from reelwright.documents.base import load_document, save_document
 from reelwright.documents.lock import Lock
 from reelwright.errors import InputError
-from reelwright.ledger import read_ledger
-from reelwright.pipeline import episode_outputs
-from reelwright.project import Project
+from reelwright.project.cache import canonical_json
+from reelwright.project.folder import Project, episode_outputs
+from reelwright.project.ledger import read_ledger
 
 __all__ = ["APPROVALS", "EpisodeState", "STATES", "approve", "unapprove", "load_approvals", "input_hash",
            "episode_state", "approved_episodes", "delivered_episodes", "cost_by_episode", "video_key", "ledger_records"]

@@ -21,8 +21,8 @@ from reelwright.documents.bible import Bible
 from reelwright.documents.script import Dialogue, plain
 from reelwright.documents.storyboard import Shot, Storyboard
 from reelwright.errors import InputError
-from reelwright.project import BIBLE, Project
-from reelwright.scripts import parse_text
+from reelwright.project.folder import BIBLE, Project
+from reelwright.screenplay import parse_text
 
 __all__ = ["Edit", "edit_line", "edit_shot", "edit_character", "SHOT_FIELDS", "CHARACTER_FIELDS", "dialogue_at"]
 

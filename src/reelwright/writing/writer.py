@@ -4,8 +4,8 @@
 ``write_episodes`` writes ``scripts/epNNN.fountain`` (``.txt`` in the Chinese
 format for a Chinese project) through the script writers, parses every file
 back before it is saved, and records provider, model, seed and prompt hash in
-the lock file. Structure comes from :mod:`reelwright.stages.write_plan`; the
-model only fills the short fields asked in :mod:`reelwright.stages.write_prompts`.
+the lock file. Structure comes from :mod:`reelwright.writing.plan`; the
+model only fills the short fields asked in :mod:`reelwright.writing.prompts`.
 
 Incremental: without an episode list only missing episodes are written; with
 one, an episode is rewritten when what it is written from changed (or with
@@ -22,20 +22,46 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from reelwright.cache import Cache, make_key
-from reelwright.documents.base import atomic_write_text, load_document, read_text, save_document
+from reelwright.documents.base import (
+    atomic_write_text,
+    load_document,
+    read_text,
+    save_document,
+)
 from reelwright.documents.bible import Bible, Character, Location, Prop
-from reelwright.documents.script import Action, Dialogue, DialoguePart, Episode, Note, SceneHeading, ScriptDocument
+from reelwright.documents.script import (
+    Action,
+    Dialogue,
+    DialoguePart,
+    Episode,
+    Note,
+    SceneHeading,
+    ScriptDocument,
+)
 from reelwright.documents.season import EpisodePlan, Season
 from reelwright.errors import BuildError, InputError, Problem, ProviderError
 from reelwright.progress import Progress
+from reelwright.project.cache import Cache, make_key
+from reelwright.project.folder import SETTINGS, Project, stable_int
+from reelwright.project.settings import Settings, default_settings_toml
 from reelwright.providers.registry import get_provider
 from reelwright.providers.text import TextProvider
-from reelwright.settings import Settings, default_settings_toml
-from reelwright.stages import write_prompts as P
-from reelwright.stages.continuity import check_continuity
-from reelwright.stages.write_ask import Writer, WriteStats, prompt_hash
-from reelwright.stages.write_plan import ROLES, element_times, estimate_seconds, plan_season, seconds_per_line
+from reelwright.screenplay import (
+    parse_script,
+    parse_text,
+    write_chinese,
+    write_fountain,
+)
+from reelwright.writing import prompts as P
+from reelwright.writing.ask import Writer, WriteStats, prompt_hash
+from reelwright.writing.continuity import check_continuity
+from reelwright.writing.plan import (
+    ROLES,
+    element_times,
+    estimate_seconds,
+    plan_season,
+    seconds_per_line,
+)
 
 __all__ = ["write_premise", "write_episodes", "check_project_continuity", "text_provider", "WriteReport",
            "SEASON", "split_text", "episode_spec"]
@@ -72,7 +98,6 @@ def text_provider(settings: Settings, name: str | None = None) -> TextProvider:
 
 
 def _project(root: Path, language: str | None, create: bool = True):
-    from reelwright.project import SETTINGS, Project  # noqa: PLC0415 - project imports stages lazily
 
     if create and not (root / SETTINGS).is_file():
         title = root.resolve().name.replace("-", " ").title()
@@ -198,10 +223,9 @@ def write_premise(root: str | Path, premise: str | None = None, *, source_text: 
             data = ask(P.ask_places(story, series, bible.characters, lang))
             for loc in data["locations"]:
                 if bible.location(loc["name"]) is None:
-                    from reelwright.project import _stable_int  # noqa: PLC0415
 
                     bible.locations.append(Location(name=loc["name"], interior=loc["interior"],
-                                                    description=loc["description"], palette=_stable_int(loc["name"])))
+                                                    description=loc["description"], palette=stable_int(loc["name"])))
             for prop in data["props"]:
                 if not any(p.name.casefold() == prop["name"].casefold() for p in bible.props):
                     bible.props.append(Prop(name=prop["name"], description=prop["description"]))
@@ -330,7 +354,6 @@ def write_episodes(root: str | Path, spec: str | None = None, *, force: bool = F
         bar.close()
         cache.save_lock()
     report.problems = check_project_continuity(root)
-    from reelwright.scripts import parse_script  # noqa: PLC0415
 
     for path in report.written:
         if path.suffix in (".fountain", ".txt"):
@@ -384,7 +407,6 @@ def _cue(bible: Bible, name: str, lang: str) -> str:
 def _write_one(writer: Writer, bible: Bible, season: Season, number: int, lang: str, bar: Progress
                ) -> tuple[list[P.Ask], str]:
     """Outline (when not filled yet) and write one episode; returns the asks made and the script text."""
-    from reelwright.scripts import parse_text, write_chinese, write_fountain  # noqa: PLC0415
 
     plan = season.episode(number)
     asks: list[P.Ask] = []
@@ -457,8 +479,7 @@ def _verify(parsed: ScriptDocument, made: ScriptDocument, bible: Bible) -> None:
 
 
 def check_project_continuity(root: str | Path) -> list[Problem]:
-    """Continuity problems in every script of the project (see :mod:`reelwright.stages.continuity`)."""
-    from reelwright.project import Project  # noqa: PLC0415
+    """Continuity problems in every script of the project (see :mod:`reelwright.writing.continuity`)."""
 
     root = Path(root)
     project = Project.load(root)

@@ -13,8 +13,16 @@ import math
 import re
 
 from reelwright.documents.bible import Bible, Character
-from reelwright.documents.script import Action, Caption, Dialogue, Episode, SceneHeading, plain
+from reelwright.documents.script import (
+    Action,
+    Caption,
+    Dialogue,
+    Episode,
+    SceneHeading,
+    plain,
+)
 from reelwright.documents.season import Act, Beat, EpisodePlan, Season
+from reelwright.stages.board import is_strong
 
 __all__ = ["plan_season", "beat_layout", "acts_for", "estimate_seconds", "element_times", "seconds_per_line",
            "ROLES", "cast_for", "HOOK_SECONDS", "CLIFF_SECONDS", "TURN_SECONDS"]
@@ -249,7 +257,6 @@ def seconds_per_line(language: str) -> float:
 
 def element_times(episode: Episode) -> list[tuple[float, float]]:
     """Estimated ``(start, end)`` seconds of each element, following the board and cut rules."""
-    from reelwright.stages.board import is_strong  # noqa: PLC0415 - board imports the cache, not us
 
     out = []
     t = 0.0
