@@ -205,9 +205,11 @@ class Studio:
         if check is not None:
             for item in check.items:
                 link = None
-                m = re.search(r"\bline (\d+)", f"{item.where} {item.value}")
-                if item.where in starts:
-                    link = f"/episodes/{number}/shots/{quote(item.where)}"
+                text = f"{item.where} {item.value}"
+                shot_ids = [t for t in re.findall(r"[\w\-]+", str(item.where)) if t in starts]
+                m = re.search(r"\bline (\d+)", text)
+                if shot_ids:
+                    link = f"/episodes/{number}/shots/{quote(shot_ids[0])}"
                 elif m:
                     link = f"#line-{m.group(1)}"
                 checks.append({"check": item.check, "ok": item.ok, "hard": item.hard, "value": item.value,
@@ -528,7 +530,10 @@ async def edit_shot(request: Request) -> Response:
             await run_in_threadpool(api.change_shot, project, number, shot_id, changes)
         except InputError as exc:
             field, message = _field_of(exc)
-            return await shot_page(request, {field or "shot": message}, values, 400)
+            shown = {"size", "move", "angle"} | {f"expressions.{who}" for who in current["subjects"]}
+            where = field if field in shown else "shot"
+            return await shot_page(request, {where: message if where == field else f"{field}: {message}"}, values,
+                                   400)
     return _done(request, f"/episodes/{number}/shots/{quote(shot_id)}")
 
 

@@ -17,7 +17,7 @@ function setupPlayer() {
     current = shot;
     if (shot) {
       shot.classList.add("current");
-      const id = shot.id.slice(5);
+      const id = shot.dataset.id;
       lines.forEach(li => li.classList.toggle("current",
         Array.from(li.querySelectorAll(".in-shots .seek")).some(b => b.textContent === id)));
     }
@@ -59,9 +59,13 @@ function setupJob() {
     summary.textContent = job.summary || job.error || "";
     const cancel = document.getElementById("cancel");
     if (cancel) cancel.disabled = true;
-    if (job.state === "done" && box.dataset.back) {
-      setTimeout(() => { window.location = box.dataset.back; }, 800);
-    }
+    if (job.state === "done") bar.value = bar.max;  // cached shots were never counted as steps
+    text.textContent = `${job.state} after ${(job.finished - job.started).toFixed(1)} s`;
+    // the page's episode states changed: show them (or go back where the job was started from)
+    setTimeout(() => {
+      if (job.state === "done" && box.dataset.back) window.location = box.dataset.back;
+      else window.location.reload();
+    }, 1500);
   });
 }
 
