@@ -131,10 +131,12 @@ class EpisodeState:
 
 
 def episode_state(project: Project, number: int, *, lock: Lock, approvals: Approvals, delivered: set[int],
-                  checks_ok: bool | None, building: bool = False, inputs: Callable[[], str] | None = None
-                  ) -> EpisodeState:
-    """``inputs``: gives :func:`input_hash` of the episode (a caller that keeps it between calls passes it)."""
-    built = episode_outputs(project, number)["video"].is_file()
+                  checks_ok: bool | None, building: bool = False, inputs: Callable[[], str] | None = None,
+                  built: bool | None = None) -> EpisodeState:
+    """``inputs``: gives :func:`input_hash` of the episode, ``built``: whether its video exists (a caller that
+    keeps them between calls passes them)."""
+    if built is None:
+        built = episode_outputs(project, number)["video"].is_file()
     approval = approvals.episodes.get(number)
     current = inputs or (lambda: input_hash(project, number))
     changed = approval is not None and (approval.build != video_key(lock, number) or approval.inputs != current())

@@ -147,15 +147,19 @@ class Studio:
         cards = []
         for c in self.state.cards(project, building):
             plan = season.episode(c.number) if season is not None else None
-            beats = [{"kind": b.kind, "start": b.start, "end": b.end} for b in plan.beats] if plan else []
+            span = (season.target_seconds if season else 60) or 60
+            beats = [{"kind": b.kind, "start": b.start, "end": b.end, "left": round(100 * b.start / span, 1)}
+                     for b in plan.beats] if plan else []
             cards.append({
-                "number": c.number, "title": c.title or (plan.title if plan else ""), "state": c.state.state,
+                "number": c.number, "tag": f"ep{c.number:03d}", "title": c.title or (plan.title if plan else ""),
+                "state": c.state.state, "css": c.state.state.replace(" ", "-"),
                 "seconds": c.seconds, "shots": c.shots, "cost": round(c.cost, 4), "url": f"/episodes/{c.number}",
                 "thumb": f"/episodes/{c.number}/frames/{c.thumb_frame}.jpg" if c.thumb_frame is not None else None,
                 "checks_ok": c.state.checks_ok, "approved_by": c.state.approval.by if c.state.approval else None,
                 "paywall": bool(plan.paywall) if plan else False, "act": plan.act if plan else "",
                 "cliffhanger": plan.cliffhanger_strength if plan else None, "beats": beats,
                 "target": season.target_seconds if season else None,
+                "money": money(c.cost, project.settings.providers.currency) if c.cost else "",
             })
         counts = {s: sum(1 for c in cards if c["state"] == s) for s in STATES}
         return {"title": project.settings.project.title, "root": str(self.root), "episodes": cards,

@@ -105,6 +105,7 @@ class ProjectState:
         self._project: Project | None = None
         self._signature: tuple | None = None
         self._hashes: dict[tuple, str] = {}
+        self._paths: dict[tuple, dict[str, Path]] = {}
         self._mutex = threading.Lock()
 
     # ---- the project (scripts, boards, bible, settings) ----------------------------------------------
@@ -135,11 +136,22 @@ class ProjectState:
     def lock(self, project: Project) -> Lock:
         return self._memo.get(project.lock_path, _load_lock, "lock") or Lock()
 
+    def paths(self, project: Project, number: int) -> dict[str, Path]:
+        """The episode's build products (kept per project: path arithmetic is most of a season page's cost)."""
+        key = (id(project), number)
+        got = self._paths.get(key)
+        if got is None:
+            got = {**episode_outputs(project, number), "check": check_path(project, number)}
+            if len(self._paths) > 20000:
+                self._paths.clear()
+            self._paths[key] = got
+        return got
+
     def timeline(self, project: Project, number: int) -> Timeline | None:
-        return self._memo.get(episode_outputs(project, number)["timeline"], _load_timeline, "timeline")
+        return self._memo.get(self.paths(project, number)["timeline"], _load_timeline, "timeline")
 
     def check(self, project: Project, number: int) -> CheckResult | None:
-        return self._memo.get(check_path(project, number), _load_check, "check")
+        return self._memo.get(self.paths(project, number)["check"], _load_check, "check")
 
     def approvals(self, project: Project) -> Approvals:
         return self._memo.get(project.root / APPROVALS, lambda p: load_document(p, Approvals), "approvals") \
@@ -175,19 +187,25 @@ class ProjectState:
             self._hashes[key] = value
         return value
 
-    def state(self, project: Project, number: int, building: set[int]) -> EpisodeState:
+    def state(self, project: Project, number: int, building: set[int], shared: tuple | None = None
+              ) -> EpisodeState:
+        """``shared``: (lock, approvals, delivered) read once for a whole season page."""
+        lock, approvals, delivered = shared or (self.lock(project), self.approvals(project), self.delivered(project))
         check = self.check(project, number)
-        return episode_state(project, number, lock=self.lock(project), approvals=self.approvals(project),
-                             delivered=self.delivered(project), checks_ok=None if check is None else check.ok,
-                             building=number in building, inputs=lambda: self.input_hash(project, number))
+        return episode_state(project, number, lock=lock, approvals=approvals,
+                             delivered=delivered, checks_ok=None if check is None else check.ok,
+                             building=number in building, inputs=lambda: self.input_hash(project, number),
+                             built=os.path.isfile(self.paths(project, number)["video"]))
 
     def cards(self, project: Project, building: set[int]) -> list[EpisodeCard]:
         costs = self.costs(project)
+        shared = (self.lock(project), self.approvals(project), self.delivered(project))
         out = []
         for number, src in project.episodes.items():
             timeline = self.timeline(project, number)
             seconds = round(timeline.frames / timeline.fps, 1) if timeline is not None and timeline.fps else None
-            out.append(EpisodeCard(number, src.episode.title or "", self.state(project, number, building), seconds,
+            out.append(EpisodeCard(number, src.episode.title or "", self.state(project, number, building, shared),
+                                   seconds,
                                    len(timeline.shots) if timeline is not None else None, costs.get(number, 0.0),
                                    _card_frame(timeline) if timeline is not None else None,
                                    self.check(project, number)))
