@@ -264,6 +264,55 @@ def test_one_build_at_a_time_shared_with_the_cli_and_edits_during_a_build_are_ke
     assert "I knew everything." in (root / "build" / "ep002.srt").read_text()
 
 
+def test_studio_help(capsys):
+    with pytest.raises(SystemExit) as e:
+        main(["studio", "--help"])
+    assert e.value.code == 0
+    out = capsys.readouterr().out
+    assert "usage: reelwright studio" in out and "--host" in out and "--port" in out and "token" in out
+
+
+def test_a_studio_build_can_be_cancelled_and_resumes(tmp_path):
+    root = _season(tmp_path / "cancel")
+    api.build(root)
+    api.change_line(root, 1, 0, "Now the first line is different, so there is work to do.")
+    api.change_line(root, 2, 0, "And the second episode changed as well.")
+    c = _client(root)
+    token = _csrf(c.get("/").text)
+    job = c.post("/builds", data={"episodes": ["1", "2"], "csrf": token},
+                 headers={"Accept": "application/json"}).json()["id"]
+    deadline = time.monotonic() + 20
+    while lock_holder(root) is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert c.post(f"/builds/{job}/cancel", data={"csrf": token}, headers={"Accept": "application/json"}).status_code == 200
+    while (state := c.get(f"/builds/{job}").json())["state"] == "running":
+        time.sleep(0.1)
+    assert state["state"] == "cancelled" and "finished work is kept" in state["error"]
+    assert lock_holder(root) is None
+    events = c.get(f"/builds/{job}/events").text  # the stream replays the job's events and ends
+    assert events.rstrip().split("\n")[-2] == "event: end"
+    report = api.build(root)  # resumes and finishes
+    assert "so there is work to do." in (root / "build" / "ep001.srt").read_text()
+    assert report.checks_ok
+
+
+def test_a_build_calling_paid_providers_shows_the_estimate_and_asks_first(tmp_path):
+    with MediaServer() as media:
+        root = write_tiny_project(tmp_path / "paid", TWO_SCENE_SCRIPT)
+        with open(root / "reelwright.toml", "a", encoding="utf-8") as fh:
+            fh.write(f'\n[providers]\nimage = "openai"\n\n[providers.options."image:openai"]\nbase_url = "{media.url}"\n'
+                     'api_key_env = ""\n\n[providers.prices."image:openai"]\nper_call = 0.04\n\n'
+                     '[images]\nexpressions = []\nreference_size = 64\n')
+        c = _client(root)
+        token = _csrf(c.get("/").text)
+        r = c.post("/builds", data={"episodes": "1", "csrf": token})
+        assert r.status_code == 200 and "Confirm and build" in r.text and "image:openai" in r.text
+        assert c.get("/builds?format=json").json()["jobs"] == []  # nothing started, nothing asked
+        assert not [q for q in media.requests if "images" in q.path]
+        plan = c.get("/builds?episodes=1&plan=1&format=json").json()["plan"]
+        assert plan["providers"]["image:openai"]["calls"] > 0 and plan["cost"] > 0
+
+
 def test_approval_marks_changes_and_limits_delivery(tmp_path):
     root = _season(tmp_path / "approve")
     api.build(root)
