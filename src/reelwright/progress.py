@@ -41,13 +41,15 @@ class Event:
     eta: float | None = None  # seconds left (None: not known yet)
     message: str = ""
     kind: str = "progress"
+    title: str = ""  # how the work names itself ("ep001 voice", "render 3 episodes"); empty: item and stage
 
     @property
     def label(self) -> str:
-        return f"{self.item} {self.stage}".strip()
+        return self.title or f"{self.item} {self.stage}".strip()
 
     def as_dict(self) -> dict:
-        return {"kind": self.kind, "stage": self.stage, "item": self.item, "done": self.done, "total": self.total,
+        return {"kind": self.kind, "stage": self.stage, "item": self.item, "label": self.label,
+                "done": self.done, "total": self.total,
                 "elapsed": round(self.elapsed, 2), "eta": None if self.eta is None else round(self.eta, 1),
                 "message": self.message}
 
@@ -179,14 +181,15 @@ class Progress:
         if self._reporter.on_event is None and enabled:
             self._printer = _Printer(label, self.total, stream or sys.stderr)
         if self._reporter.on_event is not None:
-            self._reporter.on_event(Event(self.stage, self.item, 0, self.total, 0.0, None))
+            self._reporter.on_event(Event(self.stage, self.item, 0, self.total, 0.0, None, title=label))
 
     def advance(self, n: int = 1, note: str = "") -> None:
         self.done += n
         elapsed = time.monotonic() - self.start
         eta = elapsed / self.done * (self.total - self.done) if self.done else None
         if self._reporter.on_event is not None:
-            self._reporter.on_event(Event(self.stage, self.item, self.done, self.total, elapsed, eta, note))
+            self._reporter.on_event(Event(self.stage, self.item, self.done, self.total, elapsed, eta, note,
+                                          title=self.label))
         elif self._printer is not None:
             self._printer.show(self.done, n, elapsed, eta, note)
         if self._reporter.cancel is not None:

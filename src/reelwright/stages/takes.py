@@ -62,9 +62,12 @@ def shot_takes(project: Project, number: int, shot_id: str, cache: Cache) -> Sho
     return ShotTakes(number, shot_id, seed, prompt, history, out)
 
 
-def _record(cache: Cache, number: int, shot_id: str, *, history: list[int], candidates: list[int]) -> None:
+def _record(cache: Cache, number: int, shot_id: str, *, history: list[int], candidates: list[int],
+            picked: bool = False) -> None:
     _, takes_name = _names(number, shot_id)
     cache.record(takes_name, "takes", "", [], inputs={"history": history, "candidates": candidates})
+    if picked:  # the episode's picture changed: whatever recorded it as up to date no longer holds
+        cache.lock.artifacts.pop(f"ep{number:03d}/fresh", None)
     cache.save_lock()
 
 
@@ -130,7 +133,8 @@ def pick_take(project: Project, number: int, which: str, seed: int | None, cache
     old = cache.lock.artifacts.get(image_name)
     _, new = redo_shot(project, number, shot.id, cache, seed=seed)
     history = before.history + ([old.seed] if old is not None and isinstance(old.seed, int) else [])
-    _record(cache, number, shot.id, history=history[-20:], candidates=[t.seed for t in before.candidates])
+    _record(cache, number, shot.id, history=history[-20:], candidates=[t.seed for t in before.candidates],
+            picked=True)
     return new
 
 
@@ -147,5 +151,6 @@ def revert_take(project: Project, number: int, which: str, cache: Cache) -> int:
         _record(cache, number, shot.id, history=before.history[:-1], candidates=[t.seed for t in before.candidates])
         return previous
     redo_shot(project, number, shot.id, cache, seed=previous)
-    _record(cache, number, shot.id, history=before.history[:-1], candidates=[t.seed for t in before.candidates])
+    _record(cache, number, shot.id, history=before.history[:-1], candidates=[t.seed for t in before.candidates],
+            picked=True)
     return previous

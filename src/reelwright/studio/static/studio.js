@@ -48,7 +48,7 @@ function setupJob() {
     bar.max = Math.max(e.total, 1);
     bar.value = e.done;
     const eta = e.eta === null ? "" : `, eta ${Math.round(e.eta)} s`;
-    text.textContent = `${e.item} ${e.stage}: ${e.done}/${e.total}${eta}`;
+    text.textContent = `${e.label}: ${e.done}/${e.total}${eta}`;
   };
   source.addEventListener("end", (msg) => {
     source.close();
