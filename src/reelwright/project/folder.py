@@ -193,7 +193,6 @@ class Project:
             palette = ESPEAK_VOICES[gender]
             voice = Voice(voice=palette[index % len(palette)], pitch=2.0 * (index // len(palette)), rate=1.0)
         try:
-
             options = default_look(name, gender)
         except ImportError:  # drawing module not available: the renderer will fill in defaults
             options = {}

@@ -2,7 +2,8 @@
 
 A Fountain file holds one episode. Boneyard ``/* */`` is removed first (keeping
 line numbers), notes ``[[ ]]`` standing alone become :class:`Note` elements and
-inline ones are dropped. Title-page keys ``Episode``, ``Outline`` and
+inline ones are dropped; inside a dialogue block a note ``[[subtitle: …]]`` on its own line is the
+line's subtitle in standard written language (the words above it being spoken in dialect). Title-page keys ``Episode``, ``Outline`` and
 ``Characters`` fill the episode number/title, ``outline`` and ``bios`` instead of
 ``title_page``. The writer adds forcing marks (``! . @ >``) only where an element
 would otherwise read back as another type, so ``parse(write(parse(x)))`` equals
@@ -53,6 +54,9 @@ _BIO_LINE = re.compile(r"^(?P<name>[^:()]+?)\s*(?:\(\s*(?P<age>\d+)\s*\))?\s*:\s
 _BREAKS = {"page_break", "section", "synopsis", "centered", "transition_forced", "lyrics"}  # end an action
 _SETTING_PREFIX = {"INT": "INT.", "EXT": "EXT.", "EST": "EST.", "INT/EXT": "INT./EXT."}
 _STRUCTURAL_KEYS = ("episode", "characters", "outline")
+
+
+_SUBTITLE_NOTE = re.compile(r"^\s*(?:subtitle|字幕)\s*[:：]\s*(.*)$", re.I | re.S)
 
 
 @dataclass
@@ -316,11 +320,18 @@ class _BodyParser:
                                     "(expected two cues in a row, the second ending with '^')",
                                     path=self.path, line=cue.no)
         parts: list[list] = []  # [kind, lines]
+        subtitle: str | None = None
         j = i + 1
         while j < len(recs):
             r = recs[j]
             j += 1
             if r.notes:
+                for note in r.notes:
+                    if m := _SUBTITLE_NOTE.match(note):
+                        if not m.group(1).strip():
+                            raise ScriptSyntaxError("empty subtitle note: expected [[subtitle: the line in standard "
+                                                    "written language]]", path=self.path, line=r.no)
+                        subtitle = " ".join(m.group(1).split())
                 continue
             st = r.text.strip()
             if not st:
@@ -344,7 +355,7 @@ class _BodyParser:
                 out.append(DialoguePart(kind=kind, text=text))
         emotion = out[0].text if out and out[0].kind == "parenthetical" else None
         self.els.append(Dialogue(character=name, extensions=exts, parts=out, emotion=emotion, dual=dual,
-                                 forced=forced, line=cue.no))
+                                 forced=forced, line=cue.no, subtitle=subtitle))
         return j
 
 
@@ -378,7 +389,6 @@ def parse_fountain(text: str, path: str | Path | None = None) -> ScriptDocument:
 
 
 def _english_time(time: str) -> str:
-
     return english_time(time)
 
 
@@ -422,6 +432,8 @@ def _write_dialogue(d: Dialogue, after_dialogue: bool) -> list[str]:
             lines.extend(f"~{s}" for s in p.text.split("\n"))
         else:
             lines.extend(s.strip() or "  " for s in p.text.split("\n"))
+    if d.subtitle:
+        lines.append(f"[[subtitle: {' '.join(d.subtitle.split())}]]")
     return lines
 
 

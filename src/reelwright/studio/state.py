@@ -7,7 +7,6 @@ calls per episode, not 100 script parses and 100 timeline loads.
 
 from __future__ import annotations
 
-import json
 import os
 import threading
 from dataclasses import dataclass
@@ -70,8 +69,8 @@ class EpisodeCard:
 
 def _load_check(path: Path) -> CheckResult | None:
     try:
-        return CheckResult.from_dict(json.loads(path.read_text(encoding="utf-8")))
-    except (OSError, ValueError, KeyError):
+        return CheckResult.model_validate_json(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
         return None
 
 

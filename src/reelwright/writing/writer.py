@@ -98,7 +98,6 @@ def text_provider(settings: Settings, name: str | None = None) -> TextProvider:
 
 
 def _project(root: Path, language: str | None, create: bool = True):
-
     if create and not (root / SETTINGS).is_file():
         title = root.resolve().name.replace("-", " ").title()
         (root / "scripts").mkdir(parents=True, exist_ok=True)
@@ -223,7 +222,6 @@ def write_premise(root: str | Path, premise: str | None = None, *, source_text: 
             data = ask(P.ask_places(story, series, bible.characters, lang))
             for loc in data["locations"]:
                 if bible.location(loc["name"]) is None:
-
                     bible.locations.append(Location(name=loc["name"], interior=loc["interior"],
                                                     description=loc["description"], palette=stable_int(loc["name"])))
             for prop in data["props"]:
