@@ -19,7 +19,7 @@ from reelwright import api as rw
 from reelwright.cli import main
 from reelwright.lockfile import LOCK_NAME, ProjectLock, lock_holder
 from reelwright.media.video import probe
-from tests.conftest import TWO_SCENE_SCRIPT, write_tiny_project
+from tests.helpers import TWO_SCENE_SCRIPT, write_tiny_project
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "api.md"
 SRC = Path(__file__).resolve().parents[1] / "src"

@@ -26,7 +26,7 @@ from reelwright.lockfile import ProjectLock, lock_holder
 from reelwright.media.video import probe
 from reelwright.studio import create_app
 from tests.browser import Served, chromium, free_port, shoot
-from tests.conftest import TWO_SCENE_SCRIPT, write_tiny_project
+from tests.helpers import TWO_SCENE_SCRIPT, write_tiny_project
 from tests.media_server import MediaServer
 
 DOCS_IMG = Path(__file__).resolve().parents[1] / "docs" / "img"
