@@ -366,7 +366,8 @@ def _parse_selection(project: Project, raw: list[str]) -> list[int]:
 async def builds_page(request: Request) -> Response:
     s = _studio(request)
     project = s.project()
-    selected = [int(v) for v in request.query_params.get("episodes", "").split(",") if v.isdigit()]
+    selected = sorted({int(v) for raw in request.query_params.getlist("episodes") for v in raw.split(",")
+                       if v.strip().isdigit()})
     data = await run_in_threadpool(s.builds_data, selected or None)
     plan = None
     if request.query_params.get("plan") and selected:
