@@ -19,7 +19,7 @@ from reelwright.screenplay import parse_text, write_chinese, write_fountain
 
 try:  # tests/ is a package when it has an __init__.py, else a folder on sys.path
     from tests.chat_server import ChatServer, Reply, chat
-    from tests.conftest import write_tiny_project
+    from tests.helpers import write_tiny_project
     from tests.media_server import MediaServer
 except ImportError:  # pragma: no cover
     from chat_server import ChatServer, Reply, chat

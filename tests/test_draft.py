@@ -38,7 +38,7 @@ def drafts(tmp_path_factory):
     for fmt in ("jianying", "capcut"):
         if draft_available(fmt):
             pytest.skip(draft_available(fmt))
-    from tests.conftest import write_tiny_project
+    from tests.helpers import write_tiny_project
 
     root = write_tiny_project(tmp_path_factory.mktemp("draft") / "proj", SCRIPT, "ep001.txt", "zh")
     project = Project.load(root)
@@ -162,7 +162,7 @@ def test_reexport_keeps_unchanged_media(drafts):
 
 def test_unknown_format_names_the_drafts(tmp_path):
     from reelwright.errors import InputError
-    from tests.conftest import write_tiny_project
+    from tests.helpers import write_tiny_project
 
     root = write_tiny_project(tmp_path / "p", "第1集\n1-1 日 内 客厅\n林晚：你好。\n", "ep001.txt", "zh")
     with pytest.raises(InputError, match="jianying, capcut"):
