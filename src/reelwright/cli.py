@@ -254,7 +254,25 @@ def _cmd_deliver(args: argparse.Namespace) -> int:
     return 1 if report.problems else 0
 
 
-from reelwright.insights import run_insights
+def _cmd_insights(args: argparse.Namespace) -> int:
+    result = run_insights(args.dir, args.metrics, args.out, quiet=args.quiet)
+    f = result.findings
+    out = sys.stderr if args.json else sys.stdout
+    if args.json:
+        print(f.to_json(), end="")
+    drops = sum(len(e.drops) for e in f.episodes)
+    print(f"{len(f.episodes)} episode(s), {drops} drop(s), paywall: "
+          + (f"after episode {f.paywall.recommended_after}" if f.paywall.recommended_after is not None
+             else "no recommendation") + (f" (season.yaml: {f.paywall.planned_after})"
+                                          if f.paywall.planned_after is not None else ""), file=out)
+    for s in f.suggestions:
+        print(f"  - {s.text}", file=out)
+    for note in f.notes:
+        print(f"note: {note}", file=sys.stderr)
+    print(f"report: {result.files['html']}", file=out)
+    return 0
+
+
 def _cmd_studio(args: argparse.Namespace) -> int:
     serve(args.dir, host=args.host, port=args.port)
     return 0
@@ -449,6 +467,23 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--workers", type=int, default=None, help="render processes (default: reelwright.toml)")
     s.add_argument("--quiet", action="store_true", help="no progress output")
     s.set_defaults(func=_cmd_deliver)
+
+    s = sub.add_parser("insights", help="platform numbers against the built episodes: drops, funnel, paywall, craft",
+                       description="Read the platform's numbers (CSV, XLSX or JSON; English or Chinese headers; "
+                       "one row per episode, or per episode per second for retention curves) and put them beside "
+                       "the built timelines: drops steeper than each curve's own trend named by shot, line and "
+                       "speaker; 3-s and 30-s retention against the first line and the hook; the season funnel; "
+                       "where the paywall would earn most against season.yaml's; craft measures against "
+                       "retention with confidence intervals. Writes report.html, findings.json and PNG charts "
+                       "(default: build/insights/). Never builds and never edits a script. Exit 2 on a metrics "
+                       "file that does not fit (file, row and column named; nothing written). See "
+                       "docs/insights.md.")
+    s.add_argument("dir", help="project folder")
+    s.add_argument("--metrics", nargs="+", required=True, metavar="FILE", help="metrics files (.csv, .xlsx, .json)")
+    s.add_argument("--json", action="store_true", help="print the findings as JSON (docs/insights.md has the schema)")
+    s.add_argument("--out", help="folder for the report and charts (default: build/insights)")
+    s.add_argument("--quiet", action="store_true", help="no progress output")
+    s.set_defaults(func=_cmd_insights)
 
     s = sub.add_parser("studio", help="review, fix and approve a season in the browser (a local web app)",
                        description="Serve the studio for a project folder: the season's episodes with their state, "
