@@ -62,7 +62,7 @@ def test_new_scaffolds_a_project_that_loads(tmp_path, capsys):
     assert "already exists" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("case", ["toml", "yaml", "board", "fountain", "chinese", "utf8", "missing"])
+@pytest.mark.parametrize("case", ["toml", "yaml", "board", "fountain", "english", "chinese", "utf8", "missing"])
 def test_bad_input_gives_located_error_and_exit_2(tmp_path, case):
     root = tmp_path / "p"
     assert main(["new", str(root)]) == 0
@@ -79,9 +79,16 @@ def test_bad_input_gives_located_error_and_exit_2(tmp_path, case):
             "episode: 1\nshots:\n  - id: s01-01\n    scene: 1\n    subjects: [MAYA, NOBODY]\n", encoding="utf-8")
         expect = f"{root / 'boards' / 'ep001.yaml'}:5: shot s01-01: unknown character 'NOBODY'"
     elif case == "fountain":
-        (root / "scripts" / "ep001.fountain").write_text("INT. A - DAY\n\nBOB\nHi.\n\n/* never closed\n\nX\n",
+        # a cue with a blank line before its speech: scenes and action but no dialogue
+        (root / "scripts" / "ep001.fountain").write_text("INT. A - DAY\n\nBob walks in.\n\nBOB\n\nHi.\n",
                                                         encoding="utf-8")
-        expect = f"{root / 'scripts' / 'ep001.fountain'}:6:"
+        expect = f"{root / 'scripts' / 'ep001.fountain'}:3: 1 scene line(s) but no dialogue: this looks like Fountain"
+    elif case == "english":
+        (root / "scripts" / "ep001.fountain").unlink()
+        (root / "scripts" / "ep001.txt").write_text(
+            "Episode 1: The Debt\nScene 1-1: INT. SHOP - NIGHT\nWei says - you came back.\n", encoding="utf-8")
+        expect = (f"{root / 'scripts' / 'ep001.txt'}:3: 1 scene line(s) but no dialogue: this looks like the English "
+                  "short-drama layout but no line matched `NAME: text`")
     elif case == "chinese":
         (root / "scripts" / "ep001.fountain").unlink()
         (root / "scripts" / "ep001.txt").write_text("第1集\n1-1 日 内 客厅\n林晚：\n", encoding="utf-8")

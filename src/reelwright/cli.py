@@ -22,7 +22,7 @@ from reelwright.progress import ConsoleReporter
 from reelwright.project.folder import Project, new_project
 from reelwright.project.ledger import money
 from reelwright.providers.local_model import install_model, list_models, models_dir
-from reelwright.screenplay import parse_script, write_chinese, write_fountain
+from reelwright.screenplay import parse_script, write_script
 from reelwright.studio import serve
 from reelwright.writing.writer import (
     check_project_continuity,
@@ -50,6 +50,7 @@ def _events(args: argparse.Namespace) -> ConsoleReporter:
 
 def _build_and_report(root: Path | str, args: argparse.Namespace) -> int:
     project = Project.load(root)
+    _print_warnings(project.warnings)
     events = _events(args)
     try:
         report = api.build(project, args.episodes, workers=args.workers, executor=getattr(args, "executor", None),
@@ -74,7 +75,9 @@ def _build_and_report(root: Path | str, args: argparse.Namespace) -> int:
 
 def _cmd_build(args: argparse.Namespace) -> int:
     if args.dry_run:
-        plan = plan_build(Project.load(args.dir), args.episodes)
+        project = Project.load(args.dir)
+        _print_warnings(project.warnings)
+        plan = plan_build(project, args.episodes)
         if args.json:
             print(json.dumps(plan.as_dict(), indent=2, ensure_ascii=False))
         else:
@@ -138,17 +141,24 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return _build_and_report(root, args)
 
 
+def _print_warnings(lines: list[str]) -> None:
+    for line in lines:
+        print(f"warning: {line}", file=sys.stderr)
+
+
 def _cmd_parse(args: argparse.Namespace) -> int:
     doc = parse_script(Path(args.file))
+    _print_warnings(doc.warning_lines())
     if args.stats:
         print(json.dumps(doc.stats(), ensure_ascii=False))
-    elif args.to == "fountain":
-        sys.stdout.write(write_fountain(doc))
-    elif args.to == "zh":
-        sys.stdout.write(write_chinese(doc))
+    elif args.to:
+        sys.stdout.write(write_script(doc, _FORMAT_NAMES.get(args.to, args.to)))
     else:
         sys.stdout.write(dump_document(doc, "json"))
     return 0
+
+
+_FORMAT_NAMES = {"english": "en", "chinese": "zh"}
 
 
 def _cmd_write_premise(args: argparse.Namespace) -> int:
@@ -214,7 +224,6 @@ def _cmd_models_install(args: argparse.Namespace) -> int:
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
-
     with _events(args) as events:
         report = api.export(args.dir, args.format, args.episodes, relative=args.relative, out_dir=args.out,
                             workers=args.workers, on_event=events, command=_command())
@@ -225,7 +234,6 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
 
 def _cmd_localise(args: argparse.Namespace) -> int:
-
     with _events(args) as events:
         report = api.localise(args.dir, args.to, args.episodes, dub=args.dub, provider=args.provider,
                               workers=args.workers, on_event=events, command=_command())
@@ -241,7 +249,6 @@ def _cmd_localise(args: argparse.Namespace) -> int:
 
 
 def _cmd_deliver(args: argparse.Namespace) -> int:
-
     with _events(args) as events:
         report = api.deliver(args.dir, args.episodes, languages=args.languages, dub=args.dub,
                              provider=args.provider, workers=args.workers, approved_only=args.approved,
@@ -361,10 +368,13 @@ def _parser() -> argparse.ArgumentParser:
     s.set_defaults(func=_cmd_demo)
 
     s = sub.add_parser("parse", help="parse a script and print it as JSON",
-                       description="Parse a Fountain or Chinese short-drama script (format detected from content).")
+                       description="Parse a script: Fountain, the Chinese or English short-drama layout (told by "
+                       "content), in a .fountain/.txt/.md, Word .docx or Final Draft .fdx file. Lenient readings "
+                       "are printed as 'warning: file:line: ...'; a file with no dialogue is an error.")
     s.add_argument("file", help="script file")
     g = s.add_mutually_exclusive_group()
-    g.add_argument("--to", choices=["fountain", "zh"], help="convert and print in this script format")
+    g.add_argument("--to", choices=["fountain", "zh", "chinese", "en", "english", "fdx"],
+                   help="convert and print in this script format (fdx: Final Draft XML)")
     g.add_argument("--stats", action="store_true", help='print {"scenes": N, "dialogue": N, "characters": [...]}')
     s.set_defaults(func=_cmd_parse)
 

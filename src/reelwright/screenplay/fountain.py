@@ -39,7 +39,7 @@ from reelwright.documents.script import (
 from reelwright.errors import ScriptSyntaxError
 from reelwright.screenplay.common import english_time, episode_number_from_path
 
-__all__ = ["parse_fountain", "write_fountain", "episode_number_from_path"]
+__all__ = ["parse_fountain", "write_fountain", "episode_number_from_path", "split_heading"]
 
 _HEADING = re.compile(r"^(INT\.?/EXT|EXT\.?/INT|I/E|INT|EXT|EST)(?=[.\s]|$)\.?\s*(.*)$", re.IGNORECASE)
 _FORCED_HEADING = re.compile(r"^\.(?=[^\W_])")
@@ -79,8 +79,12 @@ def _note_text(inner: str) -> str:
     return "\n".join(part.strip() for part in inner.split("\n")).strip("\n")
 
 
-def _preprocess(text: str, path: str | None) -> list[_Line]:
-    """Normalise newlines, cut out boneyard and notes (with their line breaks); lines a cut empties are dropped."""
+def _preprocess(text: str, warnings: list[tuple[int, str]]) -> list[_Line]:
+    """Normalise newlines, cut out boneyard and notes (with their line breaks); lines a cut empties are dropped.
+
+    Read as Fountain apps read them, each with a warning: a boneyard left open runs to the end of the file; a
+    note spanning a blank line is a note when ``]]`` closes it before the next ``[[``; a ``[[`` never closed is text.
+    """
     text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     records: list[_Line] = []
     buf: list[str] = []
@@ -102,14 +106,21 @@ def _preprocess(text: str, path: str | None) -> list[_Line]:
         if text.startswith("/*", i):
             end = text.find("*/", i + 2)
             if end < 0:
-                raise ScriptSyntaxError("unclosed boneyard '/*': expected '*/' to close it", path=path, line=line)
+                warnings.append((line, "boneyard '/*' is never closed with '*/': the rest of the file is left out"))
+                end = n
             span = text[i:end + 2]
         elif text.startswith("[[", i):
             end = text.find("]]", i + 2)
+            reopened = text.find("[[", i + 2)
+            if end < 0 or 0 <= reopened < end:
+                warnings.append((line, "note '[[' is never closed with ']]': read as text"))
+                buf.append("[[")
+                i += 2
+                continue
             span = text[i:end + 2]
-            if end < 0 or any(not s.strip() and not s.startswith("  ") for s in span.split("\n")[1:-1]):
-                raise ScriptSyntaxError("unclosed note '[[': expected ']]' before the next blank line",
-                                        path=path, line=line)
+            if any(not s.strip() and not s.startswith("  ") for s in span.split("\n")[1:-1]):
+                warnings.append((line, "note '[[ ]]' spans a blank line: read as one note (Fountain asks for two "
+                                       "spaces on a blank line inside a note)"))
             notes.append(_note_text(span[2:-2]))
         else:
             buf.append(text[i])
@@ -169,7 +180,7 @@ def _start_kind(s: str, next_blank: bool) -> str:
     return "cue" if _parse_cue(st) else "action"
 
 
-def _split_heading(raw: str) -> dict:
+def split_heading(raw: str) -> dict:
     """Heading text -> text, setting, location, time, number (``--`` counts as `` - ``)."""
     m = _SCENE_NUMBER.search(raw)
     number = m.group(1) if m else None
@@ -237,6 +248,8 @@ def _parse_bios(value: str) -> list[Bio]:
 class _BodyParser:
     def __init__(self, recs: list[_Line], path: str | None) -> None:
         self.recs, self.path, self.els = recs, path, []
+        self.indented_cues: list[int] = []  # lines of cues with tabs or spaces before them
+        self.warnings: list[tuple[int, str]] = []
 
     def kind(self, i: int) -> str:
         """What line ``i`` starts; a line before an element that ends paragraphs counts as before a blank."""
@@ -291,9 +304,9 @@ class _BodyParser:
             elif kind == "transition":
                 els.append(Transition(text=st, line=r.no))
             elif kind == "heading_forced":
-                els.append(SceneHeading(**_split_heading(st[1:]), forced=True, line=r.no))
+                els.append(SceneHeading(**split_heading(st[1:]), forced=True, line=r.no))
             else:  # heading
-                els.append(SceneHeading(**_split_heading(st), line=r.no))
+                els.append(SceneHeading(**split_heading(st), line=r.no))
             i += 1
         return els
 
@@ -315,10 +328,12 @@ class _BodyParser:
         recs = self.recs
         cue = recs[i]
         name, exts, dual, forced = _parse_cue(cue.text.strip())
+        if cue.text[:1] in ("\t", " "):
+            self.indented_cues.append(cue.no)
         if dual and not (self.els and isinstance(self.els[-1], Dialogue)):
-            raise ScriptSyntaxError(f"dual dialogue cue '{cue.text.strip()}' has no dialogue right before it "
-                                    "(expected two cues in a row, the second ending with '^')",
-                                    path=self.path, line=cue.no)
+            self.warnings.append((cue.no, f"dual dialogue cue '{cue.text.strip()}' has no dialogue right before it: "
+                                          "read as a cue of its own (as Fountain apps do)"))
+            dual = False
         parts: list[list] = []  # [kind, lines]
         subtitle: str | None = None
         j = i + 1
@@ -362,7 +377,8 @@ class _BodyParser:
 def parse_fountain(text: str, path: str | Path | None = None) -> ScriptDocument:
     """Parse Fountain text into a one-episode :class:`ScriptDocument`; errors name file and line."""
     where = str(path) if path is not None else None
-    recs = _preprocess(text, where)
+    warnings: list[tuple[int, str]] = []
+    recs = _preprocess(text, warnings)
     page, start = _title_page(recs)
     structural = {k.lower(): k for k in page if k.lower() in _STRUCTURAL_KEYS}
     title_value = next((v for k, v in page.items() if k.lower() == "title"), None)
@@ -379,10 +395,19 @@ def parse_fountain(text: str, path: str | Path | None = None) -> ScriptDocument:
     for key in structural.values():
         page.pop(key)
     title = next((plain(s) for s in (title_value or "").split("\n") if plain(s)), None)
-    elements = _BodyParser(recs, where).run(start)
+    body = _BodyParser(recs, where)
+    elements = body.run(start)
+    warnings += body.warnings
+    if body.indented_cues:
+        count = len(body.indented_cues)
+        warnings.append((body.indented_cues[0], f"{count} character cue{'s' * (count > 1)} indented with tabs or "
+                                                "spaces (from here on): read as cues, as Fountain apps do"))
     episode = Episode(number=number, title=ep_title, line=elements[0].line if elements else 1, elements=elements)
-    return ScriptDocument(format="fountain", source=where, title=title, title_page=page, outline=outline,
-                          bios=bios, episodes=[episode])
+    doc = ScriptDocument(format="fountain", source=where, title=title, title_page=page, outline=outline,
+                         bios=bios, episodes=[episode])
+    for no, message in warnings:
+        doc.warn(no, message)
+    return doc
 
 
 # ---- writing -----------------------------------------------------------------------------------
@@ -397,7 +422,7 @@ def _write_heading(h: SceneHeading) -> str:
     if h.forced:
         return f".{h.text}{number}"
     line = h.text + number
-    fields = _split_heading(line)
+    fields = split_heading(line)
     if _start_kind(line, True) == "heading" and all(fields[k] == getattr(h, k) for k in fields if k != "text"):
         return line
     time = _english_time(h.time)
