@@ -168,8 +168,15 @@ def test_edits_are_validated_and_written_like_hand_edits(tmp_path):
                             "林晚：（低声）他说过，再也不回来了。\n顾言：我骗你的。\n", "ep001.txt", "zh")
     rw.change_line(zh, 1, 0, "他发过誓。")
     assert "林晚：（低声）他发过誓。\n" in (zh / "scripts" / "ep001.txt").read_text()
-    with pytest.raises(rw.InputError, match="one line"):
+    with pytest.raises(rw.InputError, match="is one line"):
         rw.change_line(zh, 1, 1, "第一行\n第二行")
+
+    en = write_tiny_project(tmp_path / "en", "Episode 1: The Return\nScene 1-1: INT. NOODLE SHOP - NIGHT\n"
+                            "Characters: Li Wei, Zhou Mei\nRain hammers the windows.\n"
+                            "WEI: (quietly) You came back.\nMEI: I had to.\n", "ep001.txt")
+    assert rw.open_project(en).episodes[1].document.format == "en"
+    rw.change_line(en, 1, 0, "You came back at last.")
+    assert "WEI: (quietly) You came back at last.\n" in (en / "scripts" / "ep001.txt").read_text()
 
 
 def _doc_blocks() -> list[str]:

@@ -70,8 +70,8 @@ def _clean_text(text: str, fmt: str, field: str = "text") -> str:
         raise InputError(f"{field}: a line of dialogue cannot be empty (delete it in the script instead)")
     if any(not ln for ln in lines):
         raise InputError(f"{field}: a blank line would end the dialogue; write it as one paragraph")
-    if fmt == "zh" and len(lines) > 1:
-        raise InputError(f"{field}: a line in the Chinese script format is one line (no line breaks)")
+    if fmt in ("zh", "en") and len(lines) > 1:
+        raise InputError(f"{field}: a line in the short-drama script layout is one line (no line breaks)")
     return "\n".join(lines)
 
 
@@ -84,7 +84,7 @@ def _replace_in_source(source: str, fmt: str, d: Dialogue, text: str) -> str:
     at = d.line - 1
     if not 0 <= at < len(lines):
         raise InputError(f"the script changed on disk (line {d.line} is gone); reload and try again")
-    if fmt == "zh":
+    if fmt in ("zh", "en"):  # the short-drama layouts: NAME: (emotion) words, one line
         m = _ZH_PREFIX.match(lines[at])
         if not m:
             raise InputError(f"line {d.line} is not a dialogue line any more; reload and try again")
@@ -111,6 +111,10 @@ def edit_line(project: Project, episode: int, index: int, text: str) -> Edit:
     src = project.episodes.get(episode)
     d = dialogue_at(project, episode, index)
     fmt = src.document.format
+    if src.path.suffix.lower() not in (".fountain", ".txt", ".md"):
+        raise InputError(f"text: {src.path.name} is a {src.path.suffix} file; lines are edited in plain-text "
+                         "scripts only (convert it with 'reelwright parse --to', or edit it in its own program)",
+                         path=src.path, line=d.line)
     try:
         new_text = _clean_text(text, fmt)
     except InputError as exc:
