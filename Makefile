@@ -8,7 +8,7 @@ $(BIN)/reelwright: pyproject.toml
 	$(BIN)/pip install -q -e '.[test]'
 	touch $@
 
-.PHONY: install browser test demo bench bench-render bench-write bench-studio schemas
+.PHONY: install browser test demo bench bench-render bench-write bench-studio bench-schedule schemas
 install: $(BIN)/reelwright
 
 # the headless Chromium + chromedriver the studio's browser tests drive (Debian/Ubuntu apt; once)
@@ -28,6 +28,7 @@ bench: install
 	$(BIN)/pip install -q -e '.[bench]'
 	$(BIN)/python benchmarks/bench_studio.py
 	$(BIN)/python benchmarks/bench_season.py
+	$(BIN)/python benchmarks/bench_schedule.py
 
 # the studio: season and episode pages of a 100-episode season against a static file, same server, side by side
 bench-studio: install
@@ -35,6 +36,10 @@ bench-studio: install
 
 bench-render: install
 	$(BIN)/python benchmarks/bench_render.py
+
+# the scheduling benchmark: 80 episodes (~400 scenes) into 30 days with CP-SAT on 2 threads vs a greedy baseline
+bench-schedule: install
+	$(BIN)/python benchmarks/bench_schedule.py
 
 bench-write: install
 	$(BIN)/python benchmarks/bench_write.py

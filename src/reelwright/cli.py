@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import re
 import shutil
@@ -19,6 +20,7 @@ from reelwright.export.sheet import board_project
 from reelwright.insights import run_insights
 from reelwright.lockfile import ProjectLock
 from reelwright.progress import ConsoleReporter
+from reelwright.production import breakdown_project, schedule_project
 from reelwright.project.folder import Project, new_project
 from reelwright.project.ledger import money
 from reelwright.providers.local_model import install_model, list_models, models_dir
@@ -261,6 +263,39 @@ def _cmd_deliver(args: argparse.Namespace) -> int:
     return 1 if report.problems else 0
 
 
+def _cmd_breakdown(args: argparse.Namespace) -> int:
+    result, files = breakdown_project(args.dir, provider=args.provider, quiet=args.quiet)
+    print(result.summary())
+    for f in files:
+        print(f"  {f}")
+    if args.check:
+        for conflict in result.conflicts:
+            print(f"continuity: {conflict}", file=sys.stderr)
+        return 1 if result.conflicts else 0
+    if result.conflicts:
+        print(f"  {len(result.conflicts)} continuity conflict(s): run 'reelwright breakdown {args.dir} --check'")
+    return 0
+
+
+def _cmd_schedule(args: argparse.Namespace) -> int:
+    try:
+        start = dt.date.fromisoformat(args.start)
+    except ValueError:
+        raise InputError(f"--start {args.start!r}: expected a date like 2027-03-01") from None
+    result = schedule_project(args.dir, days=args.days, start=start, constraints=args.constraints,
+                              time_limit=args.time_limit, quiet=args.quiet)
+    print(result.summary())
+    for f in result.files:
+        if f.parent.name != "callsheets":
+            print(f"  {f}")
+    sheets = [f for f in result.files if f.parent.name == "callsheets"]
+    if sheets:
+        print(f"  {sheets[0].parent}/ ({len(sheets)} call sheets)")
+    for v in result.violations:
+        print(f"validator: {v}", file=sys.stderr)
+    return 1 if result.violations else 0
+
+
 def _cmd_insights(args: argparse.Namespace) -> int:
     result = run_insights(args.dir, args.metrics, args.out, quiet=args.quiet)
     f = result.findings
@@ -460,6 +495,36 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--workers", type=int, default=None, help="render processes (default: reelwright.toml)")
     s.add_argument("--quiet", action="store_true", help="no progress output")
     s.set_defaults(func=_cmd_localise)
+
+    s = sub.add_parser("breakdown", help="break the scripts down for a live-action shoot (breakdown.yaml, sheets)",
+                       description="Write breakdown.yaml: every scene's set, INT/EXT, time of day, story day, cast "
+                       "with costumes and injuries, extras, props, set dressing, vehicles, animals, makeup, effects, "
+                       "stunts and length; your edits to it are kept on every re-run. Also writes build/breakdown/: "
+                       "breakdown sheets (CSV, PDF), costume plot, props and location lists.")
+    s.add_argument("dir", nargs="?", default=".", help="project folder (default: .)")
+    s.add_argument("--check", action="store_true", help="report continuity conflicts (costume changes within a "
+                   "story day, injuries that vanish, story days that go back) with scene and episode; exit 1 "
+                   "when there are any")
+    s.add_argument("--provider", metavar="NAME", help="also ask this text provider (e.g. local, openai) for "
+                   "elements the vocabulary misses; answers are checked against the scene and cached")
+    s.add_argument("--quiet", action="store_true", help="no progress output")
+    s.set_defaults(func=_cmd_breakdown)
+
+    s = sub.add_parser("schedule", help="schedule the shoot (OR-tools CP-SAT): stripboard, call sheets, DOOD, .ics",
+                       description="Assign every scene of breakdown.yaml to a shoot day, minimising company moves "
+                       "and paid actor days within the day's capacity, actors' availability, night turnaround, "
+                       "child hours and weather cover (schedule.yaml). Writes build/schedule/: schedule.csv, "
+                       "stripboard.html, callsheets/, schedule.ics, dood.csv, summary.json. Exit 2 with the actors, "
+                       "days and scenes to change when no schedule exists.")
+    s.add_argument("dir", nargs="?", default=".", help="project folder (default: .)")
+    s.add_argument("--days", type=int, required=True, help="number of shoot days")
+    s.add_argument("--start", required=True, help="first shoot date, e.g. 2027-03-01")
+    s.add_argument("--constraints", metavar="FILE", help="schedule constraints (default: schedule.yaml in the "
+                   "project folder, when there is one; see docs/breakdown.md)")
+    s.add_argument("--time-limit", type=float, default=None, help="seconds the solver may search (default: "
+                   "time_limit in the constraints, 60)")
+    s.add_argument("--quiet", action="store_true", help="no progress output")
+    s.set_defaults(func=_cmd_schedule)
 
     s = sub.add_parser("deliver", help="write the distribution package and its manifest",
                        description="Per episode under build/deliver/: the clean master, the subtitled version, "

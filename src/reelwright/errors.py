@@ -19,6 +19,7 @@ __all__ = [
     "BudgetError",
     "Cancelled",
     "ProjectBusy",
+    "InfeasibleError",
     "Problem",
 ]
 
@@ -106,3 +107,7 @@ class ProjectBusy(ReelwrightError):
     """Another build, redo, delivery, localisation or export holds the project's lock; the message names it."""
 
     exit_code = 1
+
+
+class InfeasibleError(InputError):
+    """The schedule's constraints admit no schedule; each problem says which actor, days and scenes."""

@@ -15,11 +15,14 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from reelwright import __version__
 from reelwright.check.report import CheckResult
+from reelwright.documents.base import load_document
+from reelwright.documents.breakdown import BREAKDOWN_FILE, Breakdown
 from reelwright.project.cache import Cache, canonical_json, make_key
 from reelwright.project.folder import BIBLE, SETTINGS, Project, episode_outputs
 
@@ -66,7 +69,22 @@ def fingerprint(project: Project, number: int, cache: Cache) -> dict[str, Any]:
         "board": _file_sha(project.board_path(number)),
         "bible": _file_sha(project.root / BIBLE),
         "settings": _file_sha(project.root / SETTINGS),
+        "wardrobe": _wardrobe_sha(project.root / BREAKDOWN_FILE, number),
     }
+
+
+def _wardrobe_sha(path: Path, number: int) -> str | None:
+    """The episode's costumes in ``breakdown.yaml`` (they dress its pictures); other breakdown edits don't count."""
+    sha = _file_sha(path)
+    return _wardrobes(str(path), sha).get(number) if sha else None
+
+
+@lru_cache(maxsize=4)
+def _wardrobes(path: str, sha: str) -> dict[int, str]:  # parsed once per content, not once per episode
+    breakdown = load_document(Path(path), Breakdown)
+    episodes = sorted({s.episode for s in breakdown.scenes})
+    return {n: _sha(canonical_json({k: {c: [w.wears, w.colour] for c, w in v.items()}
+                                    for k, v in breakdown.wardrobe(n).items()}).encode("utf-8")) for n in episodes}
 
 
 def _outputs(project: Project, number: int) -> dict[str, list[int] | None]:

@@ -25,6 +25,7 @@ from reelwright.check.report import CheckResult, check_episode, format_brief
 from reelwright.media.video import decode_audio
 from reelwright.documents.base import load_document
 from reelwright.documents.bible import Voice
+from reelwright.documents.breakdown import BREAKDOWN_FILE, Breakdown, Wardrobe
 from reelwright.documents.script import plain
 from reelwright.errors import InputError
 from reelwright.media.audio import Audio, loudness, mix, mouth_track, normalize, read_wav, true_peak_dbtp, write_wav
@@ -286,6 +287,16 @@ def write_srt(timeline: Timeline, path: Path) -> None:
     atomic_write_text(path, subs.to_string("srt"))
 
 
+def _wardrobe(project: Project, numbers: list[int]) -> dict[int, Wardrobe]:
+    """Each episode's costumes per scene from ``breakdown.yaml`` (``reelwright breakdown``), when there is one:
+    drawn characters wear their scene's costume colour, generated pictures' prompts name the costume."""
+    path = project.root / BREAKDOWN_FILE
+    if not path.is_file():
+        return {}
+    breakdown = load_document(path, Breakdown)
+    return {n: breakdown.wardrobe(n) for n in numbers}
+
+
 def build(project: Project, episodes: str | list[int] | None = None, *, workers: int | None = None,
           quiet: bool = False, cache: Cache | None = None, executor: str | Executor | None = None,
           address: str | None = None, on_event: EventSink | None = None, cancel: CancelToken | None = None
@@ -348,8 +359,9 @@ def _build(project: Project, episodes: str | list[int] | None, *, workers: int |
             timeline = cut_episode(board, lines, mouths, settings)
             prepared.append(_Prepared(number, timeline, episode_outputs(project, number), "", Path(), None, []))
         # 2. generated pictures: reference sheets, a still per shot, a clip per shot (cached by request)
+        wardrobe = _wardrobe(project, numbers)
         if generative(settings):
-            maker = MediaMaker(project.root, project.bible, settings, cache, ledger, quiet=quiet)
+            maker = MediaMaker(project.root, project.bible, settings, cache, ledger, quiet=quiet, wardrobe=wardrobe)
             media = maker.make([(p.number, boards[p.number], [ts.frames for ts in p.timeline.shots])
                                 for p in prepared])
             for p in prepared:
@@ -360,7 +372,7 @@ def _build(project: Project, episodes: str | list[int] | None, *, workers: int |
         for p in prepared:
             save_document(p.timeline, p.outs["timeline"])
             p.mix_key, p.mix_path, p.me_path = _mix(project, p.timeline, lines_of(p.timeline, cache), cache)
-            p.specs = shot_specs(p.timeline, project.bible, settings, image.identity())
+            p.specs = shot_specs(p.timeline, project.bible, settings, image.identity(), wardrobe.get(p.number))
         # 4. every shot of every episode in one pool: episodes render in parallel as well as shots
         all_specs = [spec for p in prepared for spec in p.specs]
         names = [f"ep{p.number:03d}/" for p in prepared for _ in p.specs]
@@ -535,7 +547,8 @@ def plan_build(project: Project, episodes: str | list[int] | None = None, *, cac
         timeline = cut_episode(board, lines, mouths, settings)
         cuts.append((number, board, [ts.frames for ts in timeline.shots]))
     if generative(settings):
-        maker = MediaMaker(project.root, project.bible, settings, cache, dry=True)
+        maker = MediaMaker(project.root, project.bible, settings, cache, dry=True,
+                           wardrobe=_wardrobe(project, list(project.episodes)))
         for job in maker.plan(cuts).jobs():
             spec = maker.image_spec if job.stage == "image" else maker.video_spec
             count(spec, job.key, job.path is not None, job.seconds)
