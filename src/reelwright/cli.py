@@ -5,28 +5,27 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import re
 import shutil
 import sys
 from importlib.resources import files
 from pathlib import Path
 
-from reelwright import __version__
-from reelwright.build.pipeline import build, plan_build
+from reelwright import __version__, api
+from reelwright.build.pipeline import plan_build
 from reelwright.check.report import check_project, format_table
-from reelwright.deliver.package import deliver_project
 from reelwright.documents.base import dump_document, read_text
 from reelwright.errors import InputError, ReelwrightError
-from reelwright.export import export_project
 from reelwright.export.sheet import board_project
 from reelwright.insights import run_insights
-from reelwright.localise.job import localise_project
+from reelwright.lockfile import ProjectLock
+from reelwright.progress import ConsoleReporter
 from reelwright.production import breakdown_project, schedule_project
-from reelwright.project.cache import Cache
 from reelwright.project.folder import Project, new_project
 from reelwright.project.ledger import money
 from reelwright.providers.local_model import install_model, list_models, models_dir
 from reelwright.screenplay import parse_script, write_script
-from reelwright.stages.images import redo_shot
+from reelwright.studio import serve
 from reelwright.writing.writer import (
     check_project_continuity,
     write_episodes,
@@ -44,11 +43,24 @@ def _cmd_new(args: argparse.Namespace) -> int:
     return 0
 
 
+def _command() -> str:
+    """What the project lock records as the holder: this command line."""
+    return " ".join(["reelwright", *sys.argv[1:]])
+
+
+def _events(args: argparse.Namespace) -> ConsoleReporter:
+    return ConsoleReporter(quiet=getattr(args, "quiet", False))
+
+
 def _build_and_report(root: Path | str, args: argparse.Namespace) -> int:
     project = Project.load(root)
     _print_warnings(project.warnings)
-    report = build(project, args.episodes, workers=args.workers, quiet=args.quiet,
-                   executor=getattr(args, "executor", None), address=getattr(args, "address", None))
+    events = _events(args)
+    try:
+        report = api.build(project, args.episodes, workers=args.workers, executor=getattr(args, "executor", None),
+                           address=getattr(args, "address", None), on_event=events, command=_command())
+    finally:
+        events.close()
     print(report.summary())
     for note in report.notes:
         print(f"note: {note}", file=sys.stderr)
@@ -81,22 +93,19 @@ def _cmd_build(args: argparse.Namespace) -> int:
 
 
 def _cmd_redo(args: argparse.Namespace) -> int:
-    import re
-
-
     m = re.fullmatch(r"(?:ep)?0*(\d+)", args.episode.strip().lower())
     if not m:
         raise InputError(f"bad episode {args.episode!r}: expected ep3 or 3")
     number = int(m.group(1))
     project = Project.load(args.dir)
-    cache = Cache(project.cache_dir, project.lock_path)
-    shot, seed = redo_shot(project, number, args.shot, cache, seed=args.seed)
-    print(f"ep{number:03d} shot {shot.id}: new seed {seed} (in reelwright.lock)")
-    if args.no_build:
-        print(f"run 'reelwright build {args.dir} --episodes {number}' to make it")
-        return 0
-    args.episodes = str(number)
-    return _build_and_report(project.root, args)
+    with ProjectLock(project.root, _command()):  # held from the new seed to the end of the rebuild
+        result = api.redo_shot(project, number, args.shot, seed=args.seed, rebuild=False, command=_command())
+        print(f"ep{number:03d} shot {result.shot.id}: new seed {result.seed} (in reelwright.lock)")
+        if args.no_build:
+            print(f"run 'reelwright build {args.dir} --episodes {number}' to make it")
+            return 0
+        args.episodes = str(number)
+        return _build_and_report(project.root, args)
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
@@ -219,8 +228,9 @@ def _cmd_models_install(args: argparse.Namespace) -> int:
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
-    report = export_project(Project.load(args.dir), args.format, args.episodes, relative=args.relative,
-                            out_dir=Path(args.out) if args.out else None, workers=args.workers, quiet=args.quiet)
+    with _events(args) as events:
+        report = api.export(args.dir, args.format, args.episodes, relative=args.relative, out_dir=args.out,
+                            workers=args.workers, on_event=events, command=_command())
     print(report.summary())
     for number, outs in report.timelines.items():
         print(f"  ep{number:03d}: " + "  ".join(str(p) for p in outs.values()))
@@ -228,8 +238,9 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
 
 def _cmd_localise(args: argparse.Namespace) -> int:
-    report = localise_project(Project.load(args.dir), args.to, args.episodes, dub=args.dub, provider=args.provider,
-                              workers=args.workers, quiet=args.quiet)
+    with _events(args) as events:
+        report = api.localise(args.dir, args.to, args.episodes, dub=args.dub, provider=args.provider,
+                              workers=args.workers, on_event=events, command=_command())
     print(report.summary())
     for (number, lang), dub in report.dubs.items():
         print(f"  ep{number:03d} {lang} dub: {dub.path}  {dub.duration:.2f} s (original "
@@ -242,8 +253,10 @@ def _cmd_localise(args: argparse.Namespace) -> int:
 
 
 def _cmd_deliver(args: argparse.Namespace) -> int:
-    report = deliver_project(Project.load(args.dir), args.episodes, languages=args.languages, dub=args.dub,
-                             provider=args.provider, workers=args.workers, quiet=args.quiet)
+    with _events(args) as events:
+        report = api.deliver(args.dir, args.episodes, languages=args.languages, dub=args.dub,
+                             provider=args.provider, workers=args.workers, approved_only=args.approved,
+                             on_event=events, command=_command())
     print(report.summary())
     for note in report.notes:
         print(f"note: {note}", file=sys.stderr)
@@ -301,6 +314,11 @@ def _cmd_insights(args: argparse.Namespace) -> int:
     for note in f.notes:
         print(f"note: {note}", file=sys.stderr)
     print(f"report: {result.files['html']}", file=out)
+    return 0
+
+
+def _cmd_studio(args: argparse.Namespace) -> int:
+    serve(args.dir, host=args.host, port=args.port)
     return 0
 
 
@@ -520,6 +538,8 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--languages", help="subtitle languages besides each episode's own (default: [delivery] "
                    "languages)")
     s.add_argument("--dub", help="languages to dub (default: [delivery] dub)")
+    s.add_argument("--approved", action="store_true", help="only the episodes approved (in the studio, "
+                   "approvals.yaml) and not changed since")
     s.add_argument("--provider", metavar="NAME", help="text provider (default: [providers] text)")
     s.add_argument("--workers", type=int, default=None, help="render processes (default: reelwright.toml)")
     s.add_argument("--quiet", action="store_true", help="no progress output")
@@ -541,6 +561,18 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--out", help="folder for the report and charts (default: build/insights)")
     s.add_argument("--quiet", action="store_true", help="no progress output")
     s.set_defaults(func=_cmd_insights)
+
+    s = sub.add_parser("studio", help="review, fix and approve a season in the browser (a local web app)",
+                       description="Serve the studio for a project folder: the season's episodes with their state, "
+                       "each episode's video with its storyboard, script and self-check, shots to edit, redraw or "
+                       "pick takes for, the bible, builds with live progress, approval. Edits are ordinary edits "
+                       "of scripts/, boards/ and bible.yaml. Binds 127.0.0.1 unless --host says otherwise; any "
+                       "other address needs the access token it prints at start. See docs/studio.md.")
+    s.add_argument("dir", nargs="?", default=".", help="project folder (default: .)")
+    s.add_argument("--port", type=int, default=8700, help="port (default: 8700)")
+    s.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1; e.g. 0.0.0.0 to "
+                   "share on a LAN, with a token)")
+    s.set_defaults(func=_cmd_studio)
     return p
 
 
