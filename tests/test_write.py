@@ -145,11 +145,12 @@ def test_premise_to_three_episodes_with_the_openai_provider(tmp_path):
         report = write_premise(root, PREMISE, quiet=True)
         assert {p.name for p in report.written} == {"bible.yaml", "season.yaml"}
         bible = load_document(root / "bible.yaml", Bible)
-        assert bible.logline and bible.genre == "contract marriage" and bible.tone
-        assert [c.role for c in bible.characters] == ["protagonist", "love interest", "antagonist", "ally", "elder"]
+        assert bible.logline and bible.genre == "romance" and bible.tone  # "marriage" reads as a romance
+        # the premise names nobody: the roles a romance needs are invented, nothing more
+        assert [c.role for c in bible.characters] == ["protagonist", "love interest", "rival"]
         lead = bible.characters[0]
-        assert lead.goals and lead.secrets and lead.wardrobe and len(lead.relationships) == 4
-        assert len({c.name for c in bible.characters}) == 5 and len(bible.locations) >= 3 and bible.props
+        assert lead.goals and lead.secrets and lead.wardrobe and len(lead.relationships) == 2
+        assert len({c.name for c in bible.characters}) == 3 and len(bible.locations) >= 3 and bible.props
         season = load_document(root / "season.yaml", Season)
         assert season.episode_count == 12 and season.episode(10).paywall
         report = write_episodes(root, "1-3", quiet=True)
@@ -228,10 +229,10 @@ def test_rewriting_one_episode_leaves_the_others_alone(tmp_path):
 
 def test_an_interrupted_season_resumes_where_it_stopped(tmp_path):
     down = Reply({"error": {"message": "server going down"}}, status=500)
-    writer = FakeWriter(broken={n: down for n in range(14, 40)})
+    writer = FakeWriter(broken={n: down for n in range(13, 40)})
     with ChatServer(writer) as server:
         root = make_project(tmp_path, server.url)
-        write_premise(root, PREMISE, quiet=True)  # 7 requests
+        write_premise(root, PREMISE, quiet=True)  # 6 requests: people, series, 3 characters, places
         with pytest.raises(ProviderError, match="HTTP 500: server going down"):
             write_episodes(root, "1-3", quiet=True)  # episode 1 takes 6 answers, then the server fails
         assert (root / "scripts" / "ep001.fountain").exists() and not (root / "scripts" / "ep002.fountain").exists()
@@ -246,7 +247,7 @@ def test_an_interrupted_season_resumes_where_it_stopped(tmp_path):
 
 
 def test_bad_answers_are_retried_and_counted(tmp_path):
-    broken = {8: Reply(chat('{"title": "unclosed')), 9: Reply(chat({"title": 5}))}
+    broken = {7: Reply(chat('{"title": "unclosed')), 8: Reply(chat({"title": 5}))}
     with ChatServer(FakeWriter(broken=broken)) as server:
         root = make_project(tmp_path, server.url)
         write_premise(root, PREMISE, quiet=True)
@@ -254,8 +255,8 @@ def test_bad_answers_are_retried_and_counted(tmp_path):
         assert report.written and report.stats.retried == 1
         assert report.stats.first_try_valid == report.stats.asked - 1
         # the retry carried the problems back to the model
+        assert "problems" in server.requests[8]["messages"][-1]["content"]
         assert "problems" in server.requests[9]["messages"][-1]["content"]
-        assert "problems" in server.requests[10]["messages"][-1]["content"]
 
 
 def test_chinese_project_writes_the_chinese_format(tmp_path):
