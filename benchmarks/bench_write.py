@@ -39,18 +39,18 @@ PREMISES = [
     ("zh-life-1983", "zh", "life, period + dialect",
      "1983年的成都，34岁的面馆老板娘王秀芬带着女儿小雨（12岁）嫁给了丧妻的钳工刘建国（38岁），刘建国的儿子刘小军"
      "（14岁）不肯叫她妈。一家人在面馆楼上过日子，说四川话。"),
+    ("en-romance", "en", "romance (trope)",
+     "Clara Vance (29), a wedding planner in Chicago, is hired to plan the wedding of her ex-fiancé Tom Reyes. "
+     "The bride's brother, Sam Ortiz, a firefighter, keeps turning up at every fitting."),
     ("en-life-leeds", "en", "life",
      "Ruth Okafor (61), a retired bus driver in Leeds, takes in her grandson Danny (15) after his mother leaves "
      "to work abroad. Her neighbour Mr. Patel, who keeps the allotment next door, teaches Danny to grow "
      "vegetables while Ruth learns to talk to a teenager again."),
+    ("zh-revenge", "zh", "rebirth and revenge (trope)",
+     "沈青禾重生回到十八岁，决定向害死她的继妹沈婉和前夫陆明轩复仇，这一次她要夺回母亲留下的玉佩和沈家的公司。"),
     ("zh-life-hangzhou", "zh", "life",
      "杭州，35岁的快递员张磊和妻子李娟租住在老小区，女儿朵朵（6岁）明年要上小学。为了学区房，张磊的母亲周桂兰"
      "拿出了攒了一辈子的存折，一家人却为此吵了起来。"),
-    ("en-romance", "en", "romance (trope)",
-     "Clara Vance (29), a wedding planner in Chicago, is hired to plan the wedding of her ex-fiancé Tom Reyes. "
-     "The bride's brother, Sam Ortiz, a firefighter, keeps turning up at every fitting."),
-    ("zh-revenge", "zh", "rebirth and revenge (trope)",
-     "沈青禾重生回到十八岁，决定向害死她的继妹沈婉和前夫陆明轩复仇，这一次她要夺回母亲留下的玉佩和沈家的公司。"),
 ]
 
 RUNNER = r"""
@@ -69,14 +69,19 @@ print(json.dumps({"premise_seconds": t1 - t0, "episode_seconds": per}))
 """
 
 
-def _write(src: Path, root: Path, lang: str, premise: str, episodes: int, model: str) -> dict:
-    if root.exists():
+def _write(src: Path, root: Path, lang: str, premise: str, episodes: int, model: str, target: int,
+           resume: bool) -> dict:
+    if root.exists() and not resume:
         shutil.rmtree(root)
-    (root / "scripts").mkdir(parents=True)
+    (root / "scripts").mkdir(parents=True, exist_ok=True)
+    for old in (root / "scripts").iterdir():  # a resumed run rewrites the scripts (its answers come from the cache)
+        old.unlink()
     (root / "reelwright.toml").write_text(
         f'[project]\ntitle = "Bench"\nlanguage = "{lang}"\n\n[providers]\ntext = "local"\n\n'
         f'[providers.options.local]\nmodel = "{model}"\n\n'
-        f'[writing]\nepisodes = 3\ntarget_seconds = 60\npaywall_after = 2\n', encoding="utf-8")
+        f'[writing]\nepisodes = 3\ntarget_seconds = {target}\npaywall_after = 2\n', encoding="utf-8")
+    for name in ("bible.yaml", "season.yaml", "reelwright.lock"):
+        (root / name).unlink(missing_ok=True)
     env = dict(os.environ, PYTHONPATH=str(src))
     proc = subprocess.run([sys.executable, "-c", RUNNER, str(root), premise, str(episodes)], env=env,
                           capture_output=True, text=True, check=False)
@@ -128,9 +133,13 @@ def _table(columns: dict[str, dict[str, dict]]) -> str:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--episodes", type=int, default=1, help="episode scripts per premise (default 1)")
+    ap.add_argument("--target-seconds", type=int, default=45, help="episode length (default 45: four beats)")
+    ap.add_argument("--resume", action="store_true", help="with --keep: reuse the answers cached in kept projects")
     ap.add_argument("--only", default="", help="comma-separated premise keys (default: all)")
     ap.add_argument("--model", default=None, help="model name or .gguf path (default: the default writing model)")
     ap.add_argument("--before-src", metavar="DIR", help="also write with the sources in DIR, side by side")
+    ap.add_argument("--after-src", metavar="DIR", help="write the 'after' run with the sources in DIR (default: "
+                    "this checkout's src)")
     ap.add_argument("--only-before", action="store_true", help="with --before-src: write only the 'before' run")
     ap.add_argument("--keep", metavar="DIR", help="write the projects here and keep them")
     ap.add_argument("--measure", nargs="+", metavar="DIR", help="only measure kept projects (after [before])")
@@ -160,15 +169,18 @@ def main(argv: list[str] | None = None) -> int:
             print(f"bench-write: {exc}", file=sys.stderr)
             return 1
         base = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="bench-write-"))
-        runs = [] if args.only_before else [("after", SRC)]
+        runs = [] if args.only_before else [("after", Path(args.after_src) if args.after_src else SRC)]
         runs += [("before", Path(args.before_src))] if args.before_src else []
         try:
             for run, src in runs:
-                timings: dict[str, dict] = {}
+                tpath = base / run / "timings.json"
+                timings: dict[str, dict] = json.loads(tpath.read_text(encoding="utf-8")) if (
+                    args.resume and tpath.exists()) else {}
                 for key, lang, _, premise in wanted:
                     start = time.monotonic()
                     print(f"bench-write: {run}: {key} …", file=sys.stderr, flush=True)
-                    timings[key] = _write(src, base / run / key, lang, premise, args.episodes, model)
+                    timings[key] = _write(src, base / run / key, lang, premise, args.episodes, model,
+                                          args.target_seconds, args.resume)
                     print(f"bench-write: {run}: {key} {time.monotonic() - start:.0f} s "
                           f"{timings[key].get('error', '')}", file=sys.stderr, flush=True)
                     (base / run / "timings.json").write_text(json.dumps(timings), encoding="utf-8")

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from reelwright import __version__
 from reelwright.errors import ReelwrightError
+from reelwright.stages.write_genre import GENRE_KEYS
 
 __all__ = ["main"]
 
@@ -165,7 +166,7 @@ def _cmd_write_premise(args: argparse.Namespace) -> int:
         premise, root, source = args.words[0], (args.words[1] if len(args.words) > 1 else "."), None
     report = write_premise(root, premise, source_text=source, provider=args.provider, episodes=args.episodes_count,
                            target_seconds=args.target_seconds, paywall_after=args.paywall_after, language=args.lang,
-                           quiet=args.quiet)
+                           genre=args.genre, quiet=args.quiet)
     print(report.summary())
     for path in report.written:
         print(f"  {path}")
@@ -191,14 +192,18 @@ def _cmd_write_episodes(args: argparse.Namespace) -> int:
 
 
 def _cmd_write_check(args: argparse.Namespace) -> int:
-    from reelwright.stages.write import check_project_continuity
+    from reelwright.stages.write_checks import project_report
 
-    problems = check_project_continuity(args.dir)
-    for problem in problems:
-        print(problem)
-    if not problems:
-        print("no continuity problems found")
-    return 1 if problems else 0
+    report = project_report(args.dir, premise=args.premise)
+    if args.json:
+        print(json.dumps({"measures": report.measures(), "problems": {
+            k: [str(p) for p in v] for k, v in report.problems.items()}}, ensure_ascii=False, indent=1))
+    else:
+        for kind in report.KINDS:
+            for problem in report.problems.get(kind, []):
+                print(f"{report.LABELS[kind]}: {problem}")
+        print(report.summary())
+    return 1 if report.all() else 0
 
 
 def _cmd_models_list(args: argparse.Namespace) -> int:
@@ -369,6 +374,8 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--target-seconds", type=int, help="target episode length (default: [writing] target_seconds)")
     s.add_argument("--paywall-after", type=int, help="the paywall comes after this episode (default: 10)")
     s.add_argument("--lang", choices=["en", "zh"], help="language of a new project (default: en)")
+    s.add_argument("--genre", choices=list(GENRE_KEYS), help="the genre template (default: [writing] genre, else "
+                   "chosen from the premise)")
     s.add_argument("--provider", metavar="NAME", help="text provider: local, openai or a plugin's name "
                    "(default: [providers] text in reelwright.toml)")
     s.add_argument("--quiet", action="store_true", help="no progress output")
@@ -386,10 +393,15 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--quiet", action="store_true", help="no progress output")
     s.set_defaults(func=_cmd_write_episodes)
 
-    s = wsub.add_parser("check", help="report continuity problems in the scripts",
-                        description="Unknown names, characters appearing after their exit, relationships that "
-                        "contradict the bible. Exit 1 when any is found.")
+    s = wsub.add_parser("check", help="report what goes wrong in written scripts (any project's)",
+                        description="Continuity (unknown names, characters after their exit, relationships that "
+                        "contradict the bible), people the premise names who never speak, anachronisms against "
+                        "the period, repeated lines, instructions copied into a line, speakers not in the scene, "
+                        "fields cut off by a length limit, wardrobe that is not worn; and the dialogue's "
+                        "distinct-bigram ratio. Exit 1 when any problem is found.")
     s.add_argument("dir", nargs="?", default=".", help="project folder (default: .)")
+    s.add_argument("--premise", help="the premise to check names against (default: season.yaml's premise)")
+    s.add_argument("--json", action="store_true", help="print the measures and problems as JSON")
     s.set_defaults(func=_cmd_write_check)
 
     m = sub.add_parser("models", help="list or install local language models",

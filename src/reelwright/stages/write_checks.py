@@ -22,6 +22,7 @@ from reelwright.documents.script import Action, Dialogue, Episode, SceneHeading,
 from reelwright.documents.season import Season
 from reelwright.errors import Problem
 from reelwright.project import Project
+from reelwright.stages.continuity import check_continuity
 from reelwright.stages.write_period import Period, anachronisms, is_garment, period_of
 from reelwright.stages.write_source import extract_facts
 
@@ -127,7 +128,10 @@ class ScriptReport:
     distinct_bigrams: float = 0.0
     period: str = ""
 
-    KINDS = ("unused", "anachronism", "repeated", "leak", "absent", "truncated", "wardrobe")
+    KINDS = ("continuity", "unused", "anachronism", "repeated", "leak", "absent", "truncated", "wardrobe")
+    LABELS = {"continuity": "continuity", "unused": "unused name", "anachronism": "anachronism",
+              "repeated": "repeated line", "leak": "instruction leak", "absent": "not in the scene",
+              "truncated": "cut off", "wardrobe": "not a garment"}
 
     def add(self, kind: str, path: str | None, line: int | None, message: str) -> None:
         self.problems.setdefault(kind, []).append(Problem(path, line, message))
@@ -137,6 +141,13 @@ class ScriptReport:
 
     def all(self) -> list[Problem]:
         return [p for kind in self.KINDS for p in self.problems.get(kind, [])]
+
+    def summary(self) -> str:
+        m = self.measures()
+        counts = ", ".join(f"{self.count(k)} {self.LABELS[k]}" for k in self.KINDS if self.count(k))
+        return (f"{m['dialogue_lines']} dialogue line(s), distinct-bigram ratio {m['distinct_bigram_ratio']:.2f}; "
+                f"{m['named_speaking']} of {m['named']} people the premise names speak"
+                + (f"; period {self.period}" if self.period else "") + (f"; {counts}" if counts else "; no problems"))
 
     def measures(self) -> dict[str, float | int]:
         return {"named": len(self.named), "named_speaking": len(self.speaking),
@@ -148,8 +159,11 @@ class ScriptReport:
 
 
 def _names_match(name: str, speakers: set[str], bible: Bible) -> bool:
+    """A premise's name is the speaker "Margaret Bell", an alias, or (for a hand-written cue) "MARGARET"."""
     c = bible.character(name)
     keys = {name.casefold()} | ({c.name.casefold(), *(a.casefold() for a in c.aliases)} if c else set())
+    if " " in name and not re.match(r"(?:Mr|Mrs|Ms|Miss|Dr)\.?\s", name):
+        keys.add(name.split()[0].casefold())
     return bool(keys & speakers)
 
 
@@ -161,12 +175,17 @@ def project_report(root: str | Path, *, premise: str | None = None) -> ScriptRep
     season = load_document(root / "season.yaml", Season) if (root / "season.yaml").exists() else None
     premise = premise if premise is not None else (season.premise if season else "")
     lang = "zh" if project.settings.project.language == "zh" else "en"
-    period = period_of(bible.period, premise) if bible.period else period_of(premise)
+    period = period_of(premise)  # the premise's own period first; else what the bible says
+    if period.present and bible.period:
+        period = period_of(bible.period)
     report = ScriptReport(period=period.label)
     facts = extract_facts(premise, lang) if premise else None
     report.named = facts.names if facts else []
     spoken: set[str] = set()
     all_lines: list[str] = []
+    episodes = {n: (src.episode, str(src.path)) for n, src in project.episodes.items()}
+    for p in check_continuity(episodes, bible, season):
+        report.problems.setdefault("continuity", []).append(p)
     for number in sorted(project.episodes):
         src = project.episodes[number]
         path = str(src.path)

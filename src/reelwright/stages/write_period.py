@@ -194,14 +194,14 @@ def anachronisms(text: str, period: Period, lang: str = "en") -> list[str]:
     if period.present or not text:
         return []
     out: list[str] = []
-    seen: set[str] = set()
+    spans: list[tuple[int, int]] = []
     for patterns, words, since, instead_en, instead_zh in _COMPILED:
         if period.year >= since:
             continue
-        for pat, word in zip(patterns, words):
+        for pat, word in sorted(zip(patterns, words), key=lambda pw: -len(pw[1])):  # "mobile phone" before "mobile"
             m = pat.search(text)
-            if m and m.group(0).casefold() not in seen:
-                seen.add(m.group(0).casefold())
+            if m and not any(a < m.end() and m.start() < b for a, b in spans):
+                spans.append(m.span())
                 instead = instead_zh if lang == "zh" else instead_en
                 out.append(f"{m.group(0)!r} is an anachronism: the story is set in {period.label}, and that did "
                            f"not exist before about {since}; use what people had then ({instead})")

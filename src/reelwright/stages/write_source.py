@@ -34,7 +34,11 @@ _NAME_CHARS = set(
     "梨蓝彩春夏冬东西南北仙婷贞淑惠慈巧美艳虹琼莹毅磊晗涵萌甜糖豆丫妞蛋娃虎豹狗牛马羊猫熊兵卫红英雄胜利")
 _STOP = set("和与在的带是了把被对向从说着也都就又要会让给跟同及并而为却不没有这那个们她他它岁年月日时里上下来去到过拿出"
             "一二三四五六七八九十百千万两，。、；：！？（）()“”‘’《》")
-_LEFT_OK = set("员师娘工板子夫妻女儿妈爸哥姐弟妹奶爷婆公亲居人家友客主生手长叔姨婶舅伯孙媳郎官王妃后")
+_ADDRESS = re.compile("大姐|大哥|大爷|大妈|大婶|大嫂|阿姨|师傅|老师|婶|嫂|叔|伯|奶奶|爷爷")
+_DOUBLED_WORDS = {"天天", "常常", "慢慢", "刚刚", "渐渐", "人人", "个个", "年年", "处处", "时时", "偷偷", "悄悄", "好好",
+                  "轻轻", "静静", "默默", "紧紧", "早早", "久久", "明明", "往往", "恰恰", "稍稍", "统统", "样样", "步步",
+                  "声声", "纷纷", "家家", "户户", "日日", "夜夜", "高高", "大大", "小小", "多多", "欢欢", "星星", "妈妈",
+                  "爸爸", "哥哥", "姐姐", "弟弟", "妹妹", "奶奶", "爷爷", "婆婆", "公公", "叔叔", "舅舅", "姑姑"}
 _COMMON_WORDS = {"高兴", "成功", "文明", "安全", "江湖", "白天", "方向", "金钱", "马上", "林中", "黄金", "龙凤", "宋朝",
                  "唐朝", "明朝", "万一", "时间", "向东", "向西", "向南", "向北", "向前", "小心", "小学", "小区", "小时",
                  "小事", "小姐", "老板", "老师", "老人", "老家", "阿姨", "小孩", "老公", "老婆", "小说", "小伙", "小姑",
@@ -144,9 +148,6 @@ def _zh_names(text: str) -> dict[str, int]:
     found: dict[str, int] = {}
     n = len(text)
 
-    def ok_left(i: int) -> bool:
-        return i == 0 or text[i - 1] in _STOP or text[i - 1] in _LEFT_OK or not re.match(f"[{_HAN}]", text[i - 1])
-
     def strong_left(i: int) -> bool:  # the start of a clause, or right after a relation word, an age or a job
         return (i == 0 or not re.match(f"[{_HAN}]", text[i - 1]) or text[i - 1] in "的娘工员师板"
                 or any(text.endswith(w, 0, i) for w in _REL_ZH))
@@ -165,12 +166,16 @@ def _zh_names(text: str) -> dict[str, int]:
                     break
             if given:
                 cands.append(surname + given)
-        if text[i] in "小阿" and i + 1 < n and text[i + 1] in _NAME_CHARS and text[i + 1] not in _STOP:
+        if surname and (m := _ADDRESS.match(text, i + len(surname))):  # 何大姐, 王师傅, 李婶
+            cands.insert(0, surname + m.group(0))
+        if text[i] in "小阿老" and i + 1 < n and text[i + 1] in _NAME_CHARS and text[i + 1] not in _STOP \
+                and strong_left(i):
             cands.append(text[i:i + 2])
-        if i + 1 < n and text[i] == text[i + 1] and text[i] in _NAME_CHARS and text[i] not in _STOP:
+        if i + 1 < n and text[i] == text[i + 1] and text[i] in _NAME_CHARS and text[i] not in _STOP \
+                and strong_left(i) and text[i:i + 2] not in _DOUBLED_WORDS:
             cands.append(text[i:i + 2])
         for cand in cands:
-            if cand in _COMMON_WORDS or not ok_left(i):
+            if cand in _COMMON_WORDS:
                 continue
             end = i + len(cand)
             right = text[end] if end < n else "。"
@@ -270,6 +275,7 @@ def _extract_zh(text: str, facts: SourceFacts) -> None:
                     and not any(text[k - len(n) + 1:k + 1] == n for n in people):
                 pre = text[k] + pre
                 k -= 1
+            pre = pre.lstrip("家间座个所栋条")  # 一家裁缝铺 → 裁缝铺
             name = (pre + word) if len(pre + word) <= 6 else word
             if len(name) >= 2 and name not in places and name not in _CITIES_ZH:
                 places.append(name)
@@ -329,7 +335,8 @@ def _extract_en(text: str, facts: SourceFacts) -> None:
         prev = [n for n in order if n != other and by_name[n].first < pos]
         want = {"her": "female", "his": "male"}.get(pronoun.lower(), "")
         if want and any(by_name[n].gender == want for n in prev):
-            prev = [n for n in prev if by_name[n].gender == want]
+            # "her son": the woman the story is about (named first), not the girl named just before
+            return min((n for n in prev if by_name[n].gender == want), key=lambda n: by_name[n].first)
         return max(prev, key=lambda n: by_name[n].first) if prev else None
 
     for name in order:
