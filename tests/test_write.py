@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import os
 from pathlib import Path
 
@@ -105,7 +106,8 @@ def test_split_text_keeps_paragraphs():
 def test_answers_are_cleaned_and_repaired_in_code():
     from reelwright.stages.write_prompts import ask_beat, clean
 
-    assert clean("She always has a purpose in", 27) == "She always has a purpose…"
+    assert clean("She always has a purpose in", 27) == "She always has a purpose in"  # fits: kept
+    assert clean("She always has a purpose in life", 27) == "She always has a purpose"  # whole words, no "…"
     assert clean('  "**Run** [[now]]"  ') == "Run now"
     assert clean("我发现了价值 secret", None, "en") == "secret"
     bible = bible_of(3)
@@ -115,13 +117,15 @@ def test_answers_are_cleaned_and_repaired_in_code():
     answer = {"action": "She slams the door", "event": "A fight", "lines": [
         {"speaker": "C0", "emotion": "angry", "text": "C0: (shouting) You lied."},
         {"speaker": "C1", "emotion": "cold", "text": "I did, and I would again."}]}
-    data, problems = ask.check(answer, False)
+    data, problems = ask.check(copy.deepcopy(answer), True)  # last try: the repeated line is dropped, the new one kept
     assert problems == [] and [ln["text"] for ln in data["lines"]] == ["I did, and I would again."]
-    only_repeats = {"action": "x", "event": "y", "lines": [{"speaker": "C0", "emotion": "sad", "text": "You lied."}]}
-    _, problems = ask.check(dict(only_repeats), False)
+    _, problems = ask.check(copy.deepcopy(answer), False)  # before that, the repeat is given back as a reason
     assert any("already said" in p for p in problems)
-    data, problems = ask.check(dict(only_repeats), True)  # last try: kept, and said so
-    assert problems == [] and ask.notes and "repeated" in ask.notes[0]
+    only_repeats = {"action": "x y", "event": "y", "lines": [{"speaker": "C0", "emotion": "sad", "text": "You lied."}]}
+    _, problems = ask.check(dict(only_repeats), True)  # nothing usable even on the last try: the fallback's turn
+    assert any("already said" in p for p in problems)
+    fallback = ask.fallback(problems)
+    assert fallback["lines"] and all(ln["text"] != "You lied." for ln in fallback["lines"])
 
 
 # ---- the whole flow against a real HTTP server on 127.0.0.1 -----------------------------------

@@ -207,29 +207,35 @@ def test_wardrobe_entries_must_be_worn():
 class Crafted(FakeWriter):
     """FakeWriter, except that the first try of the asks named in ``bad`` gets a crafted bad answer."""
 
-    def __init__(self, bad: dict, always: bool = False) -> None:
+    def __init__(self, bad: dict, always: tuple[str, ...] = ()) -> None:
         super().__init__()
         self.bad = bad
-        self.always = always
+        self.always = always  # markers answered badly on every try
         self.used: set[str] = set()
 
     def __call__(self, request: dict, n: int) -> Reply:
         user = request["messages"][-1]["content"]
         retry = "rejected for these problems" in user
         for marker, answer in self.bad.items():
-            if marker in user and (self.always or (not retry and marker not in self.used)):
+            if marker in user and (marker in self.always or (not retry and marker not in self.used)):
                 self.used.add(marker)
                 schema = request["response_format"]["json_schema"]["schema"]
                 return Reply(chat(answer(schema, user) if callable(answer) else answer))
         return super().__call__(request, n)
 
 
-def _beat_answer(text: str, speaker: str | None = None):
+def _beat_answer(text, speaker: str | None = None):
     def make(schema: dict, user: str) -> dict:
         who = speaker or schema["properties"]["lines"]["items"]["properties"]["speaker"]["enum"][0]
+        line = text(user) if callable(text) else text
         return {"action": "She sets the table.", "event": "A quiet meal.",
-                "lines": [{"speaker": who, "emotion": "calm", "text": text}]}
+                "lines": [{"speaker": who, "emotion": "calm", "text": line}]}
     return make
+
+
+def _the_beats_purpose(user: str) -> str:
+    """The beat's own description, as the prompt gives it (what a small model copies into a line)."""
+    return re.search(r" s\): (.+?)\.\n", user).group(1).capitalize() + "."
 
 
 def test_each_bad_answer_is_rejected_with_its_reason_and_asked_again(tmp_path):
@@ -238,7 +244,7 @@ def test_each_bad_answer_is_rejected_with_its_reason_and_asked_again(tmp_path):
                                      "look": "Grey hair, kind eyes", "goal": "To hold the family together",
                                      "name": "Margaret Bell", "wardrobe": ["her favourite colour is blue"]},
         "Write beat 1 of": _beat_answer("Text me on WhatsApp when you land, love."),
-        "Write beat 2 of": _beat_answer("Ellie, an everyday image that raises a question: someone waiting."),
+        "Write beat 2 of": _beat_answer(_the_beats_purpose),
         "Write beat 3 of": _beat_answer("I'm fine, honestly.", speaker="Nobody"),
         "Write beat 4 of": _beat_answer("This is a line that goes on and on and on, far longer than anyone "
                                         "would ever say it aloud in a short vertical drama episode."),
@@ -257,7 +263,7 @@ def test_each_bad_answer_is_rejected_with_its_reason_and_asked_again(tmp_path):
     assert "copies the instructions" in reasons
     assert "'Nobody' is not in this scene" in reasons
     assert "characters is too long" in reasons
-    assert report.stats.retried >= 5 and report.stats.fallbacks == 0
+    assert report.stats.retried == 4 and report.stats.fallbacks == 0  # each crafted beat, asked once more
     for r in retries:  # the reasons go back, the rejected answer does not (one system + one user message)
         assert "her favourite colour is blue\"" not in r
     bible = load_document(root / "bible.yaml", Bible)
@@ -270,11 +276,12 @@ def test_each_bad_answer_is_rejected_with_its_reason_and_asked_again(tmp_path):
 def test_a_repeated_line_is_asked_again_and_a_hopeless_beat_falls_back_to_a_plain_line(tmp_path):
     said = "Line 1: you lied to me about everything, and now you pay!"  # what FakeWriter's first line says
     crafted = Crafted({"Write beat 2 of": _beat_answer(said),
-                       "Write beat 3 of": _beat_answer("And this section must end on a reversal.")}, always=False)
+                       "Write beat 3 of": _beat_answer("And this section must end on a reversal.")},
+                      always=("Write beat 3 of",))
     with ChatServer(crafted) as server:
         root = make_project(tmp_path, server.url)
         write_premise(root, EN_PREMISE, quiet=True)
-        crafted.always = True  # beat 3 answers with the leak every time: the fallback is used
+        # beat 3 answers with the leak on every try: after the retries, the plain fallback line
         report = write_episodes(root, "1", quiet=True)
         reasons = "\n".join(r["messages"][-1]["content"] for r in server.requests)
     assert "was already said" in reasons and "is a word of the instructions" in reasons
