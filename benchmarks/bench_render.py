@@ -25,14 +25,15 @@ from pathlib import Path
 
 import numpy as np
 
-from reelwright.cache import Cache
 from reelwright.documents.bible import Bible, Character, Look
 from reelwright.documents.storyboard import Shot
 from reelwright.documents.timeline import Cue, Timeline, TimelineShot
 from reelwright.media.video import EncoderSettings, SegmentWriter, assemble
+from reelwright.project.cache import Cache
+from reelwright.project.settings import Settings
 from reelwright.providers.image_comic import ComicImages
-from reelwright.settings import Settings
-from reelwright.stages.render import render_segments, shot_specs
+from reelwright.render.executors import render_segments
+from reelwright.render.shots import shot_specs
 
 SIZES = ["WS", "MCU", "CU", "MCU", "CU", "MS", "2S", "CU", "OTS", "ECU", "MCU", "CU"]
 MOVES = ["push_in", "static", "static", "push_in", "static", "pan_right", "static", "shake", "static",

@@ -103,8 +103,8 @@ class SeasonScript:
 
 
 def _estimate(text: str) -> float:
-    from reelwright.scripts import parse_text  # noqa: PLC0415
-    from reelwright.stages.write_plan import estimate_seconds  # noqa: PLC0415
+    from reelwright.screenplay import parse_text  # noqa: PLC0415
+    from reelwright.writing.plan import estimate_seconds  # noqa: PLC0415
 
     return estimate_seconds(parse_text(text).episodes[0])
 
@@ -157,7 +157,7 @@ def make_script(number: int, seconds: float) -> SeasonScript:
 def edit_script(script: SeasonScript) -> tuple[SeasonScript, str, str]:
     """One line of dialogue rewritten, the edit a writer makes between two builds: the middle one of the plain
     lines (no emotion, no reversal or reveal), so the board keeps its shots and only that line's change."""
-    from reelwright.scripts import parse_text  # noqa: PLC0415
+    from reelwright.screenplay import parse_text  # noqa: PLC0415
     from reelwright.stages.coverage import is_strong, is_turn  # noqa: PLC0415
 
     dialogue = parse_text(script.text).episodes[0].dialogue()
@@ -170,7 +170,7 @@ def edit_script(script: SeasonScript) -> tuple[SeasonScript, str, str]:
 
 
 def write_project(root: Path, scripts: list[SeasonScript], width: int, height: int) -> Path:
-    from reelwright.project import new_project  # noqa: PLC0415
+    from reelwright.project.folder import new_project  # noqa: PLC0415
 
     new_project(root, "en", "Season benchmark")
     for p in (root / "scripts").iterdir():
@@ -186,10 +186,10 @@ def write_project(root: Path, scripts: list[SeasonScript], width: int, height: i
 
 # ---- timing the build's stages ------------------------------------------------------------------------------
 
-STAGES = [("voice", "reelwright.stages.voice", "voice_episode"), ("mix", "reelwright.pipeline", "_mix"),
-          ("render", "reelwright.stages.render", "render_segments"),
-          ("assemble", "reelwright.pipeline", "_assemble_within_ceiling"),
-          ("check", "reelwright.pipeline", "_self_check")]
+STAGES = [("voice", "reelwright.stages.voice", "voice_episode"), ("mix", "reelwright.build.pipeline", "_mix"),
+          ("render", "reelwright.render.shots", "render_segments"),
+          ("assemble", "reelwright.build.pipeline", "_assemble_within_ceiling"),
+          ("check", "reelwright.build.pipeline", "_self_check")]
 
 
 @contextlib.contextmanager
@@ -228,8 +228,8 @@ class Run:
 
 
 def _timed_build(root: Path, workers: int, label: str) -> Run:
-    from reelwright.pipeline import build  # noqa: PLC0415
-    from reelwright.project import Project  # noqa: PLC0415
+    from reelwright.build.pipeline import build  # noqa: PLC0415
+    from reelwright.project.folder import Project  # noqa: PLC0415
 
     with stage_clock() as spent:
         t0 = time.perf_counter()
@@ -275,9 +275,9 @@ def episode_inputs(root: Path, number: int):
     from reelwright.documents.base import load_document  # noqa: PLC0415
     from reelwright.documents.lock import Lock  # noqa: PLC0415
     from reelwright.documents.timeline import Timeline  # noqa: PLC0415
-    from reelwright.project import Project  # noqa: PLC0415
+    from reelwright.project.folder import Project  # noqa: PLC0415
     from reelwright.providers.registry import get_provider  # noqa: PLC0415
-    from reelwright.stages.render import shot_specs  # noqa: PLC0415
+    from reelwright.render.shots import shot_specs  # noqa: PLC0415
 
     project = Project.load(root)
     timeline = load_document(root / "build" / f"ep{number:03d}.timeline.json", Timeline)
@@ -291,10 +291,10 @@ def episode_inputs(root: Path, number: int):
 
 def render_ours(timeline, specs, mix: Path, out: Path, workers: int = 1) -> float:
     """Our render + assemble of one episode from a fresh render cache (the mix is already made)."""
-    from reelwright.cache import Cache  # noqa: PLC0415
     from reelwright.media.audio import read_wav  # noqa: PLC0415
     from reelwright.media.video import assemble  # noqa: PLC0415
-    from reelwright.stages.render import render_segments  # noqa: PLC0415
+    from reelwright.project.cache import Cache  # noqa: PLC0415
+    from reelwright.render.executors import render_segments  # noqa: PLC0415
 
     t0 = time.perf_counter()
     segments = render_segments(specs, Cache(out.parent / "ours-cache"), workers=workers)
@@ -305,7 +305,7 @@ def render_ours(timeline, specs, mix: Path, out: Path, workers: int = 1) -> floa
 def draw_stills(specs) -> list[tuple]:
     """(mouth closed, mouth open) stills per shot, through the renderer's own drawing path."""
     from reelwright.media.frames import Camera  # noqa: PLC0415
-    from reelwright.stages.render import _stills  # noqa: PLC0415
+    from reelwright.render.shots import _stills  # noqa: PLC0415
 
     out = []
     for spec in specs:
@@ -330,7 +330,7 @@ def moviepy_episode(timeline, specs, stills, mix: Path | None):
 
     from reelwright.media.frames import Camera  # noqa: PLC0415
     from reelwright.media.text import font_path  # noqa: PLC0415
-    from reelwright.stages.render import CAPTION_TOP, SUBTITLE_BOTTOM  # noqa: PLC0415
+    from reelwright.render.shots import CAPTION_TOP, SUBTITLE_BOTTOM  # noqa: PLC0415
 
     W, H, fps = timeline.width, timeline.height, timeline.fps
     clips = []

@@ -55,7 +55,10 @@ PREMISES = [
 
 RUNNER = r"""
 import json, sys, time
-from reelwright.stages.write import write_episodes, write_premise
+try:
+    from reelwright.writing.writer import write_episodes, write_premise
+except ImportError:  # sources from before the package layout (a --before-src of an older commit)
+    from reelwright.stages.write import write_episodes, write_premise
 root, premise, episodes = sys.argv[1], sys.argv[2], int(sys.argv[3])
 t0 = time.monotonic()
 write_premise(root, premise, quiet=True)
@@ -92,7 +95,7 @@ def _write(src: Path, root: Path, lang: str, premise: str, episodes: int, model:
 
 
 def _measure(root: Path, premise: str, timing: dict) -> dict:
-    from reelwright.stages.write_checks import project_report
+    from reelwright.writing.checks import project_report
 
     if "error" in timing:
         return {"error": timing["error"]}
@@ -156,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
             columns[run] = {key: _measure(base / key, premise, timings[key]) for key, _, _, premise in wanted
                             if key in timings}
     else:
-        from reelwright.models import DEFAULT_MODEL, model_path
+        from reelwright.providers.local_model import DEFAULT_MODEL, model_path
         from reelwright.providers.text_local import llama_available
 
         model = args.model or DEFAULT_MODEL

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from reelwright.scripts import parse_text
+from reelwright.screenplay import parse_text
 
 BENCH = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_season.py"
 
@@ -67,9 +67,9 @@ def _timeline():
 @pytest.mark.slow
 def test_moviepy_timeline_shows_the_frames_our_renderer_draws(bench):
     pytest.importorskip("moviepy", reason="MoviePy is a benchmark extra: pip install -e '.[bench]'")
+    from reelwright.project.settings import Settings
     from reelwright.providers.image_comic import ComicImages
-    from reelwright.settings import Settings
-    from reelwright.stages.render import prepare_shot, shot_specs
+    from reelwright.render.shots import prepare_shot, shot_specs
 
     timeline, bible = _timeline()
     specs = shot_specs(timeline, bible, Settings(), ComicImages().identity())

@@ -1,5 +1,11 @@
 from reelwright.documents.bible import Bible
-from reelwright.documents.script import Action, Dialogue, DialoguePart, Episode, SceneHeading
+from reelwright.documents.script import (
+    Action,
+    Dialogue,
+    DialoguePart,
+    Episode,
+    SceneHeading,
+)
 from reelwright.stages.board import board_episode, expression_for, merge_board
 
 

@@ -11,8 +11,8 @@ import pytest
 
 from reelwright.documents.bible import Bible, Look, Prop
 from reelwright.documents.storyboard import CLOSE_SIZES, Shot
-from reelwright.scripts import parse_text
-from reelwright.settings import BoardSection, Settings
+from reelwright.project.settings import BoardSection, Settings
+from reelwright.screenplay import parse_text
 from reelwright.stages.board import (
     apply_screen_direction,
     board_episode,
@@ -220,9 +220,9 @@ def test_the_hook_never_opens_on_a_slow_wide():
 
 
 def test_rules_come_from_reelwright_toml(tiny_project):
-    from reelwright.cache import Cache
-    from reelwright.pipeline import make_board
-    from reelwright.project import Project
+    from reelwright.project.cache import Cache
+    from reelwright.project.folder import Project
+    from reelwright.stages.board import make_board
 
     root = tiny_project(SCENE)
     toml = root / "reelwright.toml"
@@ -341,7 +341,7 @@ def _frames(path: Path) -> list[np.ndarray]:
 
 @pytest.mark.parametrize("move", ["push_in", "pull_out", "pan_right", "tilt_up", "shake"])
 def test_moves_show_in_the_rendered_shot(tmp_path, move):
-    from reelwright.stages.render import render_shot
+    from reelwright.render.shots import render_shot
 
     shot = Shot(id="s01-d01", scene=1, size="MCU", move=move, subjects=["MAYA"], location="KITCHEN")
     spec = {"id": shot.id, "encoder": {"width": W, "height": H, "fps": 15, "crf": 18, "preset": "superfast"},

@@ -11,12 +11,13 @@ import numpy as np
 import pytest
 import yaml
 
-from reelwright.check import check_project, decode_audio, format_table
+from reelwright.build.pipeline import build
+from reelwright.check.report import check_project, format_table
 from reelwright.cli import main
 from reelwright.documents.base import load_document, save_document
 from reelwright.documents.timeline import Timeline
-from reelwright.pipeline import build
-from reelwright.project import Project
+from reelwright.media.video import decode_audio
+from reelwright.project.folder import Project
 
 
 @pytest.fixture(scope="module")

@@ -7,14 +7,28 @@ from pathlib import Path
 import pytest
 
 from reelwright.documents.script import (
-    Action, Caption, DialoguePart, Episode, Marker, Note, SceneHeading, ScriptDocument, Section,
+    Action,
+    Caption,
+    DialoguePart,
+    Episode,
+    Marker,
+    Note,
+    SceneHeading,
+    ScriptDocument,
+    Section,
     Transition,
 )
 from reelwright.errors import ScriptSyntaxError
-from reelwright.scripts import (
-    detect_format, parse_chinese, parse_fountain, parse_script, parse_text, write_chinese, write_fountain,
+from reelwright.screenplay import (
+    detect_format,
+    parse_chinese,
+    parse_fountain,
+    parse_script,
+    parse_text,
+    write_chinese,
+    write_fountain,
 )
-from reelwright.scripts.chinese import chinese_number
+from reelwright.screenplay.chinese import chinese_number
 
 CYBER_BOB = Path(__file__).resolve().parents[2] / "shared" / "scripts" / "cyber_bob_ep00001.fountain"
 

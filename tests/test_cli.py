@@ -43,7 +43,7 @@ def test_parse_stats_and_conversion(tmp_path, capsys):
 
 
 def test_new_scaffolds_a_project_that_loads(tmp_path, capsys):
-    from reelwright.project import Project
+    from reelwright.project.folder import Project
 
     for lang in ("en", "zh"):
         root = tmp_path / f"series-{lang}"

@@ -425,11 +425,11 @@ def test_the_documented_options_are_valid():
 def test_a_build_with_comfyui_stills_and_clips(tmp_path, server):
     """The project names its own workflow files (relative paths); every reference, still and clip goes through
     the fake ComfyUI once, the episode plays the clips, and a rebuild queues nothing."""
+    from reelwright.build.pipeline import build
     from reelwright.documents.base import load_document
     from reelwright.documents.timeline import Timeline
     from reelwright.media.video import probe
-    from reelwright.pipeline import build
-    from reelwright.project import Project
+    from reelwright.project.folder import Project
     from tests.conftest import TWO_SCENE_SCRIPT, write_tiny_project
 
     root = write_tiny_project(tmp_path / "proj", TWO_SCENE_SCRIPT)

@@ -10,11 +10,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from reelwright.cache import Cache
-from reelwright.deliver import MANIFEST, deliver_project, strongest_close_up
+from reelwright.deliver.package import MANIFEST, deliver_project, strongest_close_up
 from reelwright.documents.base import load_document
 from reelwright.documents.timeline import Timeline
-from reelwright.project import Project
+from reelwright.project.cache import Cache
+from reelwright.project.folder import Project
 from tests.chat_server import ChatServer
 from tests.test_localise import EN, ZH, FakeTranslator, _settings
 
@@ -104,8 +104,8 @@ def test_master_is_clean_and_in_sync_with_stems_and_subtitles(delivered):
 
 
 def test_stems_add_up_to_the_mix(delivered):
-    from reelwright.check import decode_audio
     from reelwright.media.audio import loudness, read_wav
+    from reelwright.media.video import decode_audio
 
     root, _ = delivered
     folder = root / "build" / "deliver" / "ep001"

@@ -3,7 +3,13 @@ from pathlib import Path
 
 import pytest
 
-from reelwright.documents import Bible, Storyboard, load_document, save_document, upgrader
+from reelwright.documents import (
+    Bible,
+    Storyboard,
+    load_document,
+    save_document,
+    upgrader,
+)
 from reelwright.documents.base import Document, atomic_write_text
 from reelwright.documents.schemas import schemas
 from reelwright.errors import ConfigError, InputError

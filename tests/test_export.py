@@ -11,12 +11,12 @@ import pytest
 
 otio = pytest.importorskip("opentimelineio")
 
-from reelwright.cache import Cache  # noqa: E402
 from reelwright.documents.base import load_document  # noqa: E402
 from reelwright.documents.timeline import Timeline  # noqa: E402
 from reelwright.export import export_project  # noqa: E402
 from reelwright.export.otio import marker_points, timecode_rate  # noqa: E402
-from reelwright.project import Project  # noqa: E402
+from reelwright.project.cache import Cache  # noqa: E402
+from reelwright.project.folder import Project  # noqa: E402
 
 SCRIPT = """Title: Export Test
 Episode: 1

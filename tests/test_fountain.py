@@ -7,11 +7,25 @@ from pathlib import Path
 import pytest
 
 from reelwright.documents.script import (
-    Action, Caption, Centered, Dialogue, DialoguePart, Episode, Lyrics, Marker, Note, PageBreak, SceneHeading,
-    ScriptDocument, Section, Synopsis, Transition, plain,
+    Action,
+    Caption,
+    Centered,
+    Dialogue,
+    DialoguePart,
+    Episode,
+    Lyrics,
+    Marker,
+    Note,
+    PageBreak,
+    SceneHeading,
+    ScriptDocument,
+    Section,
+    Synopsis,
+    Transition,
+    plain,
 )
 from reelwright.errors import InputError, ScriptSyntaxError
-from reelwright.scripts import parse_fountain, parse_script, write_fountain
+from reelwright.screenplay import parse_fountain, parse_script, write_fountain
 
 DATA = Path(__file__).resolve().parent / "data"
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "scripts"

@@ -3,20 +3,26 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from reelwright.cache import Cache
 from reelwright.documents.base import load_document, save_document
 from reelwright.documents.glossary import Glossary, Term, term_in
-from reelwright.export.subtitles import SubCue, SubtitleRules, cue_problems, layout_text, track_problems
-from reelwright.localise import GLOSSARY, localise_project, parse_languages
-from reelwright.project import Project
-from reelwright.translate import Item, Translator, untranslated_problem
+from reelwright.localise.job import localise_project
+from reelwright.localise.tracks import GLOSSARY, parse_languages
+from reelwright.localise.translate import Item, Translator, untranslated_problem
+from reelwright.media.subtitles import (
+    SubCue,
+    SubtitleRules,
+    cue_problems,
+    layout_text,
+    track_problems,
+)
+from reelwright.project.cache import Cache
+from reelwright.project.folder import Project
 from tests.chat_server import ChatServer, Reply, chat
 
 EN = """Title: The Last Signature
@@ -250,7 +256,7 @@ def test_cached_per_line_only_an_edited_line_is_asked_again(tmp_path):
 
 
 def test_a_line_that_never_validates_names_itself(tmp_path):
-    from reelwright.translate import TranslationError
+    from reelwright.localise.translate import TranslationError
 
     fake = FakeTranslator(bad={n: "untranslated" for n in range(10)})
     with ChatServer(fake) as server:
@@ -337,11 +343,10 @@ def test_term_matching():
 # ---- dubbing -----------------------------------------------------------------------------------------
 
 def test_dubbed_episode_keeps_its_length_and_the_dialogue_is_audible(localised):
-    from reelwright.check import decode_audio
     from reelwright.documents.timeline import Timeline
     from reelwright.media.audio import loudness, read_wav
     from reelwright.media.stems import speech_over_bed_db
-    from reelwright.media.video import probe
+    from reelwright.media.video import decode_audio, probe
 
     root, report, _ = localised
     dub = report.dubs[(1, "es")]
@@ -394,7 +399,7 @@ def test_a_one_line_edit_redubs_that_line_only(localised, project_root, server):
 def test_dub_mouths_follow_the_dubbed_line():
     from reelwright.documents.storyboard import Shot
     from reelwright.documents.timeline import AudioClip, Timeline, TimelineShot
-    from reelwright.dub import dub_mouths
+    from reelwright.localise.dub import dub_mouths
 
     shots = [TimelineShot(shot=Shot(id="a", scene=1, line=0, speaker="A", subjects=["A"]), start=0, frames=30,
                           mouth=[2, 20, 8]),
@@ -413,8 +418,14 @@ def test_dub_mouths_follow_the_dubbed_line():
 
 def test_insert_frames_moves_everything_after_the_point():
     from reelwright.documents.storyboard import Shot
-    from reelwright.documents.timeline import AudioClip, Cue, StingCue, Timeline, TimelineShot
-    from reelwright.dub import insert_frames
+    from reelwright.documents.timeline import (
+        AudioClip,
+        Cue,
+        StingCue,
+        Timeline,
+        TimelineShot,
+    )
+    from reelwright.localise.dub import insert_frames
 
     shots = [TimelineShot(shot=Shot(id="a", scene=1), start=0, frames=30, mouth=[5, 10, 15]),
              TimelineShot(shot=Shot(id="b", scene=1), start=30, frames=30)]
@@ -446,7 +457,7 @@ def test_time_stretch_keeps_pitch_and_length():
 
 
 def test_a_speaker_label_the_model_adds_is_removed():
-    from reelwright.translate import _unlabel
+    from reelwright.localise.translate import _unlabel
 
     item = Item(key="l", text="You told them I forged it.", character="MAYA", terms=[("MAYA", "玛雅")])
     assert _unlabel(" Maya 你告诉他们我伪造了它。".strip(), item) == "你告诉他们我伪造了它。"

@@ -11,9 +11,25 @@ import pytest
 from PIL import Image
 
 try:  # tests/ is a package when it has an __init__.py, else a folder on sys.path
-    from tests.media_server import MediaServer, Reply, error, speech_seconds, voice_hz, wav_bytes, tone
+    from tests.media_server import (
+        MediaServer,
+        Reply,
+        error,
+        speech_seconds,
+        tone,
+        voice_hz,
+        wav_bytes,
+    )
 except ImportError:  # pragma: no cover
-    from media_server import MediaServer, Reply, error, speech_seconds, voice_hz, wav_bytes, tone
+    from media_server import (
+        MediaServer,
+        Reply,
+        error,
+        speech_seconds,
+        tone,
+        voice_hz,
+        wav_bytes,
+    )
 from reelwright.errors import ProviderError
 from reelwright.media.audio import pitch_hz, write_wav
 from reelwright.providers.base import Audio, ImageRequest
@@ -422,9 +438,9 @@ from tests.conftest import TWO_SCENE_SCRIPT as BUILD_SCRIPT  # noqa: E402
 
 
 def test_a_build_through_openai_providers_reruns_only_what_failed(tmp_path):
+    from reelwright.build.pipeline import build
     from reelwright.errors import BuildError
-    from reelwright.pipeline import build
-    from reelwright.project import Project
+    from reelwright.project.folder import Project
     from tests.conftest import write_tiny_project
 
     state = {"fail": True}
@@ -470,7 +486,7 @@ def test_the_docs_section_validates():
     import yaml
 
     from reelwright.documents.bible import Character
-    from reelwright.settings import Settings
+    from reelwright.project.settings import Settings
 
     text = (Path(__file__).resolve().parents[1] / "docs" / "production.md").read_text(encoding="utf-8")
     section = text.split("## OpenAI-compatible image and speech services", 1)[1].split("\n## ", 1)[0]

@@ -14,13 +14,14 @@ import av
 import numpy as np
 import pytest
 
-from reelwright.cache import Cache
-from reelwright.check import check_project, decode_audio
+from reelwright.build.pipeline import build
+from reelwright.check.report import check_project
 from reelwright.documents.base import load_document
 from reelwright.documents.timeline import Timeline
 from reelwright.media.audio import loudness, pitch_hz, read_wav, true_peak_dbtp
-from reelwright.pipeline import build
-from reelwright.project import Project
+from reelwright.media.video import decode_audio
+from reelwright.project.cache import Cache
+from reelwright.project.folder import Project
 
 SCRIPT = """Title: Test
 Episode: 1
@@ -220,9 +221,10 @@ def test_lock_records_what_made_each_artifact(built):
 
 def test_parallel_render_processes_match_in_process_render(tmp_path):
     """Shots rendered in 2 worker processes give the same segments as in one process."""
+    from reelwright.project.settings import Settings
     from reelwright.providers.image_comic import ComicImages
-    from reelwright.settings import Settings
-    from reelwright.stages.render import render_segments, shot_specs
+    from reelwright.render.executors import render_segments
+    from reelwright.render.shots import shot_specs
     from tests.test_video import _tiny_timeline
 
     timeline, bible = _tiny_timeline()

@@ -21,17 +21,25 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from reelwright.cache import Cache, make_key
+from reelwright.build.pipeline import build, plan_build
 from reelwright.documents.base import load_document
 from reelwright.documents.timeline import Timeline
 from reelwright.errors import BudgetError, BuildError, InputError
-from reelwright.ledger import Ledger, read_ledger
-from reelwright.pipeline import build, plan_build
-from reelwright.project import Project
+from reelwright.project.cache import Cache, make_key
+from reelwright.project.folder import Project
+from reelwright.project.ledger import Ledger, read_ledger
+from reelwright.project.settings import Settings
 from reelwright.providers import registry
-from reelwright.providers.base import (Audio, ClipRequest, Generated, ImageProvider, ImageRequest,
-                                       ProviderOptions, SpeechProvider, VideoProvider)
-from reelwright.settings import Settings
+from reelwright.providers.base import (
+    Audio,
+    ClipRequest,
+    Generated,
+    ImageProvider,
+    ImageRequest,
+    ProviderOptions,
+    SpeechProvider,
+    VideoProvider,
+)
 from reelwright.stages.images import derive_seed, redo_shot
 from tests.conftest import write_tiny_project
 
@@ -313,7 +321,7 @@ def test_redo_by_id_and_on_the_comic_renderer(tmp_path):
     cache = Cache(project.cache_dir, project.lock_path)
     with pytest.raises(InputError, match="no shot 'zz'"):
         redo_shot(project, 1, "zz", cache)
-    from reelwright.pipeline import derive_board
+    from reelwright.stages.board import derive_board
 
     board, _ = derive_board(project, 1, cache)
     shot, seed = redo_shot(project, 1, board.shots[1].id, cache, seed=1234)
@@ -392,7 +400,7 @@ def test_a_call_that_would_cross_the_budget_is_not_made():
 def test_one_failure_keeps_the_rest_and_the_rerun_redoes_only_it(tmp_path):
     root = make_project(tmp_path / "proj", '\n[providers.options."image:fake"]\nconcurrency = 2\n')
     project = Project.load(root)
-    from reelwright.pipeline import derive_board
+    from reelwright.stages.board import derive_board
 
     project.sync_bible()
     board, _ = derive_board(project, 1, Cache(project.cache_dir))
@@ -431,7 +439,7 @@ def test_clips_trim_loop_and_hold(tmp_path):
 
 
 def test_render_plays_a_clip_to_the_shot_length(tmp_path):
-    from reelwright.stages.render import render_shot
+    from reelwright.render.shots import render_shot
 
     clip = tmp_path / "c.mp4"
     clip.write_bytes(grey_clip(8, 64, 112, 15))
@@ -535,7 +543,7 @@ def test_provider_options_lookup():
 
 
 def test_comic_segment_keys_are_unchanged():
-    from reelwright.stages.render import segment_key
+    from reelwright.render.shots import segment_key
 
     spec = {"id": "s01", "still": {"shot": {"id": "s01"}, "looks": {}, "image": {"provider": "image:comic"}},
             "prev": None, "cues": [{"start": 0, "end": 3, "text": "hi"}]}

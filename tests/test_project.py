@@ -1,7 +1,7 @@
-from reelwright.documents.script import Action, Episode
-from reelwright.project import gender_hint, parse_episode_spec
-
 import pytest
+
+from reelwright.documents.script import Action, Episode
+from reelwright.project.folder import gender_hint, parse_episode_spec
 
 
 def test_gender_hint_from_bio_and_first_pronoun_after_the_name():

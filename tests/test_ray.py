@@ -14,12 +14,18 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from reelwright.cache import Cache
+from reelwright.build.pipeline import build
 from reelwright.errors import BuildError, InputError
-from reelwright.executors import LocalExecutor, RayExecutor, RenderJob, pack_files, unpack_files
-from reelwright.pipeline import build
-from reelwright.project import Project
-from reelwright.settings import Settings
+from reelwright.project.cache import Cache
+from reelwright.project.folder import Project
+from reelwright.project.settings import Settings
+from reelwright.render.executors import (
+    LocalExecutor,
+    RayExecutor,
+    RenderJob,
+    pack_files,
+    unpack_files,
+)
 from tests.conftest import write_tiny_project
 
 SCRIPT = """Title: Test
@@ -82,7 +88,7 @@ def _tree(root: Path, pattern: str) -> dict[str, bytes]:
 
 def _tiny_specs():
     from reelwright.providers.image_comic import ComicImages
-    from reelwright.stages.render import shot_specs
+    from reelwright.render.shots import shot_specs
     from tests.test_video import _tiny_timeline
 
     timeline, bible = _tiny_timeline()
@@ -182,7 +188,7 @@ def test_unpack_rewrites_paths_and_checks_hashes(tmp_path):
 
 
 def test_a_failed_shot_is_named_and_the_others_stay_cached(ray_address, tmp_path):
-    from reelwright.stages.render import render_segments
+    from reelwright.render.executors import render_segments
 
     specs = _tiny_specs()
     specs[1]["still"]["shot"]["size"] = "GIANT"  # the worker's Shot model rejects it
@@ -197,7 +203,7 @@ def test_a_failed_shot_is_named_and_the_others_stay_cached(ray_address, tmp_path
 
 def test_without_ray_the_error_names_the_extra(tmp_path):
     code = ("import sys; sys.modules['ray'] = None\n"
-            "from reelwright.executors import RayExecutor, RenderJob\n"
+            "from reelwright.render.executors import RayExecutor, RenderJob\n"
             "from reelwright.errors import BuildError\n"
             "try:\n"
             "    RayExecutor().run([RenderJob({'id': 'x'}, __import__('pathlib').Path('x.mp4'))], print)\n"
@@ -226,7 +232,7 @@ def test_address_local_starts_and_stops_its_own_instance(tmp_path):
     code = f"""
 import ray
 from pathlib import Path
-from reelwright.executors import RayExecutor, RenderJob
+from reelwright.render.executors import RayExecutor, RenderJob
 from tests.test_ray import _tiny_specs
 jobs = [RenderJob(s, Path({str(tmp_path)!r}) / (s["id"] + ".mp4")) for s in _tiny_specs()]
 done = []
@@ -243,7 +249,7 @@ print(len(done), ray.is_initialized())
 
 
 def test_a_worker_with_other_versions_refuses_to_render():
-    from reelwright.executors import _ray_render, render_versions
+    from reelwright.render.executors import _ray_render, render_versions
 
     versions = {**render_versions(), "av": "0.0.1"}
     with pytest.raises(BuildError, match=r"has av \S+ \(head: 0\.0\.1\): install the head's versions"):

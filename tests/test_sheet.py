@@ -11,7 +11,7 @@ from PIL import Image
 from reelwright.cli import main
 from reelwright.export.sheet import COLUMNS, board_project
 from reelwright.media.contact import PAGE_SIZE, PANELS_PER_PAGE
-from reelwright.project import Project
+from reelwright.project.folder import Project
 
 SCRIPT = """Title: Sheet
 Episode: 1
@@ -76,7 +76,7 @@ def test_board_sheet_writes_pages_pdf_and_shot_list(tiny_project, capsys):
 
 
 def test_sheet_uses_measured_durations_after_a_build(tiny_project):
-    from reelwright.pipeline import build
+    from reelwright.build.pipeline import build
 
     root = tiny_project("INT. ROOM - DAY\n\nANN\nHello there.\n\nBOB\n(angry)\nGet out!\n")
     build(Project.load(root), quiet=True)

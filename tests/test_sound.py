@@ -120,8 +120,8 @@ Then we are finished.
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
-    from reelwright.pipeline import build
-    from reelwright.project import Project
+    from reelwright.build.pipeline import build
+    from reelwright.project.folder import Project
     from tests.conftest import TINY_TOML
 
     root = tmp_path_factory.mktemp("sound") / "proj"
@@ -141,7 +141,7 @@ def built(tmp_path_factory):
 def test_build_writes_a_dialogue_free_me_stem_ducked_under_speech(built):
     import yaml
 
-    from reelwright.check import _ducking_db
+    from reelwright.check.report import _ducking_db
     from reelwright.documents.base import load_document
     from reelwright.documents.timeline import Timeline
 
@@ -175,9 +175,9 @@ def test_build_writes_a_dialogue_free_me_stem_ducked_under_speech(built):
 
 
 def test_sound_switches_and_missing_files(tiny_project):
+    from reelwright.build.pipeline import build
     from reelwright.errors import InputError
-    from reelwright.pipeline import build
-    from reelwright.project import Project
+    from reelwright.project.folder import Project
 
     root = tiny_project(SCRIPT)
     toml = root / "reelwright.toml"

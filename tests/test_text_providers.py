@@ -18,9 +18,25 @@ try:  # tests/ is a package when it has an __init__.py, else a folder on sys.pat
 except ImportError:  # pragma: no cover
     from chat_server import ChatServer, Reply, chat, scripted
 from reelwright.errors import ProviderError
-from reelwright.models import MODELS, TEST_MODEL, ModelSpec, find_model, install_model, list_models, model_path
+from reelwright.providers.local_model import (
+    MODELS,
+    TEST_MODEL,
+    ModelSpec,
+    find_model,
+    install_model,
+    list_models,
+    model_path,
+)
 from reelwright.providers.registry import get_provider
-from reelwright.providers.text import InvalidAnswer, array, enum, integer, obj, schema_errors, string
+from reelwright.providers.text import (
+    InvalidAnswer,
+    array,
+    enum,
+    integer,
+    obj,
+    schema_errors,
+    string,
+)
 
 SCHEMA = obj({"speaker": enum(["MAYA", "LEO"]), "text": string(40), "n": integer(1, 3)})
 GOOD = {"speaker": "MAYA", "text": "You lied.", "n": 2}

@@ -4,7 +4,13 @@ import av
 import numpy as np
 import pytest
 
-from reelwright.media.frames import Camera, Overlay, ShotFrames, expand_runs, paste_premultiplied
+from reelwright.media.frames import (
+    Camera,
+    Overlay,
+    ShotFrames,
+    expand_runs,
+    paste_premultiplied,
+)
 from reelwright.media.video import EncoderSettings, SegmentWriter, assemble, probe
 
 

@@ -18,10 +18,21 @@ from reelwright.documents.bible import Character, Look
 from reelwright.documents.lock import Lock
 from reelwright.documents.script import Dialogue, Note
 from reelwright.errors import ProviderError
-from reelwright.project import Project
-from reelwright.scripts import parse_script
-from reelwright.stages.write import check_project_continuity, split_text, write_episodes, write_premise
-from reelwright.stages.write_plan import acts_for, beat_layout, element_times, estimate_seconds, plan_season
+from reelwright.project.folder import Project
+from reelwright.screenplay import parse_script
+from reelwright.writing.plan import (
+    acts_for,
+    beat_layout,
+    element_times,
+    estimate_seconds,
+    plan_season,
+)
+from reelwright.writing.writer import (
+    check_project_continuity,
+    split_text,
+    write_episodes,
+    write_premise,
+)
 
 PREMISE = "A maid is forced into a contract marriage with a cold CEO who hides a secret."
 TOML = """
@@ -104,7 +115,7 @@ def test_split_text_keeps_paragraphs():
 
 
 def test_answers_are_cleaned_and_repaired_in_code():
-    from reelwright.stages.write_prompts import ask_beat, clean
+    from reelwright.writing.prompts import ask_beat, clean
 
     assert clean("She always has a purpose in", 27) == "She always has a purpose in"  # fits: kept
     assert clean("She always has a purpose in life", 27) == "She always has a purpose"  # whole words, no "…"
@@ -341,7 +352,7 @@ def test_cli_write_and_models(tmp_path, capsys, monkeypatch):
 
 
 def _default_model_ready() -> str | None:
-    from reelwright.models import DEFAULT_MODEL, find_model
+    from reelwright.providers.local_model import DEFAULT_MODEL, find_model
     from reelwright.providers.text_local import llama_available
 
     if why := llama_available():
@@ -373,7 +384,7 @@ def test_premise_to_three_episodes_with_the_local_default_model(tmp_path):
     # that is under test here)
     import av
 
-    from reelwright.pipeline import build
+    from reelwright.build.pipeline import build
 
     with open(root / "reelwright.toml", "a", encoding="utf-8") as fh:
         fh.write('[video]\nwidth = 216\nheight = 384\nfps = 15\npreset = "superfast"\n[render]\nworkers = 1\n')
@@ -389,7 +400,7 @@ def test_premise_to_three_episodes_with_the_local_default_model(tmp_path):
 def test_a_written_episode_builds_to_video(tmp_path):
     import av
 
-    from reelwright.pipeline import build
+    from reelwright.build.pipeline import build
 
     with ChatServer(FakeWriter()) as server:
         root = make_project(tmp_path, server.url, episodes=3)

@@ -16,17 +16,17 @@ except ImportError:  # pragma: no cover
 from reelwright.cli import main
 from reelwright.documents import Bible, Season, load_document
 from reelwright.documents.bible import Character, Look
-from reelwright.project import Project
+from reelwright.project.folder import Project
 from reelwright.providers.asking import ask_json
 from reelwright.providers.registry import get_provider
 from reelwright.providers.text import obj, string
-from reelwright.stages.write import write_episodes, write_premise
-from reelwright.stages.write_checks import distinct_bigram_ratio, instruction_leak, looks_cut
-from reelwright.stages.write_genre import GENRE_KEYS, choose_genre, get_genre
-from reelwright.stages.write_period import anachronisms, dialect_of, era_details, is_garment, period_of
-from reelwright.stages.write_plan import plan_season
-from reelwright.stages.write_prompts import clean
-from reelwright.stages.write_source import extract_facts, merge_facts, merge_people
+from reelwright.writing.writer import write_episodes, write_premise
+from reelwright.writing.checks import distinct_bigram_ratio, instruction_leak, looks_cut
+from reelwright.writing.genre import GENRE_KEYS, choose_genre, get_genre
+from reelwright.writing.period import anachronisms, dialect_of, era_details, is_garment, period_of
+from reelwright.writing.plan import plan_season
+from reelwright.writing.prompts import clean
+from reelwright.writing.source import extract_facts, merge_facts, merge_people
 
 TOML = """
 [project]

@@ -10,14 +10,28 @@ from importlib.resources import files
 from pathlib import Path
 
 from reelwright import __version__
-from reelwright.errors import ReelwrightError
-from reelwright.stages.write_genre import GENRE_KEYS
+from reelwright.build.pipeline import build, plan_build
+from reelwright.check.report import check_project, format_table
+from reelwright.deliver.package import deliver_project
+from reelwright.documents.base import dump_document, read_text
+from reelwright.errors import InputError, ReelwrightError
+from reelwright.export import export_project
+from reelwright.export.sheet import board_project
+from reelwright.localise.job import localise_project
+from reelwright.project.cache import Cache
+from reelwright.project.folder import Project, new_project
+from reelwright.project.ledger import money
+from reelwright.providers.local_model import install_model, list_models, models_dir
+from reelwright.screenplay import parse_script, write_chinese, write_fountain
+from reelwright.stages.images import redo_shot
+from reelwright.writing.checks import project_report
+from reelwright.writing.genre import GENRE_KEYS
+from reelwright.writing.writer import write_episodes, write_premise
 
 __all__ = ["main"]
 
 
 def _cmd_new(args: argparse.Namespace) -> int:
-    from reelwright.project import new_project
 
     root = new_project(args.dir, args.lang, args.title)
     print(f"created {root}: edit scripts/ and run 'reelwright build {root}'")
@@ -25,15 +39,12 @@ def _cmd_new(args: argparse.Namespace) -> int:
 
 
 def _build_and_report(root: Path | str, args: argparse.Namespace) -> int:
-    from reelwright.pipeline import build
-    from reelwright.project import Project
 
     project = Project.load(root)
     report = build(project, args.episodes, workers=args.workers, quiet=args.quiet,
                    executor=getattr(args, "executor", None), address=getattr(args, "address", None))
     print(report.summary())
     if report.spent:
-        from reelwright.ledger import money
 
         print(f"  provider calls cost {money(report.spent, project.settings.providers.currency)} "
               f"(build/ledger.jsonl)")
@@ -49,8 +60,6 @@ def _build_and_report(root: Path | str, args: argparse.Namespace) -> int:
 
 def _cmd_build(args: argparse.Namespace) -> int:
     if args.dry_run:
-        from reelwright.pipeline import plan_build
-        from reelwright.project import Project
 
         plan = plan_build(Project.load(args.dir), args.episodes)
         if args.json:
@@ -59,7 +68,6 @@ def _cmd_build(args: argparse.Namespace) -> int:
             print(plan.table())
         return 0
     if args.json:
-        from reelwright.errors import InputError
 
         raise InputError("--json goes with --dry-run")
     return _build_and_report(args.dir, args)
@@ -68,10 +76,6 @@ def _cmd_build(args: argparse.Namespace) -> int:
 def _cmd_redo(args: argparse.Namespace) -> int:
     import re
 
-    from reelwright.cache import Cache
-    from reelwright.errors import InputError
-    from reelwright.project import Project
-    from reelwright.stages.images import redo_shot
 
     m = re.fullmatch(r"(?:ep)?0*(\d+)", args.episode.strip().lower())
     if not m:
@@ -89,8 +93,6 @@ def _cmd_redo(args: argparse.Namespace) -> int:
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
-    from reelwright.check import check_project, format_table
-    from reelwright.project import Project
 
     project = Project.load(args.dir)
     results = check_project(project, args.episodes)
@@ -105,8 +107,6 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
 
 def _cmd_board(args: argparse.Namespace) -> int:
-    from reelwright.export.sheet import board_project
-    from reelwright.project import Project
 
     project = Project.load(args.dir)
     results = board_project(project, args.episodes, sheet=args.sheet, quiet=args.quiet)
@@ -132,8 +132,6 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _cmd_parse(args: argparse.Namespace) -> int:
-    from reelwright.documents.base import dump_document
-    from reelwright.scripts import parse_script, write_chinese, write_fountain
 
     doc = parse_script(Path(args.file))
     if args.stats:
@@ -148,9 +146,6 @@ def _cmd_parse(args: argparse.Namespace) -> int:
 
 
 def _cmd_write_premise(args: argparse.Namespace) -> int:
-    from reelwright.documents.base import read_text
-    from reelwright.errors import InputError
-    from reelwright.stages.write import write_premise
 
     if args.from_file:
         if len(args.words) > 1:
@@ -174,7 +169,6 @@ def _cmd_write_premise(args: argparse.Namespace) -> int:
 
 
 def _cmd_write_episodes(args: argparse.Namespace) -> int:
-    from reelwright.stages.write import write_episodes
 
     report = write_episodes(args.dir, args.episodes, force=args.force, provider=args.provider, quiet=args.quiet)
     print(report.summary())
@@ -192,8 +186,6 @@ def _cmd_write_episodes(args: argparse.Namespace) -> int:
 
 
 def _cmd_write_check(args: argparse.Namespace) -> int:
-    from reelwright.stages.write_checks import project_report
-
     report = project_report(args.dir, premise=args.premise)
     if args.json:
         print(json.dumps({"measures": report.measures(), "problems": {
@@ -207,7 +199,6 @@ def _cmd_write_check(args: argparse.Namespace) -> int:
 
 
 def _cmd_models_list(args: argparse.Namespace) -> int:
-    from reelwright.models import list_models, models_dir
 
     print(f"models folder: {models_dir()}")
     for m in list_models():
@@ -218,7 +209,6 @@ def _cmd_models_list(args: argparse.Namespace) -> int:
 
 
 def _cmd_models_install(args: argparse.Namespace) -> int:
-    from reelwright.models import install_model
 
     path = install_model(args.name, keep_parts=args.keep_parts, show_progress=not args.quiet)
     print(f"installed {args.name}: {path}")
@@ -226,8 +216,6 @@ def _cmd_models_install(args: argparse.Namespace) -> int:
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
-    from reelwright.export import export_project
-    from reelwright.project import Project
 
     report = export_project(Project.load(args.dir), args.format, args.episodes, relative=args.relative,
                             out_dir=Path(args.out) if args.out else None, workers=args.workers, quiet=args.quiet)
@@ -238,8 +226,6 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
 
 def _cmd_localise(args: argparse.Namespace) -> int:
-    from reelwright.localise import localise_project
-    from reelwright.project import Project
 
     report = localise_project(Project.load(args.dir), args.to, args.episodes, dub=args.dub, provider=args.provider,
                               workers=args.workers, quiet=args.quiet)
@@ -255,8 +241,6 @@ def _cmd_localise(args: argparse.Namespace) -> int:
 
 
 def _cmd_deliver(args: argparse.Namespace) -> int:
-    from reelwright.deliver import deliver_project
-    from reelwright.project import Project
 
     report = deliver_project(Project.load(args.dir), args.episodes, languages=args.languages, dub=args.dub,
                              provider=args.provider, workers=args.workers, quiet=args.quiet)

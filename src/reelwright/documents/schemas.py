@@ -10,11 +10,12 @@ import json
 import sys
 from pathlib import Path
 
+from reelwright.documents import DOCUMENTS
+
 __all__ = ["schemas", "write_schemas"]
 
 
 def schemas() -> dict[str, dict]:
-    from reelwright.documents import DOCUMENTS  # noqa: PLC0415
 
     out = {}
     for name, cls in DOCUMENTS.items():

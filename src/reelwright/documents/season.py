@@ -1,6 +1,6 @@
 """The season plan (``season.yaml``): arc, episodes, beats, hooks, cliffhangers, the paywall.
 
-The structure is decided in code (:mod:`reelwright.stages.write_plan`): how many
+The structure is decided in code (:mod:`reelwright.writing.plan`): how many
 episodes, how long, which act each belongs to, where the beats fall (a hook in
 the first 3 seconds, a turn about every 15, a cliffhanger in the last 10), how
 strong each cliffhanger is and where the paywall goes. The model only fills

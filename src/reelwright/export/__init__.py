@@ -14,9 +14,19 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from reelwright.cache import Cache
 from reelwright.documents.timeline import Timeline
-from reelwright.project import Project, parse_episode_spec
+from reelwright.errors import BuildError, InputError
+from reelwright.export.media import episode_media, place_file
+from reelwright.export.otio import TimelineMedia, otio_available, write_timeline
+from reelwright.media.subtitles import (
+    SubCue,
+    SubtitleRules,
+    layout_text,
+    merge_captions,
+    write_subtitles,
+)
+from reelwright.project.cache import Cache
+from reelwright.project.folder import Project, parse_episode_spec
 
 __all__ = ["ExportReport", "export_project", "export_episode", "source_track", "FORMATS"]
 
@@ -48,7 +58,6 @@ def _ascii(name: str) -> str:
 
 def source_track(project: Project, timeline: Timeline):
     """The episode's own subtitle track as built (dialogue cues) plus its captions, without overlaps."""
-    from reelwright.export.subtitles import SubCue, layout_text, merge_captions  # noqa: PLC0415
 
     rules = delivery_rules(project, timeline.fps)
     dialogue = [SubCue(c.start, c.end, c.text, "dialogue", c.line) for c in timeline.cues]
@@ -61,7 +70,6 @@ def source_track(project: Project, timeline: Timeline):
 
 
 def delivery_rules(project: Project, fps: int):
-    from reelwright.export.subtitles import SubtitleRules  # noqa: PLC0415
 
     t = project.settings.targets
     d = getattr(project.settings, "delivery", None)
@@ -75,9 +83,6 @@ def delivery_rules(project: Project, fps: int):
 def export_episode(project: Project, number: int, formats: list[str], out_dir: Path, cache: Cache, *,
                    relative: bool = False, workers: int | None = None, quiet: bool = True,
                    report: ExportReport | None = None) -> ExportReport:
-    from reelwright.export.media import episode_media, place_file  # noqa: PLC0415
-    from reelwright.export.otio import TimelineMedia, write_timeline  # noqa: PLC0415
-    from reelwright.export.subtitles import write_subtitles  # noqa: PLC0415
 
     report = report or ExportReport([number])
     media = episode_media(project, number, cache, workers=workers, quiet=quiet)
@@ -125,8 +130,6 @@ def export_project(project: Project, formats: list[str] | str = "otio", episodes
                    out_dir: Path | None = None, relative: bool = False, workers: int | None = None,
                    quiet: bool = True, cache: Cache | None = None) -> ExportReport:
     """Export every (or the chosen) episode's timeline in ``formats`` under ``out_dir`` (build/export)."""
-    from reelwright.errors import InputError  # noqa: PLC0415
-    from reelwright.export.otio import otio_available  # noqa: PLC0415
 
     if isinstance(formats, str):
         formats = [f.strip() for f in formats.split(",") if f.strip()]
@@ -137,7 +140,6 @@ def export_project(project: Project, formats: list[str] | str = "otio", episodes
     for fmt in formats:
         missing = otio_available(fmt)
         if missing:
-            from reelwright.errors import BuildError  # noqa: PLC0415
 
             raise BuildError(missing)
     numbers = parse_episode_spec(episodes, list(project.episodes))

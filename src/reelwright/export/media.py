@@ -14,11 +14,21 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from reelwright.cache import Cache
+import numpy as np
+
+from reelwright.build.pipeline import build
 from reelwright.documents.base import load_document
 from reelwright.documents.timeline import Cue, Timeline
 from reelwright.errors import BuildError
-from reelwright.project import Project
+from reelwright.media.audio import mix as mix_clips
+from reelwright.media.audio import read_wav
+from reelwright.media.stems import stem_gains
+from reelwright.progress import Progress
+from reelwright.project.cache import Cache
+from reelwright.project.folder import Project, episode_outputs
+from reelwright.providers.registry import get_provider
+from reelwright.render.executors import render_segments
+from reelwright.render.shots import shot_specs
 
 __all__ = ["EpisodeMedia", "episode_media", "text_specs", "render_specs", "place_file", "image_identity"]
 
@@ -40,7 +50,6 @@ class EpisodeMedia:
 
 
 def image_identity(project: Project) -> dict:
-    from reelwright.providers.registry import get_provider  # noqa: PLC0415
 
     name = project.settings.providers.image
     return get_provider(f"image:{name}", project.settings.provider_options("image", name),
@@ -51,7 +60,6 @@ def text_specs(project: Project, timeline: Timeline, cues: list[Cue] | None,
                captions: dict[str, str | None] | None = None) -> list[dict]:
     """Render specs of ``timeline`` with ``cues`` burned in (None or [] = none) and shot captions replaced
     by ``captions`` (shot id → text; None = no caption). Empty both: the clean picture."""
-    from reelwright.stages.render import shot_specs  # noqa: PLC0415
 
     shots = timeline.shots
     if captions is not None:
@@ -65,8 +73,6 @@ def text_specs(project: Project, timeline: Timeline, cues: list[Cue] | None,
 
 def render_specs(specs: list[dict], cache: Cache, name: str, *, workers: int | None, project: Project,
                  quiet: bool = True) -> list[Path]:
-    from reelwright.progress import Progress  # noqa: PLC0415
-    from reelwright.stages.render import render_segments  # noqa: PLC0415
 
     workers = project.settings.render.workers if workers is None else workers
     with Progress(f"{name} render", len(specs), enabled=not quiet) as bar:
@@ -76,7 +82,6 @@ def render_specs(specs: list[dict], cache: Cache, name: str, *, workers: int | N
 def episode_media(project: Project, number: int, cache: Cache, *, workers: int | None = None,
                   quiet: bool = True) -> EpisodeMedia:
     """Build episode ``number`` (incrementally) and render its clean shot clips; paths into the cache."""
-    from reelwright.pipeline import build, episode_outputs  # noqa: PLC0415
 
     build(project, [number], workers=workers, quiet=quiet, cache=cache)
     outs = episode_outputs(project, number)
@@ -132,3 +137,21 @@ def _same_bytes(a: Path, b: Path, chunk: int = 1 << 20) -> bool:
                 return False
             if not x:
                 return True
+
+
+def episode_stems(media, total: int, sr: int) -> tuple[np.ndarray, np.ndarray]:
+    """(dialogue, M&E) stems as they sit in the mix: the M&E stem the build wrote (at its level, the limiter
+    included), and the mix less that stem, so that the two add up to the mix exactly."""
+
+    mix = read_wav(media.mix).samples
+    mix = np.pad(mix, ((0, max(total - len(mix), 0)), (0, 0)))[:total]
+    if media.me is None:
+        return mix.astype(np.float32), np.zeros_like(mix, dtype=np.float32)
+    me = read_wav(media.me).samples
+    me = np.pad(me, ((0, max(total - len(me), 0)), (0, 0)))[:total]
+    dia = mix_clips([(c.start, read_wav(media.lines[c.line]).samples, 1.0) for c in media.timeline.audio], total, 2)
+    g_me = stem_gains(mix, [dia, me])[1] if media.timeline.audio else 1.0
+    if abs(g_me - 1.0) < 0.02:  # the stem is at its level in the mix (it should be)
+        g_me = 1.0
+    me = me * np.float32(g_me)
+    return (mix - me).astype(np.float32), me.astype(np.float32)

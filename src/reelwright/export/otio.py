@@ -23,6 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from reelwright.documents.base import atomic_write_text
 from reelwright.documents.timeline import Timeline
 from reelwright.errors import BuildError
 
@@ -174,7 +175,6 @@ def build_otio(timeline: Timeline, media: TimelineMedia, *, name: str, rate: int
 
 def write_timeline(timeline: Timeline, media: TimelineMedia, fmt: str, path: Path, *, name: str) -> Path:
     """Write ``fmt`` (otio, fcp7, fcpxml, edl) to ``path`` atomically."""
-    from reelwright.documents.base import atomic_write_text  # noqa: PLC0415
 
     if fmt not in FORMATS:
         raise BuildError(f"unknown timeline format {fmt!r}; expected one of {', '.join(FORMATS)}")

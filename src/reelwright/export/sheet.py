@@ -18,11 +18,30 @@ import csv
 import io
 from pathlib import Path
 
-from reelwright.documents.base import atomic_write_bytes, atomic_write_text
+from reelwright.documents.base import (
+    atomic_write_bytes,
+    atomic_write_text,
+    load_document,
+)
 from reelwright.documents.bible import Bible, Look
 from reelwright.documents.script import Dialogue, Episode, plain
 from reelwright.documents.storyboard import CLOSE_SIZES, Shot, Storyboard
 from reelwright.documents.timeline import Timeline
+from reelwright.media.avatar import default_look
+from reelwright.media.contact import (
+    PANELS_PER_PAGE,
+    THUMB_SIZE,
+    Panel,
+    draw_page,
+    thumbnail,
+)
+from reelwright.media.frames import Camera
+from reelwright.progress import Progress
+from reelwright.project.cache import Cache
+from reelwright.project.folder import episode_outputs, parse_episode_spec
+from reelwright.providers.image_comic import ComicImages
+from reelwright.stages.board import estimate_seconds, make_board
+from reelwright.stages.cut import _natural_frames
 
 __all__ = ["COLUMNS", "shot_rows", "write_shot_list", "write_contact_sheet", "shot_seconds"]
 
@@ -38,8 +57,6 @@ def shot_seconds(board: Storyboard, episode: Episode, timeline: Timeline | None,
     """Seconds per shot id: measured when ``timeline`` was cut from this board, else estimated."""
     if timeline is not None and [ts.shot.id for ts in timeline.shots] == [s.id for s in board.shots]:
         return {ts.shot.id: ts.frames / timeline.fps for ts in timeline.shots}
-    from reelwright.stages.board import estimate_seconds  # noqa: PLC0415
-    from reelwright.stages.cut import _natural_frames  # noqa: PLC0415
 
     lines = episode.dialogue()
     out: dict[str, float] = {}
@@ -124,10 +141,6 @@ def write_shot_list(rows: list[dict[str, str]], path: Path) -> Path:
 
 def _thumbnail(shot: Shot, bible: Bible, width: int, height: int):
     """The shot's still with its camera move drawn on (the still is drawn at the move's size, then shrunk)."""
-    from reelwright.media.avatar import default_look  # noqa: PLC0415
-    from reelwright.media.contact import thumbnail  # noqa: PLC0415
-    from reelwright.media.frames import Camera  # noqa: PLC0415
-    from reelwright.providers.image_comic import ComicImages  # noqa: PLC0415
 
     looks = {}
     for name in shot.subjects:
@@ -152,7 +165,6 @@ def _thumbnail(shot: Shot, bible: Bible, width: int, height: int):
 def write_contact_sheet(board: Storyboard, episode: Episode, bible: Bible, seconds: dict[str, float],
                         out_dir: Path, *, title: str = "", on_shot=None) -> dict[str, list[Path] | Path]:
     """Render the contact sheet of ``board``: PNG pages and one PDF, in ``out_dir``."""
-    from reelwright.media.contact import PANELS_PER_PAGE, THUMB_SIZE, Panel, draw_page  # noqa: PLC0415
 
     lines = episode.dialogue()
     panels = []
@@ -195,11 +207,6 @@ def board_project(project, episodes: str | None = None, *, sheet: bool = False,
                   quiet: bool = False) -> list[dict]:
     """``reelwright board``: (re)make ``boards/epNNN.yaml`` for each episode, with contact sheets and shot
     lists in ``build/`` when ``sheet`` is set. Returns one summary per episode."""
-    from reelwright.cache import Cache  # noqa: PLC0415
-    from reelwright.documents.base import load_document  # noqa: PLC0415
-    from reelwright.pipeline import episode_outputs, make_board  # noqa: PLC0415
-    from reelwright.progress import Progress  # noqa: PLC0415
-    from reelwright.project import parse_episode_spec  # noqa: PLC0415
 
     numbers = parse_episode_spec(episodes, list(project.episodes))
     cache = Cache(project.cache_dir, project.lock_path)

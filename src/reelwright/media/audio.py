@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import struct
 import tempfile
+from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 from typing import Literal, Sequence
@@ -23,7 +24,19 @@ import numpy as np
 from scipy import ndimage, signal
 
 from reelwright.errors import InputError
-from reelwright.providers.base import Audio
+
+
+@dataclass
+class Audio:
+    """Mono float32 samples in [-1, 1] at ``sample_rate``."""
+
+    samples: np.ndarray
+    sample_rate: int
+
+    @property
+    def seconds(self) -> float:
+        return len(self.samples) / self.sample_rate
+
 
 __all__ = ["Audio", "resample", "read_wav", "write_wav", "frame_envelope", "mouth_track", "mix", "loudness",
            "true_peak_dbtp", "normalize", "match_loudness", "trim_silence", "pitch_hz"]

@@ -20,7 +20,12 @@ from PIL import Image, ImageDraw
 
 from reelwright.documents.bible import Look
 from reelwright.documents.storyboard import Shot
-from reelwright.media.avatar import AVATAAARS_FACE_BOX, AVATAAARS_MOUTH_BOX, avatar_colors, render_avatar
+from reelwright.media.avatar import (
+    AVATAAARS_FACE_BOX,
+    AVATAAARS_MOUTH_BOX,
+    avatar_colors,
+    render_avatar,
+)
 from reelwright.media.background import render_background
 from reelwright.media.text import load_font, wrap_subtitle
 

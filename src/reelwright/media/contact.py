@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from PIL import Image, ImageDraw
 
-from reelwright.media.text import load_font
+from reelwright.media.text import _tokens, load_font
 
 __all__ = ["Panel", "thumbnail", "mark_move", "draw_page", "PAGE_SIZE", "PANELS_PER_PAGE", "THUMB_SIZE"]
 
@@ -109,7 +109,6 @@ def _arrow(d: ImageDraw.ImageDraw, a: tuple[float, float], b: tuple[float, float
 def _wrap(d: ImageDraw.ImageDraw, text: str, font, width: int, lines: int) -> list[str]:
     """Lines of at most ``width`` px: Latin words kept whole, CJK broken between characters (never before
     closing punctuation); an ellipsis when more than ``lines`` are needed."""
-    from reelwright.media.text import _tokens  # noqa: PLC0415 - the subtitle wrapper's tokeniser
 
     out: list[str] = []
     line = ""

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import numpy as np
 
+from reelwright.documents.base import atomic_write_bytes
 from reelwright.documents.bible import Look
 from reelwright.documents.storyboard import Shot
+from reelwright.media.compose import compose_still, layout_shot
+from reelwright.media.frames import Overlay, paste_premultiplied
+from reelwright.media.text import render_text_layer, wrap_subtitle
 
 __all__ = ["cover_still", "cover_images", "card_frame", "save_png", "face_centre"]
 
 
 def face_centre(shot: Shot, width: int, height: int) -> tuple[float, float]:
     """Where the shot's main face is in a ``width`` x ``height`` frame (the frame centre when none)."""
-    from reelwright.media.compose import layout_shot  # noqa: PLC0415
 
     places = layout_shot(shot, width, height)
     if not places:
@@ -23,14 +26,12 @@ def face_centre(shot: Shot, width: int, height: int) -> tuple[float, float]:
 
 
 def _paste(img: np.ndarray, layer: np.ndarray, x: int, y: int) -> None:
-    from reelwright.media.frames import Overlay, paste_premultiplied  # noqa: PLC0415
 
     paste_premultiplied(img, Overlay(layer, x, y, 0, 1))
 
 
 def _title_block(img: np.ndarray, title: str, label: str, bottom: float) -> np.ndarray:
     """Darken the lower part and write ``title`` (up to two lines) and ``label`` above ``bottom`` (0..1)."""
-    from reelwright.media.text import render_text_layer, wrap_subtitle  # noqa: PLC0415
 
     h, w = img.shape[:2]
     out = img.copy()
@@ -49,7 +50,6 @@ def _title_block(img: np.ndarray, title: str, label: str, bottom: float) -> np.n
 
 def cover_still(shot: Shot, looks: dict[str, Look], width: int) -> np.ndarray:
     """``shot``'s still, 9:16 and ``width`` wide (even sizes)."""
-    from reelwright.media.compose import compose_still  # noqa: PLC0415
 
     w = width // 2 * 2
     return compose_still(shot, looks, w, round(w * 16 / 9) // 2 * 2)
@@ -68,7 +68,6 @@ def cover_images(still: np.ndarray, shot: Shot, title: str, label: str) -> dict[
 
 def card_frame(text: str, width: int, height: int) -> np.ndarray:
     """The opening card: ``text`` (wrapped) in white on black, centred."""
-    from reelwright.media.text import render_text_layer, wrap_subtitle  # noqa: PLC0415
 
     img = np.zeros((height, width, 3), np.uint8)
     cues = wrap_subtitle(text, max_cjk=14, max_latin=26, max_lines=4)
@@ -84,7 +83,6 @@ def save_png(img: np.ndarray, path) -> None:
 
     from PIL import Image  # noqa: PLC0415
 
-    from reelwright.documents.base import atomic_write_bytes  # noqa: PLC0415
 
     buf = io.BytesIO()
     Image.fromarray(img).save(buf, format="PNG", optimize=False)

@@ -198,3 +198,14 @@ def probe(path: str | Path, *, count_frames: bool = False) -> dict:
         if count_frames and c.streams.video:
             info["video"]["decoded_frames"] = sum(1 for _ in c.decode(video=0))
     return info
+
+
+def decode_audio(path: Path) -> tuple[np.ndarray, int]:
+    chunks = []
+    with av.open(str(path)) as c:
+        stream = c.streams.audio[0]
+        rate = stream.codec_context.sample_rate
+        for frame in c.decode(stream):
+            chunks.append(frame.to_ndarray().reshape(frame.layout.nb_channels, -1) if frame.format.is_planar
+                          else frame.to_ndarray().reshape(-1, frame.layout.nb_channels).T)
+    return np.concatenate(chunks, axis=1).T.astype(np.float64), rate

@@ -1,9 +1,11 @@
 """The one ask → validate → retry → cache loop for every caller that asks a text model for JSON.
 
-Writing (:mod:`reelwright.stages.write_ask`) and translation
-(:mod:`reelwright.translate`) both go through :func:`ask_json`: ask, let the
+Writing (:mod:`reelwright.writing.ask`) and translation
+(:mod:`reelwright.localise.translate`) both go through :func:`ask_json`: ask, let the
 caller's ``check(data, final)`` clean the answer and list what is still wrong,
-ask again with those reasons, and cache what passed.
+ask again with those reasons, and cache what passed (``cache``: the project's
+cache, or anything with its ``read_json``/``write_json``; providers sit beside
+the project layer, so it is not imported here).
 
 **Feedback policy: the reasons go back, the rejected answer does not.** Each
 retry is the same question with the reasons appended ("line 2 ('…'): it must
@@ -28,7 +30,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from reelwright.cache import Cache
 from reelwright.providers.text import InvalidAnswer, TextProvider
 
 __all__ = ["ask_json", "Outcome", "feedback"]
@@ -67,7 +68,7 @@ def feedback(messages: list[dict[str, str]], problems: list[str]) -> list[dict[s
 def ask_json(provider: TextProvider, messages: list[dict[str, str]], schema: dict, check: Check, *, name: str,
              retries: int = 3, seed: int = 0, max_tokens: int | None = None,
              temperature: Callable[[int], float | None] = lambda attempt: None,
-             cache: Cache | None = None, stage: str = "write", key: str | None = None) -> Outcome:
+             cache: Any = None, stage: str = "write", key: str | None = None) -> Outcome:
     """Ask until ``check`` finds no problem (at most ``retries`` more tries); cache the passing answer under ``key``.
 
     ``check(data, final)`` gets a copy of the parsed answer and ``final`` (the last try: repair what can be

@@ -10,8 +10,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, ClassVar, Literal
 
-import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
+
+from reelwright.media.audio import Audio
 
 __all__ = ["Provider", "ProviderOptions", "SpeechProvider", "Audio", "ImageRequest", "ImageProvider",
            "ClipRequest", "VideoProvider", "GenerativeProvider", "Generated", "JobJournal", "Progress"]
@@ -45,18 +46,6 @@ class Provider:
     def identity(self) -> dict[str, Any]:
         """What goes into cache keys: provider, model/version and options that change the output."""
         return {"provider": f"{self.kind}:{self.name}", "options": self.options.model_dump(mode="json")}
-
-
-@dataclass
-class Audio:
-    """Mono float32 samples in [-1, 1] at ``sample_rate``."""
-
-    samples: np.ndarray
-    sample_rate: int
-
-    @property
-    def seconds(self) -> float:
-        return len(self.samples) / self.sample_rate
 
 
 class SpeechProvider(Provider):

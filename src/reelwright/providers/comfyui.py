@@ -33,11 +33,30 @@ from typing import Any, ClassVar, Literal
 from pydantic import Field, field_validator
 
 from reelwright.errors import ProviderError
-from reelwright.providers.base import (ClipRequest, Generated, ImageProvider, ImageRequest, JobJournal, Progress,
-                                       VideoProvider)
-from reelwright.providers.comfyui_workflow import (PARAM_NAME, fill_workflow, fit_size, load_workflow, output_files,
-                                                   wanted)
-from reelwright.providers.http import HttpClient, HttpError, HttpOptions, RequestTimeout, multipart
+from reelwright.providers.base import (
+    ClipRequest,
+    Generated,
+    ImageProvider,
+    ImageRequest,
+    JobJournal,
+    Progress,
+    VideoProvider,
+)
+from reelwright.providers.comfyui_workflow import (
+    PARAM_NAME,
+    fill_workflow,
+    fit_size,
+    load_workflow,
+    output_files,
+    wanted,
+)
+from reelwright.providers.http import (
+    HttpClient,
+    HttpError,
+    HttpOptions,
+    RequestTimeout,
+    multipart,
+)
 
 __all__ = ["ComfyImages", "ComfyVideo", "ComfyClient", "ComfyOptions", "fill_workflow", "load_workflow"]
 

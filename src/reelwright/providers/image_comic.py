@@ -9,6 +9,7 @@ import numpy as np
 
 from reelwright.documents.bible import Look
 from reelwright.documents.storyboard import Shot
+from reelwright.media.compose import compose_still
 from reelwright.providers.base import Provider, ProviderOptions
 
 __all__ = ["ComicImages", "ComicOptions", "DRAW_VERSION"]
@@ -38,7 +39,6 @@ class ComicImages(Provider):
     def still(self, shot: Shot, looks: dict[str, Look], width: int, height: int,
               speaker_mouth_open: bool = False) -> np.ndarray:
         """The RGB uint8 still (``height`` x ``width`` x 3) for ``shot``."""
-        from reelwright.media.compose import compose_still  # lazy: pixels live in media/
 
         return compose_still(shot, looks, width, height, speaker_mouth_open=speaker_mouth_open)
 

@@ -44,7 +44,13 @@ from pydantic import Field
 
 from reelwright.errors import ProviderError
 from reelwright.providers.base import Generated, ImageProvider, ImageRequest, Progress
-from reelwright.providers.http import HttpClient, HttpError, HttpOptions, NotFound, multipart
+from reelwright.providers.http import (
+    HttpClient,
+    HttpError,
+    HttpOptions,
+    NotFound,
+    multipart,
+)
 
 __all__ = ["OpenAIImages", "pick_size", "image_suffix"]
 

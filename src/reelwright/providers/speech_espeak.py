@@ -30,6 +30,7 @@ import numpy as np
 from pydantic import Field
 
 from reelwright.errors import ProviderError
+from reelwright.media.audio import match_loudness, resample, trim_silence
 from reelwright.providers.base import Audio, ProviderOptions, SpeechProvider
 
 __all__ = ["EspeakOptions", "EspeakSpeech", "to_pinyin", "MANDARIN"]
@@ -195,7 +196,6 @@ class EspeakSpeech(SpeechProvider):
 
     def synthesize(self, text: str, *, language: str, voice: str | None = None, pitch: float = 0.0,
                    rate: float = 1.0, reference: str | None = None) -> Audio:
-        from reelwright.media.audio import match_loudness, resample, trim_silence  # noqa: PLC0415
 
         if not -12.0 <= pitch <= 12.0 or not 0.25 <= rate <= 4.0:
             raise ValueError(f"pitch must be within ±12 semitones and rate within 0.25..4 (got {pitch}, {rate})")

@@ -39,6 +39,7 @@ import numpy as np
 from pydantic import Field
 
 from reelwright.errors import InputError, ProviderError
+from reelwright.media.audio import match_loudness, read_wav, resample
 from reelwright.providers.base import Audio, SpeechProvider
 from reelwright.providers.http import HttpClient, HttpError, HttpOptions, multipart
 
@@ -109,7 +110,6 @@ class OpenAISpeech(SpeechProvider):
 
     def synthesize(self, text: str, *, language: str, voice: str | None = None, pitch: float = 0.0,
                    rate: float = 1.0, reference: str | None = None) -> Audio:
-        from reelwright.media.audio import match_loudness, resample  # noqa: PLC0415
 
         if not -12.0 <= pitch <= 12.0 or not 0.25 <= rate <= 4.0:
             raise ValueError(f"pitch must be within ±12 semitones and rate within 0.25..4 (got {pitch}, {rate})")
@@ -159,7 +159,6 @@ class OpenAISpeech(SpeechProvider):
 
     def _decode(self, body: bytes, url: str) -> tuple[np.ndarray, int]:
         if body[:4] == b"RIFF" and body[8:12] == b"WAVE":
-            from reelwright.media.audio import read_wav  # noqa: PLC0415
 
             with tempfile.TemporaryDirectory(prefix="reelwright-tts-") as tmp:
                 path = Path(tmp) / "line.wav"

@@ -22,8 +22,8 @@ from typing import Any, ClassVar
 from pydantic import Field
 
 from reelwright.errors import ProviderError
-from reelwright.models import DEFAULT_MODEL, model_path
 from reelwright.providers.base import ProviderOptions
+from reelwright.providers.local_model import DEFAULT_MODEL, model_path
 from reelwright.providers.text import Completion, TextProvider, parse_json_answer
 
 __all__ = ["LocalText", "llama_available"]

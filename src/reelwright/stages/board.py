@@ -27,11 +27,21 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from reelwright.cache import canonical_json
+from reelwright.documents.base import load_document, save_document
 from reelwright.documents.bible import Bible
 from reelwright.documents.script import Episode
-from reelwright.documents.storyboard import CLOSE_SIZES, Angle, Move, SceneSound, Shot, ShotSize, Storyboard
-from reelwright.settings import BoardSection
+from reelwright.documents.storyboard import (
+    CLOSE_SIZES,
+    Angle,
+    Move,
+    SceneSound,
+    Shot,
+    ShotSize,
+    Storyboard,
+)
+from reelwright.project.cache import Cache, canonical_json
+from reelwright.project.folder import Project
+from reelwright.project.settings import BoardSection
 from reelwright.stages.coverage import (
     STRONG,
     Coverage,
@@ -328,3 +338,28 @@ def merge_board(fresh: Storyboard, existing: Storyboard | None, previous: Storyb
         base = gen_scenes[sc.scene].model_dump() if sc.scene in gen_scenes else None
         scenes.append(SceneSound.model_validate(_merge_fields(sc.model_dump(), mine.model_dump(), base, ("scene",))))
     return fresh.model_copy(update={"shots": shots, "scenes": scenes})
+
+
+def derive_board(project: Project, number: int, cache: Cache) -> tuple[Storyboard, Storyboard]:
+    """(the episode's board, the board as freshly generated): derived from the script and merged with the
+    user's edits, in memory (nothing is written)."""
+
+    src = project.episodes[number]
+    rules = project.settings.board
+    fresh = direct_episode(src.episode, project.bible, night_of=project.night, rules=rules)
+    generated_path = cache.root / "board" / f"ep{number:03d}.generated.yaml"
+    previous = load_document(generated_path, Storyboard) if generated_path.exists() else None
+    existing = project.load_board(number)
+    board = merge_board(fresh, existing, previous)
+    if rules.screen_direction and existing is not None:  # the user's cross: true marks move the sides
+        board = board.model_copy(update={"shots": apply_screen_direction(board.shots)})
+    return board, fresh
+
+
+def make_board(project: Project, number: int, cache: Cache) -> Storyboard:
+    """The episode's board: freshly derived from the script, merged with the user's edits, saved."""
+    board, fresh = derive_board(project, number, cache)
+    if save_document(board, project.board_path(number)):
+        cache.did("board")
+    save_document(fresh, cache.root / "board" / f"ep{number:03d}.generated.yaml")
+    return board

@@ -11,11 +11,20 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from reelwright.cache import make_key
 from reelwright.documents.bible import Bible
-from reelwright.documents.script import Action, Caption, Centered, Dialogue, Episode, SceneHeading, plain
+from reelwright.documents.script import (
+    Action,
+    Caption,
+    Centered,
+    Dialogue,
+    Episode,
+    SceneHeading,
+    plain,
+)
 from reelwright.documents.storyboard import Angle, Move, Shot, ShotSize
-from reelwright.settings import BoardSection
+from reelwright.project.cache import make_key
+from reelwright.project.folder import location_key
+from reelwright.project.settings import BoardSection
 
 __all__ = ["Coverage", "expression_for", "is_strong", "is_turn", "estimate_seconds", "find_props", "script_hash",
            "with_update", "STRONG", "COMMON_PROPS", "REVERSAL", "REVEAL_LINE"]
@@ -151,7 +160,6 @@ class Coverage:
     """Walks the script once, scene by scene, and lays down the shots the rules ask for."""
 
     def __init__(self, episode: Episode, bible: Bible, rules: BoardSection, night_of) -> None:
-        from reelwright.project import location_key  # noqa: PLC0415
 
         self.episode, self.bible, self.rules, self.night_of = episode, bible, rules, night_of
         self.location_key = location_key

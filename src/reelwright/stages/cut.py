@@ -21,8 +21,16 @@ import re
 from fractions import Fraction
 
 from reelwright.documents.storyboard import Shot, Storyboard
-from reelwright.documents.timeline import AudioClip, Cue, MusicCue, StingCue, Timeline, TimelineShot
-from reelwright.settings import Settings
+from reelwright.documents.timeline import (
+    AudioClip,
+    Cue,
+    MusicCue,
+    StingCue,
+    Timeline,
+    TimelineShot,
+)
+from reelwright.media.text import wrap_subtitle
+from reelwright.project.settings import Settings
 from reelwright.stages.voice import VoicedLine
 from reelwright.timebase import Timebase
 
@@ -53,7 +61,6 @@ def _natural_frames(shot: Shot, fps: int) -> int:
 
 
 def _split_cues(text: str, start: int, end: int, settings: Settings, min_cue: int = 1) -> list[tuple[int, int, str]]:
-    from reelwright.media.text import wrap_subtitle  # noqa: PLC0415
 
     t = settings.targets
     chunks = wrap_subtitle(text, max_cjk=t.subtitle_chars_cjk, max_latin=t.subtitle_chars_latin,

@@ -30,15 +30,26 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from reelwright.cache import Cache, make_key
+from reelwright.documents.base import atomic_write_bytes
 from reelwright.documents.bible import Bible, Character
 from reelwright.documents.storyboard import Shot, Storyboard
 from reelwright.documents.timeline import MediaFile, ShotMedia
 from reelwright.errors import BudgetError, BuildError, InputError, ProviderError
-from reelwright.ledger import Ledger
+from reelwright.media.frames import MOVE_MARGIN
 from reelwright.progress import Progress
-from reelwright.providers.base import ClipRequest, ImageProvider, ImageRequest, JobJournal, VideoProvider, file_sha256
-from reelwright.settings import Settings
+from reelwright.project.cache import Cache, make_key
+from reelwright.project.ledger import Ledger
+from reelwright.project.settings import Settings
+from reelwright.providers.base import (
+    ClipRequest,
+    ImageProvider,
+    ImageRequest,
+    JobJournal,
+    VideoProvider,
+    file_sha256,
+)
+from reelwright.providers.registry import get_provider
+from reelwright.stages.board import derive_board
 
 __all__ = ["MediaMaker", "SIZE_PHRASES", "ANGLE_PHRASES", "character_prompt", "shot_prompt", "derive_seed",
            "still_size", "refs_dir", "redo_shot", "find_shot", "generative", "Job"]
@@ -90,7 +101,6 @@ def derive_seed(base: int, *parts: str) -> int:
 def still_size(settings: Settings) -> tuple[int, int]:
     """The size asked for a shot's still: ``[images] width/height``, else the frame × the largest camera-move
     margin (so a push-in never upscales), rounded up to a multiple of 16."""
-    from reelwright.media.frames import MOVE_MARGIN  # noqa: PLC0415
 
     im, v = settings.images, settings.video
     margin = max(MOVE_MARGIN.values())
@@ -210,7 +220,6 @@ class MediaMaker:
 
     def __init__(self, root: Path, bible: Bible, settings: Settings, cache: Cache, ledger: Ledger | None = None,
                  *, quiet: bool = True, dry: bool = False) -> None:
-        from reelwright.providers.registry import get_provider  # noqa: PLC0415
 
         self.root, self.bible, self.settings, self.cache, self.ledger = Path(root), bible, settings, cache, ledger
         self.quiet, self.dry = quiet, dry
@@ -461,7 +470,6 @@ class MediaMaker:
 
     def _publish_refs(self, jobs: list[Job]) -> None:
         """Copy the reference sheets to ``build/refs/<character>/<view>.<ext>`` for people to look at."""
-        from reelwright.documents.base import atomic_write_bytes  # noqa: PLC0415
 
         for job in jobs:
             if job.path is None:
@@ -517,7 +525,6 @@ def find_shot(board: Storyboard, which: str) -> Shot:
 def redo_shot(project, number: int, which: str, cache: Cache, *, seed: int | None = None) -> tuple[Shot, int]:
     """Give one shot's still a new seed (random unless given), written to the lock; the next build of the
     episode makes that picture (and its clip) again and re-renders only what shows it."""
-    from reelwright.pipeline import derive_board  # noqa: PLC0415
 
     settings = project.settings
     if not generative(settings):

@@ -13,14 +13,16 @@ from pathlib import Path
 
 import numpy as np
 
-from reelwright.cache import Cache, make_key
 from reelwright.documents.bible import Bible, Voice
 from reelwright.documents.script import Episode, plain
 from reelwright.errors import InputError, ProviderError
-from reelwright.ledger import Ledger
+from reelwright.media.audio import resample, write_wav
+from reelwright.project.cache import Cache, make_key
+from reelwright.project.ledger import Ledger
+from reelwright.project.settings import Settings
 from reelwright.providers.base import Audio, SpeechProvider, file_sha256
 from reelwright.providers.registry import get_provider
-from reelwright.settings import Settings
+from reelwright.stages.board import estimate_seconds
 
 __all__ = ["VoicedLine", "voice_episode", "line_request", "reference_path", "estimate_line_seconds"]
 
@@ -65,7 +67,7 @@ def line_request(text: str, voice: Voice, settings: Settings, language: str,
     return provider, request
 
 
-class _Providers:
+class SpeechProviders:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._cache: dict[str, SpeechProvider] = {}
@@ -92,13 +94,13 @@ class _Line:
 
 
 def voice_episode(episode: Episode, bible: Bible, settings: Settings, cache: Cache,
-                  providers: _Providers | None = None, on_line=None, language: str | None = None, *,
+                  providers: SpeechProviders | None = None, on_line=None, language: str | None = None, *,
                   ledger: Ledger | None = None, root: Path | None = None) -> list[VoicedLine]:
     """Voice every dialogue line of ``episode`` (cached); returns them in order.
 
     Lines for a provider whose ``concurrency`` is above 1 are spoken that many at a time; every call is
     recorded in ``ledger`` (build/ledger.jsonl) and checked against the budget before it is made."""
-    providers = providers or _Providers(settings)
+    providers = providers or SpeechProviders(settings)
     plan: list[_Line] = []
     for index, d in enumerate(episode.dialogue()):
         character = bible.character(d.character)
@@ -151,14 +153,12 @@ def voice_episode(episode: Episode, bible: Bible, settings: Settings, cache: Cac
 
 def estimate_line_seconds(text: str) -> float:
     """About how long a line takes to say (for the dry run's per-second prices)."""
-    from reelwright.stages.board import estimate_seconds  # noqa: PLC0415
 
     return float(estimate_seconds(text)) if text.strip() else 0.0
 
 
 def _speak(episode: Episode, ln: _Line, provider: SpeechProvider, settings: Settings, cache: Cache,
            ledger: Ledger | None) -> None:
-    from reelwright.media.audio import resample, write_wav  # noqa: PLC0415
 
     rate = ln.request["sample_rate"]
     what = f"ep{episode.number:03d}/line{ln.index:03d}"

@@ -5,7 +5,7 @@ changed does no stage work and says so. Work is counted in ``Cache.work``.
 The mix lays the dialogue over a music-and-effects stem (music beds per scene
 mood, stings, ambience; ducked under speech) and writes that stem beside the
 episode as ``epNNN.me.wav`` for dubbing. Every build ends with the self-check
-(:mod:`reelwright.check`); its results are in :attr:`BuildReport.checks`.
+(:mod:`reelwright.check.report`); its results are in :attr:`BuildReport.checks`.
 """
 
 from __future__ import annotations
@@ -14,16 +14,32 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from reelwright.cache import Cache, make_key
+from reelwright.project.cache import Cache, make_key
 from reelwright.documents.base import atomic_write_bytes, atomic_write_text, save_document
 from reelwright.documents.storyboard import Storyboard
 from reelwright.documents.timeline import Timeline
-from reelwright.executors import Executor, make_executor
+from reelwright.render.executors import Executor, make_executor
 from reelwright.progress import Progress
-from reelwright.project import Project, parse_episode_spec
+from reelwright.project.folder import Project, episode_outputs, parse_episode_spec
+from reelwright.check.report import check_episode, format_brief
+from reelwright.media.video import decode_audio
+from reelwright.documents.base import load_document
+from reelwright.documents.bible import Voice
+from reelwright.documents.script import plain
+from reelwright.errors import InputError
+from reelwright.media.audio import Audio, loudness, mix, mouth_track, normalize, read_wav, true_peak_dbtp, write_wav
+from reelwright.media.music import BedCue, MUSIC_VERSION, StingHit, applied_gain, music_stem
+from reelwright.media.video import assemble
+from reelwright.project.ledger import Ledger, call_cost, money
+from reelwright.providers.registry import get_provider
+from reelwright.render.executors import render_segments
+from reelwright.render.shots import shot_specs
+from reelwright.stages.board import derive_board, make_board
+from reelwright.stages.cut import cut_episode
+from reelwright.stages.images import MediaMaker, generative
+from reelwright.stages.voice import VoicedLine, SpeechProviders, estimate_line_seconds, line_request, voice_episode
 
-__all__ = ["build", "BuildReport", "episode_outputs", "CODEC_HEADROOM_DB", "plan_build", "BuildPlan",
-           "derive_board"]
+__all__ = ["build", "BuildReport", "CODEC_HEADROOM_DB", "plan_build", "BuildPlan"]
 
 CODEC_HEADROOM_DB = 0.5
 
@@ -65,47 +81,12 @@ class _Prepared:
     specs: list[dict]
 
 
-def episode_outputs(project: Project, number: int) -> dict[str, Path]:
-    stem = project.build_dir / f"ep{number:03d}"
-    return {"video": stem.with_suffix(".mp4"), "srt": stem.with_suffix(".srt"),
-            "timeline": project.build_dir / f"ep{number:03d}.timeline.json",
-            "me": project.build_dir / f"ep{number:03d}.me.wav"}
-
-
 def _log(msg: str, quiet: bool) -> None:
     if not quiet:
         print(msg, file=sys.stderr, flush=True)
 
 
-def derive_board(project: Project, number: int, cache: Cache) -> tuple[Storyboard, Storyboard]:
-    """(the episode's board, the board as freshly generated): derived from the script and merged with the
-    user's edits, in memory (nothing is written)."""
-    from reelwright.documents.base import load_document  # noqa: PLC0415
-    from reelwright.stages.board import apply_screen_direction, direct_episode, merge_board  # noqa: PLC0415
-
-    src = project.episodes[number]
-    rules = project.settings.board
-    fresh = direct_episode(src.episode, project.bible, night_of=project.night, rules=rules)
-    generated_path = cache.root / "board" / f"ep{number:03d}.generated.yaml"
-    previous = load_document(generated_path, Storyboard) if generated_path.exists() else None
-    existing = project.load_board(number)
-    board = merge_board(fresh, existing, previous)
-    if rules.screen_direction and existing is not None:  # the user's cross: true marks move the sides
-        board = board.model_copy(update={"shots": apply_screen_direction(board.shots)})
-    return board, fresh
-
-
-def make_board(project: Project, number: int, cache: Cache) -> Storyboard:
-    """The episode's board: freshly derived from the script, merged with the user's edits, saved."""
-    board, fresh = derive_board(project, number, cache)
-    if save_document(board, project.board_path(number)):
-        cache.did("board")
-    save_document(fresh, cache.root / "board" / f"ep{number:03d}.generated.yaml")
-    return board
-
-
 def _mouths(lines, fps: int, cache: Cache) -> dict[int, list[bool]]:
-    from reelwright.media.audio import mouth_track, read_wav  # noqa: PLC0415
 
     out = {}
     for line in lines:
@@ -123,7 +104,6 @@ def _music_files(project: Project, timeline: Timeline) -> dict[str, str]:
     """The user's music and sting files this mix uses: relative name → content hash (missing: an error)."""
     import hashlib  # noqa: PLC0415
 
-    from reelwright.errors import InputError  # noqa: PLC0415
 
     names = {m.file for m in timeline.music if m.file and m.file != "none"}
     names |= {s.file for s in timeline.stings if s.file}
@@ -139,7 +119,6 @@ def _music_files(project: Project, timeline: Timeline) -> dict[str, str]:
 
 def _require_music_files(project: Project, board: Storyboard) -> None:
     """Fail before any work when a music or sting file named in the settings or the board is missing."""
-    from reelwright.errors import InputError  # noqa: PLC0415
 
     snd = project.settings.sound
     named = {(f"boards/ep{board.episode:03d}.yaml scene {sc.scene} music", sc.music) for sc in board.scenes
@@ -158,7 +137,6 @@ def _me_stem(project: Project, timeline: Timeline, total: int, dialogue_lufs: fl
     """The music-and-effects stem for ``timeline`` (float32 stereo), levels relative to the dialogue."""
     import zlib  # noqa: PLC0415
 
-    from reelwright.media.music import BedCue, StingHit, music_stem  # noqa: PLC0415
 
     snd = project.settings.sound
     rate, fps = timeline.sample_rate, timeline.fps
@@ -183,8 +161,6 @@ def _mix(project: Project, timeline: Timeline, lines, cache: Cache) -> tuple[str
     """The episode's mix (dialogue + music and effects, at the loudness target) and its M&E stem."""
     import numpy as np  # noqa: PLC0415
 
-    from reelwright.media.audio import Audio, loudness, mix, normalize, read_wav, true_peak_dbtp, write_wav  # noqa: PLC0415
-    from reelwright.media.music import MUSIC_VERSION, applied_gain  # noqa: PLC0415
 
     s = project.settings.audio
     snd = project.settings.sound
@@ -235,9 +211,6 @@ def _assemble_within_ceiling(project: Project, out: Path, segments: list[Path], 
     """Assemble the episode, then measure the encoded audio: where the AAC encoder overshot the true-peak
     ceiling (it can, by a dB or two, on a hard-limited peak), limit the mix that much harder and encode again.
     The loudness stays on target; only the peaks come down."""
-    from reelwright.check import decode_audio  # noqa: PLC0415
-    from reelwright.media.audio import normalize, true_peak_dbtp  # noqa: PLC0415
-    from reelwright.media.video import assemble  # noqa: PLC0415
 
     s = project.settings.audio
     ceiling = s.true_peak - CODEC_HEADROOM_DB
@@ -269,13 +242,6 @@ def build(project: Project, episodes: str | list[int] | None = None, *, workers:
     """Build ``episodes`` (default: all) incrementally. Shots render with ``executor``: ``local`` (worker
     processes) or ``ray`` (tasks on the Ray cluster at ``address``), or an :class:`Executor`; None = the
     ``[render]`` settings."""
-    from reelwright.ledger import Ledger  # noqa: PLC0415
-    from reelwright.media.audio import read_wav  # noqa: PLC0415
-    from reelwright.providers.registry import get_provider  # noqa: PLC0415
-    from reelwright.stages.cut import cut_episode  # noqa: PLC0415
-    from reelwright.stages.images import MediaMaker, generative  # noqa: PLC0415
-    from reelwright.stages.render import render_segments, shot_specs  # noqa: PLC0415
-    from reelwright.stages.voice import _Providers, voice_episode  # noqa: PLC0415
 
     numbers = episodes if isinstance(episodes, list) else parse_episode_spec(episodes, list(project.episodes))
     cache = cache or Cache(project.cache_dir, project.lock_path)
@@ -283,7 +249,7 @@ def build(project: Project, episodes: str | list[int] | None = None, *, workers:
     if project.sync_bible():
         cache.did("bible")
     settings = project.settings
-    providers = _Providers(settings)
+    providers = SpeechProviders(settings)
     image_name = settings.providers.image
     image = get_provider(f"image:{image_name}", settings.provider_options("image", image_name), root=project.root)
     ledger = Ledger(project.build_dir / "ledger.jsonl", settings)
@@ -365,7 +331,6 @@ def build(project: Project, episodes: str | list[int] | None = None, *, workers:
 
 def lines_of(timeline: Timeline, cache: Cache) -> list:
     """The voiced lines a timeline's audio clips point at (the mix reads them by key)."""
-    from reelwright.stages.voice import VoicedLine  # noqa: PLC0415
 
     return [VoicedLine(c.line, c.character, "", c.key, cache.path("voice", c.key, ".wav"), c.samples,
                        timeline.sample_rate) for c in timeline.audio]
@@ -406,7 +371,6 @@ class BuildPlan:
                 "over_budget": self.budget is not None and self.total_cost > self.budget + 1e-9}
 
     def table(self) -> str:
-        from reelwright.ledger import money  # noqa: PLC0415
 
         width = max([len(s) for s in self.rows] + [8])
         out = [f"{'provider':<{width}}  {'calls':>6}  {'cached':>6}  {'seconds':>8}  est. cost"]
@@ -432,17 +396,13 @@ def plan_build(project: Project, episodes: str | list[int] | None = None, *, cac
     text (the measured length where a line is voiced already), clip seconds from the cut of those lengths."""
     import dataclasses  # noqa: PLC0415
 
-    from reelwright.ledger import call_cost  # noqa: PLC0415
-    from reelwright.stages.cut import cut_episode  # noqa: PLC0415
-    from reelwright.stages.images import MediaMaker, generative  # noqa: PLC0415
-    from reelwright.stages.voice import VoicedLine, _Providers, estimate_line_seconds, line_request  # noqa: PLC0415
 
     numbers = episodes if isinstance(episodes, list) else parse_episode_spec(episodes, list(project.episodes))
     cache = cache or Cache(project.cache_dir, project.lock_path)
     project = dataclasses.replace(project, bible=project.bible.model_copy(deep=True))
     project.sync_bible(save=False)
     settings = project.settings
-    providers = _Providers(settings)
+    providers = SpeechProviders(settings)
     rows: dict[str, PlanRow] = {}
     seen: set[str] = set()
 
@@ -467,8 +427,6 @@ def plan_build(project: Project, episodes: str | list[int] | None = None, *, cac
         language = project.language(number)
         lines, mouths = [], {}
         for index, d in enumerate(src.episode.dialogue()):
-            from reelwright.documents.bible import Voice  # noqa: PLC0415
-            from reelwright.documents.script import plain  # noqa: PLC0415
 
             character = project.bible.character(d.character)
             text = plain(d.text)
@@ -500,7 +458,6 @@ def plan_build(project: Project, episodes: str | list[int] | None = None, *, cac
 
 def _self_check(project: Project, numbers: list[int], quiet: bool) -> list[dict]:
     """``reelwright check`` on what this build made: one line per episode, the failures spelled out."""
-    from reelwright.check import check_episode, format_brief  # noqa: PLC0415
 
     results = [check_episode(project, n) for n in numbers]
     for r in results:

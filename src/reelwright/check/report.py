@@ -21,14 +21,20 @@ from __future__ import annotations
 import hashlib
 import math
 import re
-from pathlib import Path
 
 import numpy as np
 
 from reelwright.documents.base import load_document
 from reelwright.documents.storyboard import CLOSE_SIZES
 from reelwright.documents.timeline import Timeline
-from reelwright.project import Project, parse_episode_spec
+from reelwright.media.audio import loudness, read_wav, true_peak_dbtp
+from reelwright.media.avatar import AVATAAARS_FEATURE_BOX
+from reelwright.media.compose import layout_shot
+from reelwright.media.frames import Camera
+from reelwright.media.text import render_text_layer
+from reelwright.media.video import decode_audio, probe
+from reelwright.project.folder import Project, episode_outputs, parse_episode_spec
+from reelwright.render.shots import CAPTION_TOP, SUBTITLE_BOTTOM
 
 __all__ = ["check_project", "check_episode", "check_timeline", "format_table", "format_brief", "decode_audio",
            "subtitle_limit", "text_boxes", "face_boxes"]
@@ -39,19 +45,6 @@ _FACE_CLOSE = ("ECU", "CU", "MCU")
 
 def subtitle_limit(line: str, cjk: int = 16, latin: int = 29) -> int:
     return cjk if _CJK.search(line) else latin
-
-
-def decode_audio(path: Path) -> tuple[np.ndarray, int]:
-    import av  # noqa: PLC0415
-
-    chunks = []
-    with av.open(str(path)) as c:
-        stream = c.streams.audio[0]
-        rate = stream.codec_context.sample_rate
-        for frame in c.decode(stream):
-            chunks.append(frame.to_ndarray().reshape(frame.layout.nb_channels, -1) if frame.format.is_planar
-                          else frame.to_ndarray().reshape(-1, frame.layout.nb_channels).T)
-    return np.concatenate(chunks, axis=1).T.astype(np.float64), rate
 
 
 class _Items:
@@ -77,8 +70,6 @@ def _zone(project: Project, width: int, height: int) -> tuple[float, float, floa
 
 def text_boxes(timeline: Timeline) -> list[tuple[str, str, tuple[float, float, float, float]]]:
     """(kind, text, ink box in frame pixels) of every subtitle cue and caption, placed as the renderer does."""
-    from reelwright.media.text import render_text_layer  # noqa: PLC0415
-    from reelwright.stages.render import CAPTION_TOP, SUBTITLE_BOTTOM  # noqa: PLC0415
 
     W, H = timeline.width, timeline.height
     out = []
@@ -106,9 +97,6 @@ def text_boxes(timeline: Timeline) -> list[tuple[str, str, tuple[float, float, f
 
 def face_boxes(timeline: Timeline) -> list[tuple[str, str, tuple[float, float, float, float]]]:
     """(shot id, character, box in frame pixels) of each face's eyes-to-mouth, over the whole camera move."""
-    from reelwright.media.avatar import AVATAAARS_FEATURE_BOX  # noqa: PLC0415
-    from reelwright.media.compose import layout_shot  # noqa: PLC0415
-    from reelwright.media.frames import Camera  # noqa: PLC0415
 
     W, H = timeline.width, timeline.height
     out = []
@@ -333,9 +321,6 @@ def _check_safe_zones(project: Project, timeline: Timeline, items: _Items) -> No
 
 
 def check_episode(project: Project, number: int) -> dict:
-    from reelwright.media.audio import loudness, read_wav, true_peak_dbtp  # noqa: PLC0415
-    from reelwright.media.video import probe  # noqa: PLC0415
-    from reelwright.pipeline import episode_outputs  # noqa: PLC0415
 
     s = project.settings
     outs = episode_outputs(project, number)

@@ -21,10 +21,10 @@ from reelwright.documents.bible import Bible
 from reelwright.documents.script import Action, Dialogue, Episode, SceneHeading, plain
 from reelwright.documents.season import Season
 from reelwright.errors import Problem
-from reelwright.project import Project
-from reelwright.stages.continuity import check_continuity
-from reelwright.stages.write_period import Period, anachronisms, is_garment, period_of
-from reelwright.stages.write_source import extract_facts
+from reelwright.project.folder import Project
+from reelwright.writing.continuity import check_continuity
+from reelwright.writing.period import Period, anachronisms, is_garment, period_of
+from reelwright.writing.source import extract_facts
 
 __all__ = ["instruction_leak", "repeated", "distinct_bigram_ratio", "line_problems", "ScriptReport",
            "project_report", "looks_cut", "META_WORDS"]

@@ -13,11 +13,11 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from reelwright.cache import Cache, canonical_json, make_key
+from reelwright.project.cache import Cache, canonical_json, make_key
 from reelwright.errors import BuildError
 from reelwright.providers.asking import ask_json
 from reelwright.providers.text import TextProvider
-from reelwright.stages.write_prompts import Ask
+from reelwright.writing.prompts import Ask
 
 __all__ = ["Writer", "WriteStats", "prompt_hash"]
 

@@ -24,11 +24,36 @@ from pathlib import Path
 
 import numpy as np
 
-from reelwright.cache import Cache, make_key
+from reelwright.build.pipeline import CODEC_HEADROOM_DB
+from reelwright.documents.base import atomic_write_bytes
 from reelwright.documents.bible import Voice
 from reelwright.documents.glossary import Glossary
 from reelwright.documents.timeline import Timeline
-from reelwright.project import Project
+from reelwright.export.media import (
+    episode_media,
+    episode_stems,
+    render_specs,
+    text_specs,
+)
+from reelwright.localise.tracks import build_cues, subtitle_rules, write_track
+from reelwright.media.audio import (
+    Audio,
+    loudness,
+    mix,
+    mouth_track,
+    normalize,
+    read_wav,
+    resample,
+    write_wav,
+)
+from reelwright.media.frames import expand_runs
+from reelwright.media.stems import fit_length, follow_gain, reduck, speech_over_bed_db
+from reelwright.media.stretch import insert_hold, time_stretch
+from reelwright.media.video import assemble
+from reelwright.project.cache import Cache, make_key
+from reelwright.project.folder import Project
+from reelwright.stages.cut import runs_of
+from reelwright.stages.voice import SpeechProviders, line_request
 from reelwright.timebase import Timebase
 
 __all__ = ["dub_episode", "dub_mouths", "insert_frames", "DUB_VERSION"]
@@ -40,8 +65,6 @@ _TAIL_FRAMES = 8  # picture held after the last line
 
 def _runs_insert(runs: list[int], at: int, n: int) -> list[int]:
     """Mouth run lengths (closed first) with ``n`` closed frames inserted at frame ``at``."""
-    from reelwright.media.frames import expand_runs  # noqa: PLC0415
-    from reelwright.stages.cut import runs_of  # noqa: PLC0415
 
     states = expand_runs(runs, sum(runs)).tolist()
     if not states:
@@ -94,7 +117,6 @@ def _shifted(timeline: Timeline, inserts: list[tuple[int, int]]) -> Timeline:
 def dub_mouths(tl: Timeline, tracks: dict[int, list[bool]]) -> Timeline:
     """``tl`` with each speaking shot's lip movement taken from the dubbed line (``tracks``: line index → the
     fitted dub audio's per-frame mouth track); shots showing no speaking face stay closed as before."""
-    from reelwright.stages.cut import runs_of  # noqa: PLC0415
 
     starts = {c.line: round(c.start * tl.fps / tl.sample_rate) for c in tl.audio}
     shots = []
@@ -119,9 +141,6 @@ def _voice(project: Project, glossary: Glossary, language: str, character: str) 
 
 def _speak(project: Project, providers, cache: Cache, text: str, voice: Voice, language: str, tag: str):
     """The voiced line (cached like the voice stage's lines): (path, key)."""
-    from reelwright.media.audio import resample, write_wav  # noqa: PLC0415
-    from reelwright.providers.base import Audio  # noqa: PLC0415
-    from reelwright.stages.voice import line_request  # noqa: PLC0415
 
     name, request = line_request(text, voice, project.settings, language)
     provider = providers.get(name)
@@ -141,9 +160,6 @@ def _speak(project: Project, providers, cache: Cache, text: str, voice: Voice, l
 
 
 def _fitted(cache: Cache, voice_path: Path, voice_key: str, length: int, sr: int) -> tuple[Path, str]:
-    from reelwright.media.audio import read_wav, write_wav  # noqa: PLC0415
-    from reelwright.media.stretch import time_stretch  # noqa: PLC0415
-    from reelwright.providers.base import Audio  # noqa: PLC0415
 
     key = make_key("dub-fit", {"voice": voice_key, "length": length, "version": DUB_VERSION})
     path = cache.path("dub", key, ".wav")
@@ -160,16 +176,7 @@ def _fitted(cache: Cache, voice_path: Path, voice_key: str, length: int, sr: int
 
 def dub_episode(project: Project, number: int, track, glossary: Glossary, cache: Cache, folder: Path, *,
                 workers: int | None = None, quiet: bool = True) -> dict:
-    """Dub episode ``number`` into ``track.language`` (a translated :class:`~reelwright.localise.Track`)."""
-    from reelwright.documents.base import atomic_write_bytes  # noqa: PLC0415
-    from reelwright.export.media import episode_media, render_specs, text_specs  # noqa: PLC0415
-    from reelwright.localise import _build_cues, subtitle_rules, write_track  # noqa: PLC0415
-    from reelwright.media.audio import Audio, loudness, mix, normalize, read_wav, write_wav  # noqa: PLC0415
-    from reelwright.media.stems import fit_length, follow_gain, reduck, speech_over_bed_db  # noqa: PLC0415
-    from reelwright.media.stretch import insert_hold  # noqa: PLC0415
-    from reelwright.media.video import assemble  # noqa: PLC0415
-    from reelwright.pipeline import CODEC_HEADROOM_DB  # noqa: PLC0415
-    from reelwright.stages.voice import _Providers  # noqa: PLC0415
+    """Dub episode ``number`` into ``track.language`` (a translated :class:`~reelwright.localise.tracks.Track`)."""
 
     lang = track.language
     tag = f"ep{number:03d}"
@@ -178,7 +185,7 @@ def dub_episode(project: Project, number: int, track, glossary: Glossary, cache:
     sr, fps = original.sample_rate, original.fps
     tb = Timebase(Fraction(fps), sr)
     stretch = project.settings.delivery.stretch
-    providers = _Providers(project.settings)
+    providers = SpeechProviders(project.settings)
     tl = original
     inserts: list[tuple[int, int]] = []  # (frame, frames) in the dub's time
     fits: dict[int, tuple[Path, str, int]] = {}
@@ -221,9 +228,8 @@ def dub_episode(project: Project, number: int, track, glossary: Glossary, cache:
     dub_dialogue = cache.path("dub", mix_key, ".dialogue.wav")
     if not (dub_mix.is_file() and dub_me.is_file() and dub_dialogue.is_file()):
         orig_total = tb.frames_to_samples(original.frames)
-        from reelwright.deliver import _stems  # noqa: PLC0415
 
-        orig_dialogue, me = _stems(media, orig_total, sr)  # the original dialogue as it sits in the mix
+        orig_dialogue, me = episode_stems(media, orig_total, sr)  # the original dialogue as it sits in the mix
         orig_level = loudness(orig_dialogue, sr) if original.audio else float("-inf")
         for frame, extra in inserts:  # the stem held at the same points as the picture
             me = insert_hold(me, tb.frames_to_samples(frame), tb.frames_to_samples(frame + extra)
@@ -248,7 +254,6 @@ def dub_episode(project: Project, number: int, track, glossary: Glossary, cache:
             cache.commit(tmp, path)
         cache.did("dub-mix")
     # ---- picture and files: the lips follow the dubbed lines
-    from reelwright.media.audio import mouth_track  # noqa: PLC0415
 
     tracks = {}
     for i, (fpath, fkey, _) in fits.items():
@@ -274,7 +279,7 @@ def dub_episode(project: Project, number: int, track, glossary: Glossary, cache:
         cache.did("dub-assemble")
     cache.record(f"localise/{lang}/{tag}/dub", "dub", key, [str(out)])
     rules = subtitle_rules(project, fps)
-    cues = _build_cues(tl, track.lines, track.captions, rules)
+    cues = build_cues(tl, track.lines, track.captions, rules)
     dub_track = type(track)(number, lang, track.source_language, cues, track.lines, track.captions, track.title)
     sub_written, sub_kept = write_track(dub_track, folder, tl, suffix=".dub")
     windows = [(c.start, c.start + c.samples) for c in tl.audio if c.key in {f[1] for f in fits.values()}]

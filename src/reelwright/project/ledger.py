@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from reelwright.errors import BudgetError
-from reelwright.settings import Settings
+from reelwright.project.settings import Settings
 
 __all__ = ["Ledger", "Call", "read_ledger", "call_cost", "money"]
 

@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from reelwright.cache import Cache, make_key
+from reelwright.project.cache import Cache, make_key
 from reelwright.errors import BuildError
 from reelwright.providers.asking import ask_json
 from reelwright.providers.text import TextProvider, obj, schema_errors, string

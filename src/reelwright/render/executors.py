@@ -23,13 +23,25 @@ import tempfile
 from abc import ABC, abstractmethod
 from collections import Counter
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, ThreadPoolExecutor, wait
+from concurrent.futures import (
+    FIRST_COMPLETED,
+    ProcessPoolExecutor,
+    ThreadPoolExecutor,
+    wait,
+)
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from reelwright.errors import BuildError, InputError
+from reelwright.project.cache import Cache
+from reelwright.render.shots import (
+    prepare_shot,
+    render_shot,
+    render_to_cache,
+    segment_key,
+)
 
 __all__ = ["Executor", "LocalExecutor", "RayExecutor", "RenderJob", "make_executor", "pack_files",
            "unpack_files", "RENDER_PACKAGES"]
@@ -113,7 +125,6 @@ class LocalExecutor(Executor):
         self.workers = workers
 
     def run(self, jobs: list[RenderJob], on_done: Callable[[RenderJob], None]) -> None:
-        from reelwright.stages.render import _render_to_cache, prepare_shot  # noqa: PLC0415
 
         if not jobs:
             return
@@ -133,7 +144,7 @@ class LocalExecutor(Executor):
                     current = ahead
                     ahead = drawer.submit(prepare_shot, jobs[n + 1].spec) if n + 1 < len(jobs) else None
                     try:
-                        _render_to_cache(job.spec, str(job.path), 0, current.result())
+                        render_to_cache(job.spec, str(job.path), 0, current.result())
                     except Exception as exc:  # noqa: BLE001 - reported with the shot id below
                         failures.append((job, exc))
                         continue
@@ -142,7 +153,7 @@ class LocalExecutor(Executor):
             threads = max(1, cores // workers)  # only for specs that do not fix their own
             ctx = multiprocessing.get_context("spawn")
             with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-                pending = {pool.submit(_render_to_cache, job.spec, str(job.path), threads): job for job in jobs}
+                pending = {pool.submit(render_to_cache, job.spec, str(job.path), threads): job for job in jobs}
                 try:
                     while pending:
                         done, _ = wait(pending, return_when=FIRST_COMPLETED)
@@ -250,7 +261,6 @@ def _ray_render(spec: dict, versions: dict[str, str | None], shas: list[str], *b
     """The Ray task: render one shot on a worker and return the segment's bytes."""
     import socket  # noqa: PLC0415
 
-    from reelwright.stages.render import render_shot  # noqa: PLC0415
 
     here = render_versions()
     differ = {k: (v, here.get(k)) for k, v in versions.items() if here.get(k) != v}
@@ -378,3 +388,33 @@ def _cause(exc: BaseException) -> BaseException:
     """The exception a Ray task raised (without Ray's wrapping), when it could be rebuilt on the head."""
     cause = getattr(exc, "cause", None)
     return cause if isinstance(cause, BaseException) else exc
+
+
+def render_segments(specs: list[dict], cache: Cache, *, name: str = "", workers: int = 0,
+                    on_done: Callable[[int], None] | None = None, names: list[str] | None = None,
+                    executor: Executor | None = None) -> list[Path]:
+    """Make sure every spec has its segment in the cache; returns the segment paths in order.
+
+    ``executor`` renders the missing ones (default: :class:`~reelwright.render.executors.LocalExecutor` with
+    ``workers`` processes); when some shots fail the others are still cached, then a ``BuildError`` names them.
+
+    ``name`` prefixes each shot's lock entry (``names`` gives one prefix per spec, when the specs come from
+    several episodes)."""
+    keys = [segment_key(spec) for spec in specs]
+    paths = [cache.path("shot", k, ".mp4") for k in keys]
+    todo = [(spec, p) for spec, p in zip(specs, paths) if not p.is_file()]
+    todo = list({str(p): (s, p) for s, p in todo}.values())  # identical shots render once
+    for _, p in todo:
+        p.parent.mkdir(parents=True, exist_ok=True)
+
+    def done(job: RenderJob) -> None:
+        cache.did("render")
+        if on_done:
+            on_done(1)
+
+    (executor or LocalExecutor(workers)).run([RenderJob(spec, p) for spec, p in todo], done)
+    for spec, key, prefix in zip(specs, keys, names or [name] * len(specs)):
+        cache.record(f"{prefix}shot/{spec['id']}", "render", key, [str(cache.path('shot', key, '.mp4'))],
+                     # drawn stills: the comic provider; generated ones have their own lock entries
+                     provider=(spec["still"].get("image") or {}).get("provider"), seed=spec["seed"])
+    return paths

@@ -4,8 +4,8 @@
 ``write_episodes`` writes ``scripts/epNNN.fountain`` (``.txt`` in the Chinese
 format for a Chinese project) through the script writers, parses every file
 back before it is saved, and records provider, model, seed and prompt hash in
-the lock file. Structure comes from :mod:`reelwright.stages.write_plan`; the
-model only fills the short fields asked in :mod:`reelwright.stages.write_prompts`.
+the lock file. Structure comes from :mod:`reelwright.writing.plan`; the
+model only fills the short fields asked in :mod:`reelwright.writing.prompts`.
 
 Incremental: without an episode list only missing episodes are written; with
 one, an episode is rewritten when what it is written from changed (or with
@@ -21,24 +21,25 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from reelwright.cache import Cache, make_key
+from reelwright.project.cache import Cache, make_key
 from reelwright.documents.base import atomic_write_text, load_document, read_text, save_document
 from reelwright.documents.bible import Bible, Character, Location, Prop
 from reelwright.documents.script import Action, Dialogue, DialoguePart, Episode, Note, SceneHeading, ScriptDocument
 from reelwright.documents.season import EpisodePlan, Season
 from reelwright.errors import BuildError, InputError, Problem, ProviderError
 from reelwright.progress import Progress
-from reelwright.project import SETTINGS, Project
+from reelwright.project.folder import SETTINGS, Project, stable_int
 from reelwright.providers.registry import get_provider
+from reelwright.project.settings import Settings, default_settings_toml
 from reelwright.providers.text import TextProvider
-from reelwright.settings import Settings, default_settings_toml
-from reelwright.stages import write_prompts as P
-from reelwright.stages.continuity import check_continuity
-from reelwright.stages.write_ask import Writer, WriteStats, prompt_hash
-from reelwright.stages.write_genre import Genre
-from reelwright.stages.write_period import period_of
-from reelwright.stages.write_plan import element_times, estimate_seconds, plan_season, season_genre, seconds_per_line
-from reelwright.stages.write_source import Person, SourceFacts, extract_facts, merge_facts, merge_people
+from reelwright.screenplay import parse_script, parse_text, write_chinese, write_fountain
+from reelwright.writing import prompts as P
+from reelwright.writing.ask import Writer, WriteStats, prompt_hash
+from reelwright.writing.continuity import check_continuity
+from reelwright.writing.genre import Genre
+from reelwright.writing.period import period_of
+from reelwright.writing.plan import element_times, estimate_seconds, plan_season, season_genre, seconds_per_line
+from reelwright.writing.source import Person, SourceFacts, extract_facts, merge_facts, merge_people
 
 __all__ = ["write_premise", "write_episodes", "check_project_continuity", "text_provider", "WriteReport",
            "SEASON", "split_text", "episode_spec"]
@@ -130,7 +131,7 @@ def write_premise(root: str | Path, premise: str | None = None, *, source_text: 
                   quiet: bool = False) -> WriteReport:
     """Create or extend the bible and the season plan from a premise and/or a source text.
 
-    The people, places, objects, period and dialect the text states come first (:mod:`write_source`); the model
+    The people, places, objects, period and dialect the text states come first (:mod:`reelwright.writing.source`); the model
     describes them, and invents only the roles the genre needs that the source leaves open."""
     if not (premise and premise.strip()) and not (source_text and source_text.strip()):
         raise InputError("nothing to write from: give a premise or a source text")
@@ -219,7 +220,7 @@ def write_premise(root: str | Path, premise: str | None = None, *, source_text: 
             if bible.location(place) is None:
                 bible.locations.append(Location(name=place, interior=_interior(place, lang),
                                                 description=f"{facts.city} {place}".strip() if lang == "en"
-                                                else f"{facts.city}{place}", palette=_palette(place)))
+                                                else f"{facts.city}{place}", palette=stable_int(place)))
         for thing in facts.objects:
             if not any(p.name.casefold() == thing.casefold() for p in bible.props):
                 bible.props.append(Prop(name=thing, description=""))
@@ -229,7 +230,7 @@ def write_premise(root: str | Path, premise: str | None = None, *, source_text: 
             for loc in data["locations"]:
                 if bible.location(loc["name"]) is None:
                     bible.locations.append(Location(name=loc["name"], interior=loc["interior"],
-                                                    description=loc["description"], palette=_palette(loc["name"])))
+                                                    description=loc["description"], palette=stable_int(loc["name"])))
             for prop in data["props"]:
                 if not any(p.name.casefold() == prop["name"].casefold() for p in bible.props):
                     bible.props.append(Prop(name=prop["name"], description=prop["description"]))
@@ -255,10 +256,6 @@ def write_premise(root: str | Path, premise: str | None = None, *, source_text: 
 
 _OUTSIDE = re.compile(r"street|road|lane|yard|garden|allotment|park|square|market|field|farm|harbour|dock|"
                       r"corner|街|巷|院子|胡同|弄堂|市场|村|田|河边|路口|门口|天台", re.I)
-
-
-def _palette(name: str) -> int:
-    return int.from_bytes(hashlib.sha256(name.encode("utf-8")).digest()[:4], "big")
 
 
 def _interior(place: str, lang: str) -> bool:
@@ -439,8 +436,6 @@ def write_episodes(root: str | Path, spec: str | None = None, *, force: bool = F
         bar.close()
         cache.save_lock()
     report.problems = check_project_continuity(root)
-    from reelwright.scripts import parse_script  # noqa: PLC0415
-
     for path in report.written:
         if path.suffix in (".fountain", ".txt"):
             ep = parse_script(path).episodes[0]
@@ -493,8 +488,6 @@ def _cue(bible: Bible, name: str, lang: str) -> str:
 def _write_one(writer: Writer, bible: Bible, season: Season, number: int, lang: str, bar: Progress
                ) -> tuple[list[P.Ask], str]:
     """Outline (when not filled yet) and write one episode; returns the asks made and the script text."""
-    from reelwright.scripts import parse_text, write_chinese, write_fountain  # noqa: PLC0415
-
     plan = season.episode(number)
     asks: list[P.Ask] = []
     genre = season_genre(bible, season.premise)
@@ -571,7 +564,7 @@ def _verify(parsed: ScriptDocument, made: ScriptDocument, bible: Bible) -> None:
 
 
 def check_project_continuity(root: str | Path) -> list[Problem]:
-    """Continuity problems in every script of the project (see :mod:`reelwright.stages.continuity`)."""
+    """Continuity problems in every script of the project (see :mod:`reelwright.writing.continuity`)."""
     root = Path(root)
     project = Project.load(root)
     season = load_document(root / SEASON, Season) if (root / SEASON).exists() else None

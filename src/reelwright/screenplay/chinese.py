@@ -20,11 +20,28 @@ import re
 from pathlib import Path
 
 from reelwright.documents.script import (
-    Action, Bio, Caption, Centered, Dialogue, DialoguePart, Element, Episode, Lyrics, Marker, SceneHeading,
-    ScriptDocument, Transition,
+    Action,
+    Bio,
+    Caption,
+    Centered,
+    Dialogue,
+    DialoguePart,
+    Element,
+    Episode,
+    Lyrics,
+    Marker,
+    SceneHeading,
+    ScriptDocument,
+    Transition,
 )
 from reelwright.errors import ScriptSyntaxError
-from reelwright.scripts.fountain import episode_number_from_path
+from reelwright.screenplay.common import (
+    TIMES,
+    chinese_number,
+    chinese_time,
+    english_time,
+    episode_number_from_path,
+)
 
 __all__ = ["parse_chinese", "write_chinese", "chinese_number", "english_time", "chinese_time"]
 
@@ -47,52 +64,10 @@ _AGE = re.compile(rf"^({_NUM})\s*岁?$")
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _SEPARATORS = " \t\u3000/／|"
 
-# time of day as written -> English (Fountain); the keys are the words a scene line accepts
-_TIMES = {
-    "日": "DAY", "白天": "DAY", "夜": "NIGHT", "夜晚": "NIGHT", "晚上": "NIGHT", "晚": "EVENING", "傍晚": "EVENING",
-    "黄昏": "DUSK", "昏": "DUSK", "晨": "MORNING", "早": "MORNING", "清晨": "MORNING", "早晨": "MORNING",
-    "早上": "MORNING", "上午": "MORNING", "午": "NOON", "中午": "NOON", "下午": "AFTERNOON", "凌晨": "DAWN",
-    "黎明": "DAWN", "深夜": "LATE NIGHT", "午夜": "MIDNIGHT",
-}
-_EN_TIMES = {
-    "DAY": "日", "DAYTIME": "日", "NIGHT": "夜", "NIGHTTIME": "夜", "MORNING": "晨", "EVENING": "傍晚", "DUSK": "黄昏",
-    "SUNSET": "黄昏", "NOON": "中午", "AFTERNOON": "下午", "DAWN": "黎明", "SUNRISE": "黎明", "LATE NIGHT": "深夜",
-    "MIDNIGHT": "午夜",
-}
 _SETTINGS = {"内": "INT", "内景": "INT", "外": "EXT", "外景": "EXT", "内外": "INT/EXT", "外内": "INT/EXT"}
 _ZH_SETTINGS = {"INT": "内", "EXT": "外", "INT/EXT": "内外", "EST": "外"}
-_WORDS = sorted([*_TIMES, *_SETTINGS], key=len, reverse=True)
+_WORDS = sorted([*TIMES, *_SETTINGS], key=len, reverse=True)
 _EXPECTED = "expected time (日/夜/晨/黄昏…) and setting (内/外) before the location, e.g. '1-1 日 内 客厅'"
-
-
-def chinese_number(s: str) -> int:
-    """``12``, ``１２``, ``十二``, ``一百零五``, ``一二`` -> int."""
-    s = s.strip()
-    if s.isdigit():
-        return int(s)
-    digits = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"〇": 0, "两": 2}
-    units = {"十": 10, "百": 100, "千": 1000}
-    if not any(c in units for c in s):
-        return int("".join(str(digits[c]) for c in s))
-    total = current = 0
-    for c in s:
-        if c in units:
-            total += (current or 1) * units[c]
-            current = 0
-        else:
-            current = digits[c]
-    return total + current
-
-
-def english_time(time: str) -> str:
-    """A Chinese time of day in English where known (日 -> DAY), else the word as written."""
-    return _TIMES.get(time.strip(), time)
-
-
-def chinese_time(time: str) -> str:
-    """An English time of day in Chinese where known (NIGHT -> 夜); '' when there is no equivalent."""
-    t = time.strip()
-    return t if t in _TIMES else _EN_TIMES.get(t.upper(), "")
 
 
 def _word_at(rest: str, p: int) -> str | None:
@@ -106,7 +81,7 @@ def _word_at(rest: str, p: int) -> str | None:
 
 
 def _take(word: str, time: list[str], settings: list[str]) -> bool:
-    if word in _TIMES:
+    if word in TIMES:
         if time:
             return False
         time.append(word)

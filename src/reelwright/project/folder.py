@@ -7,13 +7,21 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from reelwright.documents.base import load_document, parse_yaml, read_text, save_document
+from reelwright.documents.base import (
+    atomic_write_text,
+    load_document,
+    node_line,
+    parse_yaml,
+    read_text,
+    save_document,
+)
 from reelwright.documents.bible import Bible, Character, Location, Look, Voice
-from reelwright.documents.script import Episode, ScriptDocument
+from reelwright.documents.script import Action, Episode, ScriptDocument
 from reelwright.documents.storyboard import Storyboard
 from reelwright.errors import ConfigError, InputError, Problem
-from reelwright.scripts import SCRIPT_SUFFIXES
-from reelwright.settings import Settings, default_settings_toml, load_settings
+from reelwright.media.avatar import default_look
+from reelwright.project.settings import Settings, default_settings_toml, load_settings
+from reelwright.screenplay import SCRIPT_SUFFIXES, parse_script
 
 __all__ = ["Project", "EpisodeSource", "new_project", "SCRIPT_SUFFIXES", "parse_episode_spec"]
 
@@ -23,12 +31,12 @@ LOCK = "reelwright.lock"
 
 # Distinct voices, assigned in bible order so no two characters of a series share one.
 # Distinct voices per gender, handed out in bible order so no two characters share one.
-_EN_VOICES = {
+EN_VOICES = {
     "female": [(5.0, 1.04), (8.0, 1.0), (3.5, 1.1), (10.0, 1.06)],
     "male": [(-2.5, 0.97), (0.0, 1.0), (-5.0, 0.92), (1.5, 1.08)],
     "": [(2.5, 1.0), (-1.0, 1.05), (6.5, 0.95), (-4.0, 1.0)],
 }
-_ESPEAK_VOICES = {
+ESPEAK_VOICES = {
     "female": ["f2", "f4", "f1", "f5"],
     "male": ["m3", "m1", "m7", "m2"],
     "": ["m4", "f3", "m6", "m5"],
@@ -74,7 +82,6 @@ class Project:
     @classmethod
     def load(cls, root: str | Path) -> "Project":
         """Load and validate everything; every problem in every file is reported at once."""
-        from reelwright.scripts import parse_script  # local: parsers import documents only
 
         root = Path(root)
         if not (root / SETTINGS).is_file():
@@ -132,7 +139,6 @@ class Project:
         known = {c.name for c in self.bible.characters}
         script_names = set(self.episodes[number].episode.characters()) if number in self.episodes else set()
         _, node = parse_yaml(read_text(path), path)
-        from reelwright.documents.base import node_line  # noqa: PLC0415
 
         for i, shot in enumerate(board.shots):
             for j, name in enumerate([*shot.subjects, *([shot.speaker] if shot.speaker else [])]):
@@ -167,7 +173,7 @@ class Project:
                 loc = location_key(scene.location or scene.text)
                 if loc and self.bible.location(loc) is None:
                     interior = None if scene.setting in ("", "INT/EXT") else scene.setting == "INT"
-                    self.bible.locations.append(Location(name=loc, interior=interior, palette=_stable_int(loc)))
+                    self.bible.locations.append(Location(name=loc, interior=interior, palette=stable_int(loc)))
                     changed = True
         if save and (changed or not (self.root / BIBLE).exists()):
             if not self.bible.title:
@@ -179,15 +185,14 @@ class Project:
     def _default_character(self, name: str, bio=None, gender: str = "") -> Character:
         index = sum(1 for c in self.bible.characters if c.gender == gender)
         if self.settings.speech_for(language_of(name, self.settings.project.language)) == "piper":
-            palette = _EN_VOICES[gender]
+            palette = EN_VOICES[gender]
             pitch, rate = palette[index % len(palette)]
             pitch += 1.5 * (index // len(palette))
             voice = Voice(pitch=pitch, rate=rate)
         else:
-            palette = _ESPEAK_VOICES[gender]
+            palette = ESPEAK_VOICES[gender]
             voice = Voice(voice=palette[index % len(palette)], pitch=2.0 * (index // len(palette)), rate=1.0)
         try:
-            from reelwright.media.avatar import default_look  # noqa: PLC0415
 
             options = default_look(name, gender)
         except ImportError:  # drawing module not available: the renderer will fill in defaults
@@ -218,7 +223,6 @@ _MALE = re.compile(r"\b(he|him|his|himself|man|boy|father|husband|brother|son|mr
 
 def gender_hint(name: str, description: str, episode: Episode) -> str:
     """"female"/"male"/"" from a bio, or from pronouns right after the name in action lines."""
-    from reelwright.documents.script import Action  # noqa: PLC0415
 
     def vote(text: str) -> int:
         return len(_FEMALE.findall(text)) - len(_MALE.findall(text))
@@ -245,7 +249,7 @@ def location_key(text: str) -> str:
     return re.sub(r"\s+", " ", text or "").strip(" -—").strip()
 
 
-def _stable_int(text: str) -> int:
+def stable_int(text: str) -> int:
     return int.from_bytes(hashlib.sha256(text.encode()).digest()[:4], "big")
 
 
@@ -275,7 +279,6 @@ def new_project(root: str | Path, language: str = "en", title: str | None = None
     title = title or root.resolve().name.replace("-", " ").title()
     (root / "scripts").mkdir(parents=True, exist_ok=True)
     (root / "boards").mkdir(exist_ok=True)
-    from reelwright.documents.base import atomic_write_text  # noqa: PLC0415
 
     atomic_write_text(root / SETTINGS, default_settings_toml(title, language))
     save_document(Bible(title=title, language=language), root / BIBLE)
@@ -313,3 +316,10 @@ _STARTER_ZH = """《我的短剧》
 林晚：（低声）他说过，再也不回来了。
 顾言：（冷笑）我骗你的。
 """
+
+
+def episode_outputs(project: Project, number: int) -> dict[str, Path]:
+    stem = project.build_dir / f"ep{number:03d}"
+    return {"video": stem.with_suffix(".mp4"), "srt": stem.with_suffix(".srt"),
+            "timeline": project.build_dir / f"ep{number:03d}.timeline.json",
+            "me": project.build_dir / f"ep{number:03d}.me.wav"}

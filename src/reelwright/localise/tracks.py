@@ -3,7 +3,7 @@
 ``reelwright localise DIR --to en,es`` writes, per episode and language, under
 ``build/localise/<lang>/``: ``epNNN.srt``, ``.ass``, ``.vtt`` and
 ``epNNN.json`` (every line beside its source, for review); with ``--dub`` also
-``epNNN.dub.mp4`` (see :mod:`reelwright.dub`). The episode's own language gets
+``epNNN.dub.mp4`` (see :mod:`reelwright.localise.dub`). The episode's own language gets
 the same treatment without translation, so every track is timed by one set of
 rules.
 
@@ -28,19 +28,31 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from reelwright.cache import Cache
 from reelwright.documents.base import atomic_write_text, load_document, save_document
 from reelwright.documents.bible import Voice
 from reelwright.documents.glossary import Glossary, Term
 from reelwright.documents.script import plain
 from reelwright.documents.timeline import Timeline
 from reelwright.errors import InputError, ProviderError
-from reelwright.export.subtitles import SubCue, SubtitleRules, layout_text, merge_captions, track_problems
-from reelwright.project import Project, parse_episode_spec
-from reelwright.translate import Item, Translator, language_name, script_of
+from reelwright.export import delivery_rules
+from reelwright.localise.translate import Item, Translator, script_of
+from reelwright.media.subtitles import (
+    SUBTITLE_FORMATS,
+    SubCue,
+    SubtitleRules,
+    cue_problems,
+    layout_text,
+    merge_captions,
+    subtitle_string,
+    track_problems,
+)
+from reelwright.project.folder import EN_VOICES, ESPEAK_VOICES, Project, language_of
+from reelwright.providers.registry import get_provider
+from reelwright.providers.text import TextProvider
+from reelwright.timebase import Timebase
 
-__all__ = ["GLOSSARY", "Track", "LocaliseReport", "load_glossary", "update_glossary", "cast_voices",
-           "line_windows", "localise_track", "write_track", "localise_project", "parse_languages",
+__all__ = ["GLOSSARY", "Track", "load_glossary", "update_glossary", "cast_voices",
+           "line_windows", "localise_track", "write_track", "parse_languages",
            "text_provider", "subtitle_rules"]
 
 GLOSSARY = "glossary.yaml"
@@ -59,14 +71,11 @@ def parse_languages(spec: str | list[str] | None) -> list[str]:
 
 
 def subtitle_rules(project: Project, fps: int) -> SubtitleRules:
-    from reelwright.export import delivery_rules  # noqa: PLC0415
 
     return delivery_rules(project, fps)
 
 
 def text_provider(project: Project, name: str | None = None):
-    from reelwright.providers.registry import get_provider  # noqa: PLC0415
-    from reelwright.providers.text import TextProvider  # noqa: PLC0415
 
     name = name or project.settings.providers.text
     provider = get_provider(f"text:{name}", project.settings.provider_options("text", name), root=project.root)
@@ -184,7 +193,6 @@ def update_glossary(project: Project, languages: list[str], translator: Translat
 
 def cast_voices(project: Project, glossary: Glossary, language: str) -> bool:
     """Give every bible character a dub voice in ``language`` (kept once chosen; edit glossary.yaml to change)."""
-    from reelwright.project import _EN_VOICES, _ESPEAK_VOICES, language_of  # noqa: PLC0415
 
     cast = dict(glossary.voices.get(language, {}))
     provider = project.settings.speech_for(language)
@@ -200,10 +208,10 @@ def cast_voices(project: Project, glossary: Glossary, language: str) -> bool:
         if c.voice.provider in (None, provider) and own == provider:
             voice = c.voice.model_copy()
         elif provider == "piper":
-            pitch, rate = _EN_VOICES[g][index % len(_EN_VOICES[g])]
-            voice = Voice(pitch=pitch + 1.5 * (index // len(_EN_VOICES[g])), rate=rate)
+            pitch, rate = EN_VOICES[g][index % len(EN_VOICES[g])]
+            voice = Voice(pitch=pitch + 1.5 * (index // len(EN_VOICES[g])), rate=rate)
         else:
-            pal = _ESPEAK_VOICES[g]
+            pal = ESPEAK_VOICES[g]
             voice = Voice(voice=pal[index % len(pal)], pitch=2.0 * (index // len(pal)), rate=1.0)
         cast[c.name] = voice
         changed = True
@@ -218,7 +226,6 @@ def line_windows(timeline: Timeline) -> dict[int, tuple[int, int, int]]:
     """Dialogue index → (first frame heard, frame after the last heard, frame the next line starts)."""
     from fractions import Fraction  # noqa: PLC0415
 
-    from reelwright.timebase import Timebase  # noqa: PLC0415
 
     tb = Timebase(Fraction(timeline.fps), timeline.sample_rate)
     clips = sorted(timeline.audio, key=lambda c: c.start)
@@ -231,7 +238,7 @@ def line_windows(timeline: Timeline) -> dict[int, tuple[int, int, int]]:
     return out
 
 
-def _captions(timeline: Timeline) -> dict[str, tuple[str, int, int]]:
+def caption_windows(timeline: Timeline) -> dict[str, tuple[str, int, int]]:
     """Shot id → (caption, first frame, end frame) for shots that show on-screen text."""
     return {ts.shot.id: (ts.shot.caption, ts.start, ts.start + ts.frames) for ts in timeline.shots
             if ts.shot.caption and ts.shot.size != "INSERT"}
@@ -252,7 +259,7 @@ class Track:
         return [c for c in self.cues if c.kind == "dialogue"]
 
 
-def _build_cues(timeline: Timeline, lines: dict[int, str], captions: dict[str, str], rules: SubtitleRules
+def build_cues(timeline: Timeline, lines: dict[int, str], captions: dict[str, str], rules: SubtitleRules
                 ) -> list[SubCue]:
     windows = line_windows(timeline)
     dialogue: list[SubCue] = []
@@ -260,7 +267,7 @@ def _build_cues(timeline: Timeline, lines: dict[int, str], captions: dict[str, s
         if lines.get(line):
             dialogue += layout_text(lines[line], start, heard, end, rules, line=line)
     caps: list[SubCue] = []
-    for shot_id, (_, start, end) in _captions(timeline).items():
+    for shot_id, (_, start, end) in caption_windows(timeline).items():
         if captions.get(shot_id):
             caps += layout_text(captions[shot_id], start, end, end, rules, kind="caption")
     return merge_captions(dialogue, caps, max(1, round(rules.min_seconds * rules.fps)))
@@ -273,7 +280,7 @@ def localise_track(project: Project, number: int, timeline: Timeline, language: 
     source_language = project.language(number)
     source_lines = {i: plain(d.text) for i, d in enumerate(src.episode.dialogue())}
     dialogue = {i: d for i, d in enumerate(src.episode.dialogue())}
-    captions = {k: v[0] for k, v in _captions(timeline).items()}
+    captions = {k: v[0] for k, v in caption_windows(timeline).items()}
     title = plain(src.episode.title) if src.episode.title else None
     if language == source_language:
         lines, caps, t = source_lines, captions, title
@@ -291,7 +298,7 @@ def localise_track(project: Project, number: int, timeline: Timeline, language: 
             items.append(_item(f"line:{line}", text, "dialogue", glossary, language, rules.budget(end - start, cjk),
                                character=d.character, emotion=d.emotion or "",
                                check=_speed_check(start, heard, end, rules)))
-        cap_spans = _captions(timeline)
+        cap_spans = caption_windows(timeline)
         for shot_id, text in captions.items():
             _, start, end = cap_spans[shot_id]
             items.append(_item(f"caption:{shot_id}", text, "caption", glossary, language,
@@ -304,7 +311,7 @@ def localise_track(project: Project, number: int, timeline: Timeline, language: 
         lines = {int(k.split(":", 1)[1]): v for k, v in got.items() if k.startswith("line:")}
         caps = {k.split(":", 1)[1]: v for k, v in got.items() if k.startswith("caption:")}
         t = got.get("title")
-    cues = _build_cues(timeline, lines, caps, rules)
+    cues = build_cues(timeline, lines, caps, rules)
     return Track(number, language, source_language, cues, lines, caps, t, track_problems(cues, rules))
 
 
@@ -314,7 +321,6 @@ def _item(key: str, text: str, kind: str, glossary: Glossary, language: str, bud
 
 
 def _speed_check(start: int, heard: int, end: int, rules: SubtitleRules):
-    from reelwright.export.subtitles import cue_problems  # noqa: PLC0415
 
     def check(text: str) -> list[str]:
         cues = layout_text(text, start, heard, end, rules)
@@ -332,7 +338,6 @@ def _speed_check(start: int, heard: int, end: int, rules: SubtitleRules):
 def write_track(track: Track, folder: Path, timeline: Timeline, *, shift: int = 0, suffix: str = ""
                 ) -> tuple[list[Path], list[Path]]:
     """Write SRT, ASS and WebVTT (and the review JSON) for ``track``; returns (written, unchanged)."""
-    from reelwright.export.subtitles import SUBTITLE_FORMATS, subtitle_string  # noqa: PLC0415
 
     tag = f"ep{track.episode:03d}{suffix}"
     cues = [c.shifted(shift) for c in track.cues] if shift else track.cues
@@ -350,7 +355,7 @@ def write_track(track: Track, folder: Path, timeline: Timeline, *, shift: int = 
     return written, kept
 
 
-def _review(track: Track, project: Project) -> str:
+def review_text(track: Track, project: Project) -> str:
     src = project.episodes[track.episode].episode
     return json.dumps({
         "episode": track.episode, "language": track.language, "source_language": track.source_language,
@@ -361,94 +366,3 @@ def _review(track: Track, project: Project) -> str:
 
 
 # ---- the command ---------------------------------------------------------------------------------
-
-@dataclass
-class LocaliseReport:
-    episodes: list[int]
-    languages: list[str]
-    written: list[Path] = field(default_factory=list)
-    kept: list[Path] = field(default_factory=list)
-    tracks: dict[tuple[int, str], Track] = field(default_factory=dict)
-    dubs: dict[tuple[int, str], dict] = field(default_factory=dict)
-    stats: dict = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def problems(self) -> list[str]:
-        return [f"ep{e:03d} {lang}: {p}" for (e, lang), t in self.tracks.items() for p in t.problems]
-
-    def summary(self) -> str:
-        s = self.stats
-        asked = f", {s.get('calls', 0)} model call(s), {s.get('cached', 0)} line(s) from the cache" if s else ""
-        return (f"localised {len(self.episodes)} episode(s) into {', '.join(self.languages)}: "
-                f"{len(self.written)} file(s) written, {len(self.kept)} up to date{asked}")
-
-
-def localise_project(project: Project, languages: str | list[str], episodes: str | None = None, *,
-                     dub: bool = False, provider: str | None = None, quiet: bool = True, workers: int | None = None,
-                     cache: Cache | None = None, out_dir: Path | None = None) -> LocaliseReport:
-    """Subtitle tracks (and with ``dub`` dubbed versions) of the episodes in ``languages``."""
-    from reelwright.pipeline import build, episode_outputs  # noqa: PLC0415
-    from reelwright.progress import Progress  # noqa: PLC0415
-
-    langs = parse_languages(languages)
-    if not langs:
-        raise InputError("name the languages, e.g. --to en,zh,es")
-    numbers = parse_episode_spec(episodes, list(project.episodes))
-    cache = cache or Cache(project.cache_dir, project.lock_path)
-    out_dir = Path(out_dir) if out_dir else project.build_dir / "localise"
-    report = LocaliseReport(numbers, langs)
-    d = project.settings.delivery
-    try:
-        build(project, numbers, workers=workers, quiet=quiet, cache=cache)
-        needs_model = any(project.language(n) != lang for n in numbers for lang in langs)
-        translator = None
-        if needs_model:
-            translator = Translator(text_provider(project, provider), cache, retries=d.retries,
-                                    seed=project.settings.writing.seed, batch=d.batch)
-        if update_glossary(project, langs, translator):
-            report.written.append(project.root / GLOSSARY)
-        glossary = load_glossary(project)
-        for number in numbers:
-            timeline = load_document(episode_outputs(project, number)["timeline"], Timeline)
-            rules = subtitle_rules(project, timeline.fps)
-            for lang in langs:
-                src = project.episodes[number].episode
-                n = len(timeline.audio) + len(_captions(timeline)) + bool(src.title)  # lines, captions, title
-                with Progress(f"ep{number:03d} {lang} translate", n,
-                              enabled=not quiet and lang != project.language(number)) as bar:
-                    if translator is not None:
-                        translator.on_item = bar.advance
-                    track = localise_track(project, number, timeline, lang, translator, glossary, rules)
-                report.tracks[(number, lang)] = track
-                folder = out_dir / lang
-                written, kept = write_track(track, folder, timeline)
-                review = folder / f"ep{number:03d}.json"
-                text = _review(track, project)
-                if review.is_file() and review.read_text(encoding="utf-8") == text:
-                    kept.append(review)
-                else:
-                    atomic_write_text(review, text)
-                    written.append(review)
-                report.written += written
-                report.kept += kept
-        if dub:
-            from reelwright.dub import dub_episode  # noqa: PLC0415
-
-            for lang in langs:
-                if cast_voices(project, glossary, lang):
-                    save_document(glossary, project.root / GLOSSARY)
-            for number in numbers:
-                for lang in langs:
-                    if lang == project.language(number):
-                        report.notes.append(f"ep{number:03d}: {lang} is the episode's own language; not dubbed")
-                        continue
-                    result = dub_episode(project, number, report.tracks[(number, lang)], glossary, cache,
-                                         out_dir / lang, workers=workers, quiet=quiet)
-                    report.dubs[(number, lang)] = result
-                    (report.written if result["written"] else report.kept).extend(result["files"])
-        if translator is not None:
-            report.stats = translator.stats.as_dict()
-    finally:
-        cache.save_lock()
-    return report

@@ -16,10 +16,27 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from reelwright.documents.script import (
-    Action, Bio, Caption, Centered, Dialogue, DialoguePart, Element, Episode, Lyrics, Marker, Note, PageBreak,
-    SceneHeading, ScriptDocument, Section, Synopsis, Transition, plain,
+    Action,
+    Bio,
+    Caption,
+    Centered,
+    Dialogue,
+    DialoguePart,
+    Element,
+    Episode,
+    Lyrics,
+    Marker,
+    Note,
+    PageBreak,
+    SceneHeading,
+    ScriptDocument,
+    Section,
+    Synopsis,
+    Transition,
+    plain,
 )
 from reelwright.errors import ScriptSyntaxError
+from reelwright.screenplay.common import english_time, episode_number_from_path
 
 __all__ = ["parse_fountain", "write_fountain", "episode_number_from_path"]
 
@@ -32,7 +49,6 @@ _INDENT = re.compile(r"^(?:\t| {3,})\s*\S")
 _EXTENSIONS = re.compile(r"^(.*?)((?:\s*\([^()]*\))*)\s*$")
 _EPISODE_VALUE = re.compile(r"^\s*(\d+)\s*(?:[:.\-–—]\s*(.*?))?\s*$")
 _EPISODE_IN_TITLE = re.compile(r"\bEPISODE\s*#?\s*(\d+)\b\s*[:.\-–—]?\s*(.*?)\s*$", re.IGNORECASE)
-_EPISODE_IN_NAME = re.compile(r"(?:^|[^a-z])ep(?:isode)?[\s_.\-]*0*(\d+)", re.IGNORECASE)
 _BIO_LINE = re.compile(r"^(?P<name>[^:()]+?)\s*(?:\(\s*(?P<age>\d+)\s*\))?\s*:\s*(?P<desc>.*)$")
 _BREAKS = {"page_break", "section", "synopsis", "centered", "transition_forced", "lyrics"}  # end an action
 _SETTING_PREFIX = {"INT": "INT.", "EXT": "EXT.", "EST": "EST.", "INT/EXT": "INT./EXT."}
@@ -166,17 +182,6 @@ def _split_heading(raw: str) -> dict:
     else:
         location, time = rest.strip(), ""
     return {"text": body, "setting": setting, "location": location, "time": time, "number": number}
-
-
-def episode_number_from_path(path: str | Path | None) -> int | None:
-    """``ep003.fountain`` -> 3, ``003.txt`` -> 3; None when the name holds no number."""
-    if path is None:
-        return None
-    stem = Path(path).stem
-    m = _EPISODE_IN_NAME.search(stem)
-    if m:
-        return int(m.group(1))
-    return int(stem) if stem.isdigit() else None
 
 
 def _episode_from_title(title: str | None) -> tuple[int | None, str | None]:
@@ -373,7 +378,6 @@ def parse_fountain(text: str, path: str | Path | None = None) -> ScriptDocument:
 
 
 def _english_time(time: str) -> str:
-    from reelwright.scripts.chinese import english_time  # local: chinese.py imports this module
 
     return english_time(time)
 

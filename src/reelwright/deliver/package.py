@@ -34,10 +34,36 @@ from pathlib import Path
 import numpy as np
 
 from reelwright import __version__
-from reelwright.cache import Cache, make_key
-from reelwright.documents.base import atomic_write_text
+from reelwright.documents.base import atomic_write_text, save_document
+from reelwright.documents.bible import Look
+from reelwright.documents.glossary import Glossary
 from reelwright.documents.timeline import Cue, Timeline, TimelineShot
-from reelwright.project import Project, parse_episode_spec
+from reelwright.export.media import (
+    episode_media,
+    episode_stems,
+    place_file,
+    render_specs,
+    text_specs,
+)
+from reelwright.localise.dub import dub_episode
+from reelwright.localise.tracks import (
+    GLOSSARY,
+    cast_voices,
+    load_glossary,
+    localise_track,
+    parse_languages,
+    subtitle_rules,
+    text_provider,
+    update_glossary,
+    write_track,
+)
+from reelwright.localise.translate import Translator
+from reelwright.media.audio import Audio, read_wav, write_wav
+from reelwright.media.cover import card_frame, cover_images, cover_still, save_png
+from reelwright.media.video import EncoderSettings, SegmentWriter, assemble, probe
+from reelwright.project.cache import Cache, make_key
+from reelwright.project.folder import Project, parse_episode_spec
+from reelwright.render.shots import subject_looks
 
 __all__ = ["DeliverReport", "deliver_project", "strongest_close_up", "MANIFEST", "episode_label"]
 
@@ -134,7 +160,6 @@ def _describe(path: Path) -> tuple[float | None, dict]:
     """(duration in seconds, spec) of a delivered file, probed."""
     suffix = path.suffix.lower()
     if suffix == ".mp4":
-        from reelwright.media.video import probe  # noqa: PLC0415
 
         info = probe(path)
         v, a = info.get("video", {}), info.get("audio", {})
@@ -145,7 +170,6 @@ def _describe(path: Path) -> tuple[float | None, dict]:
             spec["audio"] = {k: a.get(k) for k in ("codec", "sample_rate", "channels")}
         return (round(dur, 3) if dur else None), spec
     if suffix == ".wav":
-        from reelwright.media.audio import read_wav  # noqa: PLC0415
 
         audio = read_wav(path)
         ch = 1 if audio.samples.ndim == 1 else audio.samples.shape[1]
@@ -201,8 +225,6 @@ def _card_segment(project: Project, timeline: Timeline, cache: Cache) -> tuple[P
     d = project.settings.delivery
     if not d.card.strip():
         return None, 0, ""
-    from reelwright.media.cover import card_frame  # noqa: PLC0415
-    from reelwright.media.video import EncoderSettings, SegmentWriter  # noqa: PLC0415
 
     frames = max(1, round(d.card_seconds * timeline.fps))
     v = project.settings.video
@@ -223,7 +245,6 @@ def _card_segment(project: Project, timeline: Timeline, cache: Cache) -> tuple[P
 
 def _video(out: _Outputs, path: Path, segments: list[Path], audio_key: str, audio_fn, sr: int, *, kind: str,
            episode: int, language: str | None, title: str) -> None:
-    from reelwright.media.video import assemble  # noqa: PLC0415
 
     key = make_key("deliver-video", {"segments": [p.stem for p in segments], "audio": audio_key})
     if out.fresh(path, key):
@@ -238,7 +259,6 @@ def _video(out: _Outputs, path: Path, segments: list[Path], audio_key: str, audi
 
 
 def _wav(out: _Outputs, path: Path, key: str, data_fn, sr: int, *, kind: str, episode: int) -> None:
-    from reelwright.media.audio import Audio, write_wav  # noqa: PLC0415
 
     if out.fresh(path, key):
         out.done(path, key, False, kind, episode, None)
@@ -247,38 +267,10 @@ def _wav(out: _Outputs, path: Path, key: str, data_fn, sr: int, *, kind: str, ep
     out.done(path, key, True, kind, episode, None)
 
 
-def _stems(media, total: int, sr: int) -> tuple[np.ndarray, np.ndarray]:
-    """(dialogue, M&E) stems as they sit in the mix: the M&E stem the build wrote (at its level, the limiter
-    included), and the mix less that stem, so that the two add up to the mix exactly."""
-    from reelwright.media.audio import mix as mix_clips, read_wav  # noqa: PLC0415
-    from reelwright.media.stems import stem_gains  # noqa: PLC0415
-
-    mix = read_wav(media.mix).samples
-    mix = np.pad(mix, ((0, max(total - len(mix), 0)), (0, 0)))[:total]
-    if media.me is None:
-        return mix.astype(np.float32), np.zeros_like(mix, dtype=np.float32)
-    me = read_wav(media.me).samples
-    me = np.pad(me, ((0, max(total - len(me), 0)), (0, 0)))[:total]
-    dia = mix_clips([(c.start, read_wav(media.lines[c.line]).samples, 1.0) for c in media.timeline.audio], total, 2)
-    g_me = stem_gains(mix, [dia, me])[1] if media.timeline.audio else 1.0
-    if abs(g_me - 1.0) < 0.02:  # the stem is at its level in the mix (it should be)
-        g_me = 1.0
-    me = me * np.float32(g_me)
-    return (mix - me).astype(np.float32), me.astype(np.float32)
-
-
 def deliver_project(project: Project, episodes: str | None = None, *, languages: str | list[str] | None = None,
                     dub: str | list[str] | None = None, provider: str | None = None, workers: int | None = None,
                     quiet: bool = True, cache: Cache | None = None, out_dir: Path | None = None) -> DeliverReport:
     """Write the delivery package of each (chosen) episode and the manifest; see the module doc."""
-    from reelwright.documents.glossary import Glossary  # noqa: PLC0415
-    from reelwright.export.media import episode_media, place_file, render_specs, text_specs  # noqa: PLC0415
-    from reelwright.localise import (GLOSSARY, load_glossary, localise_track, parse_languages,  # noqa: PLC0415
-                                     subtitle_rules, text_provider, update_glossary, write_track)
-    from reelwright.media.audio import read_wav  # noqa: PLC0415
-    from reelwright.media.cover import cover_images, cover_still, save_png  # noqa: PLC0415
-    from reelwright.stages.render import _looks  # noqa: PLC0415
-    from reelwright.translate import Translator  # noqa: PLC0415
 
     d = project.settings.delivery
     numbers = parse_episode_spec(episodes, list(project.episodes))
@@ -345,7 +337,7 @@ def deliver_project(project: Project, episodes: str | None = None, *, languages:
 
             def stems() -> dict[str, np.ndarray]:
                 if not stems_cache:
-                    stems_cache.update(zip(("dialogue", "me"), _stems(media, total, sr)))
+                    stems_cache.update(zip(("dialogue", "me"), episode_stems(media, total, sr)))
                 return stems_cache
 
             if media.me is None:
@@ -356,7 +348,7 @@ def deliver_project(project: Project, episodes: str | None = None, *, languages:
                  episode=number)
             # covers
             best = strongest_close_up(tl)
-            looks = _looks(project.bible, best.shot.subjects)
+            looks = subject_looks(project.bible, best.shot.subjects)
             still = None
             for lang in wanted[number]:
                 series = _series_title(project, number, lang, glossary)
@@ -370,7 +362,6 @@ def deliver_project(project: Project, episodes: str | None = None, *, languages:
                         out.done(p, key, False, "cover", number, lang, {"shot": best.shot.id})
                     continue
                 if still is None:
-                    from reelwright.documents.bible import Look  # noqa: PLC0415
 
                     still = cover_still(best.shot, {k: Look.model_validate(v) for k, v in looks.items()},
                                         d.cover_width)
@@ -379,15 +370,12 @@ def deliver_project(project: Project, episodes: str | None = None, *, languages:
                     out.done(paths[aspect], key, True, "cover", number, lang, {"shot": best.shot.id})
             # dubbed versions
             if dubs:
-                from reelwright.dub import dub_episode  # noqa: PLC0415
-                from reelwright.localise import cast_voices  # noqa: PLC0415
 
                 for lang in dubs:
                     if lang == own:
                         report.notes.append(f"{tag}: {lang} is the episode's own language; not dubbed")
                         continue
                     if cast_voices(project, glossary, lang):
-                        from reelwright.documents.base import save_document  # noqa: PLC0415
 
                         save_document(glossary, project.root / GLOSSARY)
                     result = dub_episode(project, number, tracks[lang], glossary, cache,

@@ -15,6 +15,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from reelwright.documents.base import atomic_write_text
+from reelwright.media.text import wrap_subtitle
+
 __all__ = ["SubCue", "SubtitleRules", "layout_text", "cue_problems", "track_problems", "write_subtitles",
            "subtitle_string", "is_cjk_text", "chars_of", "SUBTITLE_FORMATS", "merge_captions"]
 
@@ -71,7 +74,6 @@ class SubtitleRules:
 
 
 def _wrap(text: str, rules: SubtitleRules) -> list[list[str]]:
-    from reelwright.media.text import wrap_subtitle  # noqa: PLC0415
 
     return wrap_subtitle(text, max_cjk=rules.max_cjk, max_latin=rules.max_latin, max_lines=rules.max_lines)
 
@@ -190,7 +192,6 @@ def subtitle_string(cues: list[SubCue], fmt: str, *, fps: int, width: int = 1080
 
 def write_subtitles(cues: list[SubCue], path: Path, fmt: str | None = None, **kw) -> Path:
     """Write the track atomically; the format comes from ``fmt`` or the file's suffix."""
-    from reelwright.documents.base import atomic_write_text  # noqa: PLC0415
 
     path = Path(path)
     atomic_write_text(path, subtitle_string(cues, fmt or path.suffix.lstrip(".").lower(), **kw))

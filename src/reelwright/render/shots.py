@@ -10,25 +10,34 @@ from __future__ import annotations
 
 import os
 import zlib
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from reelwright.cache import Cache, make_key
-from reelwright.documents.bible import Bible
+from reelwright.documents.bible import Bible, Look
+from reelwright.documents.storyboard import Shot
 from reelwright.documents.timeline import Timeline, TimelineShot
-from reelwright.executors import Executor, LocalExecutor, RenderJob
-from reelwright.media.text import TEXT_VERSION
-from reelwright.settings import Settings
+from reelwright.media.avatar import default_look
+from reelwright.media.frames import (
+    Camera,
+    ClipReader,
+    Overlay,
+    ShotFrames,
+    expand_runs,
+    load_still,
+)
+from reelwright.media.text import TEXT_VERSION, render_text_layer
+from reelwright.media.video import EncoderSettings, SegmentWriter
+from reelwright.project.cache import make_key
+from reelwright.project.settings import Settings
+from reelwright.providers.image_comic import ComicImages
 
-__all__ = ["shot_specs", "render_shot", "render_segments", "segment_key", "SUBTITLE_BOTTOM", "CAPTION_TOP"]
+__all__ = ["shot_specs", "render_shot", "segment_key", "SUBTITLE_BOTTOM", "CAPTION_TOP"]
 
 SUBTITLE_BOTTOM = 0.80  # subtitles end at 80% of the frame height (inside the lower safe zone)
 CAPTION_TOP = 0.09
 
 
-def _looks(bible: Bible, names: list[str]) -> dict[str, Any]:
-    from reelwright.media.avatar import default_look  # noqa: PLC0415
+def subject_looks(bible: Bible, names: list[str]) -> dict[str, Any]:
 
     looks = {}
     for name in names:
@@ -48,7 +57,7 @@ def _still_spec(ts: TimelineShot, bible: Bible, image: dict) -> dict:
     shot = ts.shot.model_dump(mode="json", exclude={"frames", "reason", "text", "line", "sting", "props", "cross"})
     if ts.shot.size == "INSERT":
         shot["text"] = ts.shot.text
-    return {"shot": shot, "looks": _looks(bible, ts.shot.subjects), "image": image}
+    return {"shot": shot, "looks": subject_looks(bible, ts.shot.subjects), "image": image}
 
 
 def _clip_spec(ts: TimelineShot, settings: Settings) -> dict | None:
@@ -118,13 +127,9 @@ def shot_specs(timeline: Timeline, bible: Bible, settings: Settings, image_ident
 
 def _stills(still: dict, camera) -> tuple:
     if "file" in still:  # generated: fitted to the camera's still size once; no lip flap
-        from reelwright.media.frames import load_still  # noqa: PLC0415
 
         img = load_still(still["file"], *camera.still_size())
         return img, img
-    from reelwright.documents.bible import Look  # noqa: PLC0415
-    from reelwright.documents.storyboard import Shot  # noqa: PLC0415
-    from reelwright.providers.image_comic import ComicImages  # noqa: PLC0415
 
     shot = Shot.model_validate({**still["shot"], "id": still["shot"]["id"]})
     looks = {k: Look.model_validate(v) for k, v in still["looks"].items()}
@@ -136,8 +141,6 @@ def _stills(still: dict, camera) -> tuple:
 
 
 def _overlays(spec: dict, width: int, height: int) -> list:
-    from reelwright.media.frames import Overlay  # noqa: PLC0415
-    from reelwright.media.text import render_text_layer  # noqa: PLC0415
 
     out = []
     size = round(height * 0.034)
@@ -158,7 +161,6 @@ def prepare_shot(spec: dict):
     """Everything drawn once per shot (stills, text layers), ready to stream frames."""
     import numpy as np  # noqa: PLC0415
 
-    from reelwright.media.frames import Camera, ClipReader, ShotFrames, expand_runs  # noqa: PLC0415
 
     enc = spec["encoder"]
     W, H = enc["width"], enc["height"]
@@ -186,7 +188,6 @@ def prepare_shot(spec: dict):
 
 
 def encode_shot(spec: dict, frames, out: str | Path, threads: int = 0) -> str:
-    from reelwright.media.video import EncoderSettings, SegmentWriter  # noqa: PLC0415
 
     enc = spec["encoder"]
     # the spec's own thread count wins: x264's output depends on it (``threads`` is for older specs)
@@ -203,7 +204,7 @@ def render_shot(spec: dict, out: str | Path, threads: int = 0) -> str:
     return encode_shot(spec, prepare_shot(spec), out, threads)
 
 
-def _render_to_cache(spec: dict, final: str, threads: int, frames=None) -> str:
+def render_to_cache(spec: dict, final: str, threads: int, frames=None) -> str:
     tmp = Path(final).with_name(f".{Path(final).name}.{os.getpid()}.tmp")
     try:
         encode_shot(spec, frames if frames is not None else prepare_shot(spec), tmp, threads)
@@ -211,33 +212,3 @@ def _render_to_cache(spec: dict, final: str, threads: int, frames=None) -> str:
     finally:
         tmp.unlink(missing_ok=True)
     return final
-
-
-def render_segments(specs: list[dict], cache: Cache, *, name: str = "", workers: int = 0,
-                    on_done: Callable[[int], None] | None = None, names: list[str] | None = None,
-                    executor: Executor | None = None) -> list[Path]:
-    """Make sure every spec has its segment in the cache; returns the segment paths in order.
-
-    ``executor`` renders the missing ones (default: :class:`~reelwright.executors.LocalExecutor` with
-    ``workers`` processes); when some shots fail the others are still cached, then a ``BuildError`` names them.
-
-    ``name`` prefixes each shot's lock entry (``names`` gives one prefix per spec, when the specs come from
-    several episodes)."""
-    keys = [segment_key(spec) for spec in specs]
-    paths = [cache.path("shot", k, ".mp4") for k in keys]
-    todo = [(spec, p) for spec, p in zip(specs, paths) if not p.is_file()]
-    todo = list({str(p): (s, p) for s, p in todo}.values())  # identical shots render once
-    for _, p in todo:
-        p.parent.mkdir(parents=True, exist_ok=True)
-
-    def done(job: RenderJob) -> None:
-        cache.did("render")
-        if on_done:
-            on_done(1)
-
-    (executor or LocalExecutor(workers)).run([RenderJob(spec, p) for spec, p in todo], done)
-    for spec, key, prefix in zip(specs, keys, names or [name] * len(specs)):
-        cache.record(f"{prefix}shot/{spec['id']}", "render", key, [str(cache.path('shot', key, '.mp4'))],
-                     # drawn stills: the comic provider; generated ones have their own lock entries
-                     provider=(spec["still"].get("image") or {}).get("provider"), seed=spec["seed"])
-    return paths

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from reelwright.stages.write_period import Period, dialect_of, period_of
+from reelwright.writing.period import Period, dialect_of, period_of
 
 __all__ = ["Person", "SourceFacts", "extract_facts", "merge_people", "merge_facts", "relation_gender"]
 

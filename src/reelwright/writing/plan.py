@@ -15,7 +15,8 @@ import re
 from reelwright.documents.bible import Bible, Character
 from reelwright.documents.script import Action, Caption, Dialogue, Episode, SceneHeading, plain
 from reelwright.documents.season import Act, Beat, EpisodePlan, Season
-from reelwright.stages.write_genre import Genre, choose_genre, genre_from_label, get_genre
+from reelwright.stages.board import is_strong
+from reelwright.writing.genre import Genre, choose_genre, genre_from_label, get_genre
 
 __all__ = ["plan_season", "season_genre", "beat_layout", "acts_for", "estimate_seconds", "element_times", "seconds_per_line",
            "ROLES", "cast_for", "HOOK_SECONDS", "CLIFF_SECONDS", "TURN_SECONDS"]
@@ -208,8 +209,6 @@ def seconds_per_line(language: str) -> float:
 
 def element_times(episode: Episode) -> list[tuple[float, float]]:
     """Estimated ``(start, end)`` seconds of each element, following the board and cut rules."""
-    from reelwright.stages.board import is_strong  # noqa: PLC0415 - board imports the cache, not us
-
     out = []
     t = 0.0
     for el in episode.elements:

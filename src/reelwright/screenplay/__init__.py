@@ -14,8 +14,8 @@ from typing import Literal
 from reelwright.documents.base import read_text
 from reelwright.documents.script import ScriptDocument
 from reelwright.errors import InputError
-from reelwright.scripts.chinese import parse_chinese, write_chinese
-from reelwright.scripts.fountain import parse_fountain, write_fountain
+from reelwright.screenplay.chinese import parse_chinese, write_chinese
+from reelwright.screenplay.fountain import parse_fountain, write_fountain
 
 __all__ = [
     "parse_fountain",

@@ -1,0 +1,1 @@
+"""The self-check: the rules every build and `reelwright check` apply to the episodes, and their report."""

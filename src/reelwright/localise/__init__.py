@@ -1,0 +1,1 @@
+"""Localisation: subtitle rules and files, the glossary, translation, translated tracks and dubs."""
