@@ -73,7 +73,7 @@ print(json.dumps({"premise_seconds": t1 - t0, "episode_seconds": per}))
 
 
 def _write(src: Path, root: Path, lang: str, premise: str, episodes: int, model: str, target: int,
-           resume: bool) -> dict:
+           resume: bool, threads: int | None = None) -> dict:
     if root.exists() and not resume:
         shutil.rmtree(root)
     (root / "scripts").mkdir(parents=True, exist_ok=True)
@@ -81,7 +81,7 @@ def _write(src: Path, root: Path, lang: str, premise: str, episodes: int, model:
         old.unlink()
     (root / "reelwright.toml").write_text(
         f'[project]\ntitle = "Bench"\nlanguage = "{lang}"\n\n[providers]\ntext = "local"\n\n'
-        f'[providers.options.local]\nmodel = "{model}"\n\n'
+        f'[providers.options.local]\nmodel = "{model}"\n' + (f"n_threads = {threads}\n" if threads else "") + "\n"
         f'[writing]\nepisodes = 3\ntarget_seconds = {target}\npaywall_after = 2\n', encoding="utf-8")
     for name in ("bible.yaml", "season.yaml", "reelwright.lock"):
         (root / name).unlink(missing_ok=True)
@@ -137,6 +137,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--episodes", type=int, default=1, help="episode scripts per premise (default 1)")
     ap.add_argument("--target-seconds", type=int, default=45, help="episode length (default 45: four beats)")
+    ap.add_argument("--threads", type=int, help="llama.cpp threads (default: all cores)")
     ap.add_argument("--resume", action="store_true", help="with --keep: reuse the answers cached in kept projects")
     ap.add_argument("--only", default="", help="comma-separated premise keys (default: all)")
     ap.add_argument("--model", default=None, help="model name or .gguf path (default: the default writing model)")
@@ -183,7 +184,7 @@ def main(argv: list[str] | None = None) -> int:
                     start = time.monotonic()
                     print(f"bench-write: {run}: {key} …", file=sys.stderr, flush=True)
                     timings[key] = _write(src, base / run / key, lang, premise, args.episodes, model,
-                                          args.target_seconds, args.resume)
+                                          args.target_seconds, args.resume, args.threads)
                     print(f"bench-write: {run}: {key} {time.monotonic() - start:.0f} s "
                           f"{timings[key].get('error', '')}", file=sys.stderr, flush=True)
                     (base / run / "timings.json").write_text(json.dumps(timings), encoding="utf-8")

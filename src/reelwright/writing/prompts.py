@@ -25,7 +25,7 @@ from reelwright.providers.text import array, enum, integer, obj, schema_errors, 
 from reelwright.writing.checks import instruction_leak, repeated
 from reelwright.writing.genre import Genre
 from reelwright.writing.period import Period, anachronisms, dialect_words, era_details, is_garment, period_of
-from reelwright.writing.source import Person, SourceFacts
+from reelwright.writing.source import Person
 
 __all__ = ["Ask", "EMOTIONS", "NEUTRAL", "ask_chunk", "ask_series", "ask_people", "ask_character", "ask_places",
            "ask_outline", "ask_beat", "clean", "story_so_far", "NAMES", "FALLBACK_NAMES", "line_limit",
