@@ -199,6 +199,16 @@ def project_report(root: str | Path, *, premise: str | None = None) -> ScriptRep
             report.add("unused", str(root / "bible.yaml"), None,
                        f"{name}, whom the premise names, never speaks in the scripts")
     bible_path = str(root / "bible.yaml")
+    for what, text in (("title", bible.title), ("logline", bible.logline)):
+        if looks_cut(text):
+            report.add("truncated", bible_path, None, f"the {what} {text!r} is cut off")
+    if season is not None:
+        for e in season.episodes:
+            for what, text in (("title", e.title), ("synopsis", e.synopsis), ("summary", e.summary),
+                               *(("beat", b.text) for b in e.beats)):
+                if looks_cut(text):
+                    report.add("truncated", str(root / "season.yaml"), None,
+                               f"episode {e.number}: the {what} {text!r} is cut off")
     for c in bible.characters:
         for text in [c.description, c.look.description, *c.goals, *c.secrets, *c.wardrobe]:
             if looks_cut(text):
