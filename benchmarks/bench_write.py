@@ -119,7 +119,7 @@ def _table(columns: dict[str, dict[str, dict]]) -> str:
     """One row per measure, one column per (premise, run)."""
     heads = []
     for key, *_ in PREMISES:
-        for run in columns:
+        for run in sorted(columns, key=lambda r: r != "before"):
             if key in columns[run]:
                 heads.append((key, run))
     lines = ["| measure | target | " + " | ".join(f"{k} {r}" for k, r in heads) + " |",

@@ -360,6 +360,7 @@ def test_measures_and_leaks():
                             "en") is None
     assert clean("She always has a purpose. And more words here", 27) == "She always has a purpose."
     assert not clean("She always has a purpose in", 25).endswith("…")
+    assert clean("王秀芬的面馆：一家人的秘密", 12) == "王秀芬的面馆"  # a clause, not a word cut in half
 
 
 # ---- one ask loop for writing and translation --------------------------------------------------

@@ -101,6 +101,9 @@ def _shorten(s: str, limit: int) -> str:
     ends = [m.end() for m in _SENTENCE_END.finditer(s) if m.end() <= limit]
     if ends:
         return s[:ends[-1]].strip()
+    clauses = [m.start() for m in re.finditer(r"[，,：:；;、—]", s) if 0 < m.start() <= limit]
+    if clauses and clauses[-1] >= limit // 3:  # "王秀芬的面馆：一家人的秘密" → "王秀芬的面馆", not "…的秘"
+        return s[:clauses[-1]].strip()
     cut = s[:limit]
     if " " in cut[len(cut) // 2:]:
         cut = cut.rsplit(" ", 1)[0]
