@@ -186,8 +186,9 @@ def write_project(root: Path, scripts: list[SeasonScript], width: int, height: i
 
 # ---- timing the build's stages ------------------------------------------------------------------------------
 
-STAGES = [("voice", "reelwright.stages.voice", "voice_episode"), ("mix", "reelwright.build.pipeline", "_mix"),
-          ("render", "reelwright.render.shots", "render_segments"),
+# patched where the build looks them up: the pipeline module's own names
+STAGES = [("voice", "reelwright.build.pipeline", "voice_episode"), ("mix", "reelwright.build.pipeline", "_mix"),
+          ("render", "reelwright.build.pipeline", "render_segments"),
           ("assemble", "reelwright.build.pipeline", "_assemble_within_ceiling"),
           ("check", "reelwright.build.pipeline", "_self_check")]
 

@@ -23,7 +23,7 @@ from reelwright.project.folder import Project
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
     """The shipped demo (an English and a Chinese episode), built small: 216×384 at 15 fps."""
-    from tests.conftest import TINY_TOML
+    from tests.helpers import TINY_TOML
 
     root = tmp_path_factory.mktemp("demo") / "demo"
     shutil.copytree(str(files("reelwright") / "samples" / "demo"), root)
@@ -39,15 +39,15 @@ def _copy(root: Path, tmp_path: Path) -> Path:
     return dst
 
 
-def _fails(result: dict) -> list[dict]:
-    return [i for i in result["items"] if not i["ok"] and i["hard"]]
+def _fails(result):
+    return result.failures
 
 
 def test_check_passes_on_the_demo(demo, capsys):
     root, report = demo
     assert report.checks and report.checks_ok, format_table(report.checks)
     results = check_project(Project.load(root))
-    assert [r["episode"] for r in results] == [1, 2] and all(r["ok"] for r in results), format_table(results)
+    assert [r.episode for r in results] == [1, 2] and all(r.ok for r in results), format_table(results)
     assert main(["check", str(root)]) == 0
     table = capsys.readouterr().out
     assert "ep001  PASS" in table and "ep002  PASS" in table and "2 of 2 episode(s) pass" in table
@@ -77,9 +77,9 @@ def test_check_finds_an_over_long_subtitle(demo, tmp_path, capsys):
     save_document(timeline, path)
     result = check_project(Project.load(root), "1")[0]
     bad = _fails(result)
-    assert not result["ok"] and [i["check"] for i in bad] == ["subtitle chars per line"]
-    assert f"line {cue.line}" in bad[0]["where"] and "far too long" in bad[0]["where"]
-    assert bad[0]["setting"] == "targets.subtitle_chars_cjk/subtitle_chars_latin"
+    assert not result.ok and [i.check for i in bad] == ["subtitle chars per line"]
+    assert f"line {cue.line}" in bad[0].where and "far too long" in bad[0].where
+    assert bad[0].setting == "targets.subtitle_chars_cjk/subtitle_chars_latin"
     assert main(["check", str(root), "--episodes", "1"]) == 1
     out = capsys.readouterr().out
     assert "FAIL subtitle chars per line" in out and "setting: targets.subtitle_chars" in out
@@ -97,10 +97,10 @@ def test_check_finds_a_too_loud_mix(demo, tmp_path):
     video.rename(original)
     assemble(video, [original], loud[:n], rate)  # the same pictures, the mix 8 dB hotter
     result = check_project(Project.load(root), "2")[0]
-    bad = {i["check"]: i for i in _fails(result)}
+    bad = {i.check: i for i in _fails(result)}
     assert set(bad) == {"loudness", "true peak"}
-    assert bad["loudness"]["value"] > -10 and bad["loudness"]["setting"] == "audio.loudness"
-    assert bad["true peak"]["setting"] == "audio.true_peak"
+    assert bad["loudness"].value > -10 and bad["loudness"].setting == "audio.loudness"
+    assert bad["true peak"].setting == "audio.true_peak"
 
 
 def test_check_finds_an_episode_without_a_close_up_at_the_end(demo, tmp_path, capsys):
@@ -117,16 +117,16 @@ def test_check_finds_an_episode_without_a_close_up_at_the_end(demo, tmp_path, ca
     report = build(Project.load(root), "1", quiet=True)
     assert report.work.get("render", 0) >= 1 and not report.checks_ok
     bad = _fails(report.checks[0])
-    assert [i["check"] for i in bad] == ["cliffhanger close-up"]
-    assert bad[0]["setting"] == "board.cliffhanger" and data["shots"][-1]["id"] in bad[0]["where"]
+    assert [i.check for i in bad] == ["cliffhanger close-up"]
+    assert bad[0].setting == "board.cliffhanger" and data["shots"][-1]["id"] in bad[0].where
     assert main(["check", str(root), "--episodes", "1"]) == 1
     assert "FAIL cliffhanger close-up" in capsys.readouterr().out
     # with the rule switched off the same ending is only a warning
     toml = root / "reelwright.toml"
     toml.write_text(toml.read_text(encoding="utf-8") + "\n[board]\ncliffhanger = false\n", encoding="utf-8")
     result = check_project(Project.load(root), "1")[0]
-    item = next(i for i in result["items"] if i["check"] == "cliffhanger close-up")
-    assert not item["ok"] and not item["hard"]
+    item = next(i for i in result.items if i.check == "cliffhanger close-up")
+    assert not item.ok and not item.hard
 
 
 def test_check_finds_text_outside_the_safe_zone(demo, tmp_path):
@@ -134,11 +134,11 @@ def test_check_finds_text_outside_the_safe_zone(demo, tmp_path):
     toml = root / "reelwright.toml"
     toml.write_text(toml.read_text(encoding="utf-8") + "\n[targets]\nsafe_bottom = 0.3\n", encoding="utf-8")
     result = check_project(Project.load(root), "1")[0]
-    bad = [i for i in _fails(result) if i["check"] == "text in safe zone"]
-    assert bad and bad[0]["setting"].startswith("targets.safe_top") and "subtitle box" in bad[0]["value"]
+    bad = [i for i in _fails(result) if i.check == "text in safe zone"]
+    assert bad and bad[0].setting.startswith("targets.safe_top") and "subtitle box" in bad[0].value
 
 
 def test_missing_episode_is_reported(tmp_path, tiny_project):
     root = tiny_project("INT. A - DAY\n\nBOB\nHi.\n")
     result = check_project(Project.load(root))[0]
-    assert not result["ok"] and result["items"][0]["check"] == "built"
+    assert not result.ok and result.items[0].check == "built"

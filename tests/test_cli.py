@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import subprocess
 import sys
@@ -9,9 +10,16 @@ import sys
 import pytest
 
 from reelwright import __version__
-from reelwright.cli import main
+from reelwright.cli import _parser, main
 
-COMMANDS = ["new", "build", "check", "demo", "parse"]
+
+def _commands() -> list[str]:
+    """Every command the CLI has, read from its parser (so a new command is covered by the --help test)."""
+    sub = next(a for a in _parser()._actions if isinstance(a, argparse._SubParsersAction))
+    return [a.dest for a in sub._choices_actions]
+
+
+COMMANDS = _commands()
 
 
 def run(*args: str) -> subprocess.CompletedProcess:
@@ -36,7 +44,7 @@ def test_parse_stats_and_conversion(tmp_path, capsys):
     assert json.loads(capsys.readouterr().out) == {"scenes": 2, "dialogue": 3, "characters": ["BOB", "ANN"]}
     assert main(["parse", str(f), "--to", "zh"]) == 0
     zh = capsys.readouterr().out
-    assert "内" in zh and "BOB：" in zh or "BOB:" in zh
+    assert "内" in zh and ("BOB：" in zh or "BOB:" in zh)
     assert main(["parse", str(f)]) == 0
     doc = json.loads(capsys.readouterr().out)
     assert doc["format"] == "fountain" and len(doc["episodes"][0]["elements"]) == 5
@@ -54,7 +62,7 @@ def test_new_scaffolds_a_project_that_loads(tmp_path, capsys):
     assert "already exists" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("case", ["toml", "yaml", "board", "fountain", "chinese", "utf8", "missing"])
+@pytest.mark.parametrize("case", ["toml", "yaml", "board", "fountain", "english", "chinese", "utf8", "missing"])
 def test_bad_input_gives_located_error_and_exit_2(tmp_path, case):
     root = tmp_path / "p"
     assert main(["new", str(root)]) == 0
@@ -71,9 +79,16 @@ def test_bad_input_gives_located_error_and_exit_2(tmp_path, case):
             "episode: 1\nshots:\n  - id: s01-01\n    scene: 1\n    subjects: [MAYA, NOBODY]\n", encoding="utf-8")
         expect = f"{root / 'boards' / 'ep001.yaml'}:5: shot s01-01: unknown character 'NOBODY'"
     elif case == "fountain":
-        (root / "scripts" / "ep001.fountain").write_text("INT. A - DAY\n\nBOB\nHi.\n\n/* never closed\n\nX\n",
+        # a cue with a blank line before its speech: scenes and action but no dialogue
+        (root / "scripts" / "ep001.fountain").write_text("INT. A - DAY\n\nBob walks in.\n\nBOB\n\nHi.\n",
                                                         encoding="utf-8")
-        expect = f"{root / 'scripts' / 'ep001.fountain'}:6:"
+        expect = f"{root / 'scripts' / 'ep001.fountain'}:3: 1 scene line(s) but no dialogue: this looks like Fountain"
+    elif case == "english":
+        (root / "scripts" / "ep001.fountain").unlink()
+        (root / "scripts" / "ep001.txt").write_text(
+            "Episode 1: The Debt\nScene 1-1: INT. SHOP - NIGHT\nWei says - you came back.\n", encoding="utf-8")
+        expect = (f"{root / 'scripts' / 'ep001.txt'}:3: 1 scene line(s) but no dialogue: this looks like the English "
+                  "short-drama layout but no line matched `NAME: text`")
     elif case == "chinese":
         (root / "scripts" / "ep001.fountain").unlink()
         (root / "scripts" / "ep001.txt").write_text("第1集\n1-1 日 内 客厅\n林晚：\n", encoding="utf-8")
@@ -97,7 +112,7 @@ def test_bad_input_gives_located_error_and_exit_2(tmp_path, case):
 
 def test_build_exits_1_when_its_self_check_fails(tmp_path, capsys):
     """The videos are written, but a hard failure of the closing self-check is the build's exit status."""
-    from tests.conftest import write_tiny_project
+    from tests.helpers import write_tiny_project
 
     root = write_tiny_project(tmp_path / "proj", "INT. KITCHEN - NIGHT\n\nMAYA\nHe said he would never come back.\n")
     with open(root / "reelwright.toml", "a", encoding="utf-8") as fh:

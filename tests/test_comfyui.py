@@ -430,7 +430,7 @@ def test_a_build_with_comfyui_stills_and_clips(tmp_path, server):
     from reelwright.documents.timeline import Timeline
     from reelwright.media.video import probe
     from reelwright.project.folder import Project
-    from tests.conftest import TWO_SCENE_SCRIPT, write_tiny_project
+    from tests.helpers import TWO_SCENE_SCRIPT, write_tiny_project
 
     root = write_tiny_project(tmp_path / "proj", TWO_SCENE_SCRIPT)
     (root / "workflows").mkdir()

@@ -16,7 +16,7 @@ from reelwright.documents.timeline import Timeline
 from reelwright.project.cache import Cache
 from reelwright.project.folder import Project
 from tests.chat_server import ChatServer
-from tests.test_localise import EN, ZH, FakeTranslator, _settings
+from tests.helpers import EN, ZH, FakeTranslator, openai_text_settings
 
 
 @pytest.fixture(scope="module")
@@ -27,14 +27,14 @@ def server():
 
 @pytest.fixture(scope="module")
 def delivered(tmp_path_factory, server):
-    from tests.conftest import TINY_TOML
+    from tests.helpers import TINY_TOML
 
     root = tmp_path_factory.mktemp("deliver") / "proj"
     (root / "scripts").mkdir(parents=True)
     toml = TINY_TOML.format(lang="en") + '\n[delivery]\nlanguages = ["en", "zh", "es"]\ncard = "网络剧片发行许可证 (2026) 第001号"\n' \
         'card_seconds = 1.0\ncover_width = 270\n'
     (root / "reelwright.toml").write_text(toml, encoding="utf-8")
-    _settings(root, server.url)
+    openai_text_settings(root, server.url)
     (root / "scripts" / "ep001.fountain").write_text(EN, encoding="utf-8")
     (root / "scripts" / "ep002.txt").write_text(ZH, encoding="utf-8")
     report = deliver_project(Project.load(root))

@@ -47,7 +47,7 @@ She will come. She always does.
 
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory):
-    from tests.conftest import write_tiny_project
+    from tests.helpers import write_tiny_project
 
     root = write_tiny_project(tmp_path_factory.mktemp("export") / "proj", SCRIPT)
     project = Project.load(root)

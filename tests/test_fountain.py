@@ -24,7 +24,7 @@ from reelwright.documents.script import (
     Transition,
     plain,
 )
-from reelwright.errors import InputError, ScriptSyntaxError
+from reelwright.errors import InputError
 from reelwright.screenplay import parse_fountain, parse_script, write_fountain
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -271,12 +271,13 @@ def test_dual_dialogue_pair_counts_as_two_in_stats():
     assert doc.stats() == {"scenes": 1, "dialogue": 2, "characters": ["BRICK", "STEEL"]}
 
 
-def test_dual_cue_without_dialogue_before_is_an_error():
-    with pytest.raises(ScriptSyntaxError) as info:
-        parse_fountain("INT. BAR - NIGHT\n\nThey sit.\n\nSTEEL ^\nYes.\n", "ep001.fountain")
-    assert info.value.line == 5 and "ep001.fountain:5:" in str(info.value) and "dual dialogue" in str(info.value)
-    with pytest.raises(ScriptSyntaxError, match=r"<input>:1: dual"):
-        parse_fountain("@Steel ^\nYes.\n")
+def test_dual_cue_without_dialogue_before_is_a_plain_cue_with_a_warning():
+    doc = parse_fountain("INT. BAR - NIGHT\n\nThey sit.\n\nSTEEL ^\nYes.\n", "ep001.fountain")
+    steel = doc.episodes[0].dialogue()[0]
+    assert (steel.character, steel.dual, steel.text) == ("STEEL", False, "Yes.")
+    assert doc.warning_lines() == ["ep001.fountain:5: dual dialogue cue 'STEEL ^' has no dialogue right before it: "
+                                   "read as a cue of its own (as Fountain apps do)"]
+    assert parse_fountain("@Steel ^\nYes.\n").warnings[0].line == 1
 
 
 # ---- transitions, centered, lyrics, page breaks, sections, synopses ------------------------------
@@ -349,19 +350,44 @@ def test_boneyard_anywhere():
     assert (found[2].text, found[2].line) == ("Hi.", 11)
 
 
-def test_unclosed_boneyard_points_at_its_opening():
-    with pytest.raises(ScriptSyntaxError) as info:
-        parse_fountain("INT. HOUSE - DAY\n\nBob /* never\nclosed\n", "scripts/ep002.fountain")
-    assert info.value.line == 3 and info.value.path == "scripts/ep002.fountain"
-    assert "scripts/ep002.fountain:3: unclosed boneyard" in str(info.value)
-    assert isinstance(info.value, InputError) and isinstance(info.value, ValueError)
+def test_unclosed_boneyard_runs_to_the_end_with_a_warning():
+    # as Fountain apps read it: everything after an unclosed '/*' is left out
+    doc = parse_fountain("INT. HOUSE - DAY\n\nBob /* never\nclosed\n\nBOB\nHi.\n", "scripts/ep002.fountain")
+    found = doc.episodes[0].elements
+    assert [type(e) for e in found] == [SceneHeading, Action] and found[1].text == "Bob"
+    assert doc.warning_lines() == ["scripts/ep002.fountain:3: boneyard '/*' is never closed with '*/': the rest "
+                                   "of the file is left out"]
 
 
-def test_unclosed_note():
-    with pytest.raises(ScriptSyntaxError, match=r"x\.fountain:2: unclosed note"):
-        parse_fountain("Action.\nHe [[forgot\n\nto close]]\n", "x.fountain")
-    with pytest.raises(ScriptSyntaxError, match=r"x\.fountain:3: unclosed note"):
-        parse_fountain("A.\n\n[[never", "x.fountain")
+def test_note_spanning_a_blank_line_is_one_note_with_a_warning():
+    doc = parse_fountain("Action.\n\n[[forgot\n\nto close]]\n\nBOB\nHi.\n", "x.fountain")
+    found = doc.episodes[0].elements
+    assert [type(e) for e in found] == [Action, Note, Dialogue]
+    assert (found[1].text, found[1].line, found[2].line) == ("forgot\n\nto close", 3, 7)
+    assert [(w.line, w.message.split(":")[0]) for w in doc.warnings] == [(3, "note '[[ ]]' spans a blank line")]
+    inline = parse_fountain("Action.\nHe [[forgot\n\nto close]] runs.\n", "x.fountain")
+    assert [e.text for e in inline.episodes[0].elements] == ["Action.\nHe runs."]
+    assert inline.warnings[0].line == 2
+
+
+def test_note_never_closed_is_text_with_a_warning():
+    doc = parse_fountain("A.\n\n[[never", "x.fountain")
+    assert [e.text for e in doc.episodes[0].elements] == ["A.", "[[never"]
+    assert doc.warning_lines() == ["x.fountain:3: note '[[' is never closed with ']]': read as text"]
+    # a second '[[' before any ']]': the first one is text, the second a note
+    doc = parse_fountain("He [[oops runs.\n\n[[real note]]\n", "x.fountain")
+    assert [(type(e), e.text) for e in doc.episodes[0].elements] == [(Action, "He [[oops runs."), (Note, "real note")]
+    assert [w.line for w in doc.warnings] == [1]
+
+
+def test_cues_indented_with_tabs_are_cues_with_one_warning():
+    doc = parse_fountain("INT. A - DAY\n\n\t\t\tBOB\n\t\tHi there.\n\n\tMARY (V.O.)\n\t(sad)\n\tBye.\n", "x.fountain")
+    bob, mary = doc.episodes[0].elements[1:]
+    assert (bob.character, bob.text, mary.character, mary.extensions, mary.emotion, mary.text) == (
+        "BOB", "Hi there.", "MARY", ["V.O."], "sad", "Bye.")
+    assert doc.warning_lines() == ["x.fountain:3: 2 character cues indented with tabs or spaces (from here on): "
+                                   "read as cues, as Fountain apps do"]
+    assert parse_fountain("INT. A - DAY\n\nBOB\nHi.\n").warnings == []
 
 
 # ---- line endings and line numbers ----------------------------------------------------------------
@@ -488,9 +514,9 @@ def test_parse_script_reads_files(tmp_path):
     assert (doc.format, doc.source, doc.episodes[0].number) == ("fountain", str(path), 4)
     assert doc.episodes[0].dialogue()[0].text == "Hi."
     bad = tmp_path / "ep005.fountain"
-    bad.write_text("INT. A - DAY\n\n/* open\n", encoding="utf-8")
-    with pytest.raises(ScriptSyntaxError, match=rf"{bad.name}:3: unclosed boneyard"):
-        parse_script(bad)
+    bad.write_text("INT. A - DAY\n\nBOB\nHi.\n\n/* open\n", encoding="utf-8")
+    assert parse_script(bad).warning_lines() == [
+        f"{bad}:6: boneyard '/*' is never closed with '*/': the rest of the file is left out"]
     with pytest.raises(InputError, match="not a script file"):
         parse_script(tmp_path / "ep001.pdf")
     with pytest.raises(InputError, match="file not found"):

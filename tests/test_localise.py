@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 from pathlib import Path
 
@@ -23,142 +22,13 @@ from reelwright.media.subtitles import (
 )
 from reelwright.project.cache import Cache
 from reelwright.project.folder import Project
-from tests.chat_server import ChatServer, Reply, chat
-
-EN = """Title: The Last Signature
-Episode: 1
-
-INT. KITCHEN - NIGHT
-
-MAYA stares at the envelope. She does not open it.
-
-MAYA
-He said he would never come back to this house.
-
-LEO
-(coldly)
-I lied to you, Maya, and I would do it again.
-
-MAYA
-(shocked)
-Then get out of my kitchen before I call the police.
-
-EXT. PARK - DAY
-
-LEO waits by the bench. He checks his phone.
-
-LEO
-She will come. She always does.
-"""
-
-ZH = """《替身新娘》
-人物小传：
-林晚（24）：替姐出嫁的妹妹，倔强聪明。
-顾言（29）：顾氏集团总裁，表面冷漠。
-林雪（26）：林晚的姐姐，婚礼前夜失踪。
-
-第2集：新婚之夜
-
-2-1 夜 内 婚房
-人物：林晚、顾言
-
-△红烛摇曳，林晚攥紧婚纱的裙摆。
-顾言：（冷笑）林家送来的新娘，就是你？
-林晚：（紧张）我就是林雪。
-
-【字幕：三天前】
-
-2-2 日 外 医院门口
-人物：林晚、顾言
-
-顾言：你姐姐，可没有失踪。
-"""
-
-_HAN_POOL = "的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工也能下过子说产种面而方后多定行学法所民得经十三之进着等部度家电力里如水化高自二理起小物现实加量都两体制机当使点从业本去把性好应开它合还因由其些然前外天政四日那社义事平形相全表间样与关各重新线内数正心反你明看原又么利比或但质气第向道命此变条只没结解问意建月公无系军很情者最立代想已通并提直题党程展五果料象员革位入常文总次品式活设及管特件长求老头基资边流路级少图山统接知较将组见计别她手角期根论运农指几九区强放决西被干做必战先回则任取据处理"
-
-
-def _glossary_block(user: str) -> dict[str, str]:
-    m = re.search(r"Glossary — use exactly these renderings:\n(.*?)(?:\n\n|$)", user, re.S)
-    out = {}
-    for row in (m.group(1).splitlines() if m else []):
-        a, _, b = row.partition(" = ")
-        out[a] = b
-    return out
-
-
-def fake_translate(text: str, lang: str, glossary: dict[str, str], budget: int) -> str:
-    """A deterministic stand-in for a translation: glossary renderings kept, other words turned into the
-    target's script (Chinese characters for zh; reversed words for a Latin language)."""
-    holders = {}
-    for i, (a, b) in enumerate(sorted(glossary.items(), key=lambda kv: -len(kv[0]))):
-        token = f"\x00{i}\x00"
-        text = re.sub(re.escape(a), token, text, flags=re.I) if not re.search(r"[\u4e00-\u9fff]", a) else \
-            text.replace(a, token)
-        holders[token] = b
-    if lang == "Simplified Chinese":
-        def word(m):
-            h = int(hashlib.md5(m.group(0).lower().encode()).hexdigest(), 16)
-            return _HAN_POOL[h % len(_HAN_POOL)] + _HAN_POOL[(h // 7) % len(_HAN_POOL)]
-        out = re.sub(r"[A-Za-z']+", word, text).replace(" ", "").replace(",", "，").replace(".", "。")
-        out = out.replace("?", "？").replace("!", "！")
-    else:
-        def rev(m):
-            w = m.group(0)
-            return w[::-1].lower() + "o" if len(w) > 1 else w
-        if re.search(r"[\u4e00-\u9fff]", text):
-            from pypinyin import lazy_pinyin
-
-            text = " ".join(lazy_pinyin(text)).replace(" ，", ",").replace(" 。", ".").replace(" ？", "?")
-        out = re.sub(r"[A-Za-z']+", rev, text)
-        out = re.sub(r"[^\x00-\x7f]", "", out) if lang != "Simplified Chinese" else out
-    for token, b in holders.items():
-        out = out.replace(token, b)
-    out = re.sub(r"\s+", " ", out).strip()
-    while len(out) > budget and " " in out:
-        out = out.rsplit(" ", 1)[0]
-    return out[:budget]
-
-
-class FakeTranslator:
-    """Answers the translation asks like a model would, optionally badly first."""
-
-    def __init__(self, bad: dict[int, str] | None = None, long: str | None = None) -> None:
-        self.bad = bad or {}  # request number → "count" | "untranslated" | "glossary"
-        self.asked: list[list[str]] = []
-        self.long = long
-
-    def __call__(self, request: dict, _n: int) -> Reply:
-        n = len(self.asked)
-        system = request["messages"][0]["content"]
-        user = request["messages"][1]["content"]
-        lang = re.search(r" into (.+?)\. Write", system).group(1)
-        rows = re.findall(r"^(\d+)\. (?:\[[^\]]*\] )?\(max (\d+) characters\) (.*)$", user, re.M)
-        glossary = _glossary_block(user)
-        self.asked.append([text for _, _, text in rows])
-        answer = {num: fake_translate(text, lang, glossary, int(budget)) for num, budget, text in rows}
-        if self.long:
-            answer = {k: (self.long[: int(b)] if t.startswith("She will come") else v)
-                      for (k, v), (_, b, t) in zip(answer.items(), rows)}
-        mode = self.bad.get(n)
-        if mode == "count" and len(answer) > 1:
-            answer.pop(str(len(answer)))
-        elif mode == "untranslated":
-            answer = {num: text for num, _, text in rows}
-        elif mode == "glossary":
-            answer = {k: v.replace("Maya", "Maria").replace("玛雅", "玛丽") for k, v in answer.items()}
-        return Reply(chat(answer))
-
-
-def _settings(root: Path, url: str) -> None:
-    toml = (root / "reelwright.toml").read_text(encoding="utf-8")
-    toml = toml.replace("[render]", f'[providers]\ntext = "openai"\n\n[providers.options.openai]\nbase_url = '
-                        f'"{url}"\nmodel = "scripted"\napi_key_env = ""\nretries = 0\n\n[render]')
-    (root / "reelwright.toml").write_text(toml, encoding="utf-8")
+from tests.chat_server import ChatServer
+from tests.helpers import EN, ZH, FakeTranslator, openai_text_settings
 
 
 @pytest.fixture(scope="module")
 def project_root(tmp_path_factory):
-    from tests.conftest import write_tiny_project
+    from tests.helpers import write_tiny_project
 
     root = write_tiny_project(tmp_path_factory.mktemp("loc") / "proj", EN)
     (root / "scripts" / "ep002.txt").write_text(ZH, encoding="utf-8")
@@ -175,7 +45,7 @@ def server():
 @pytest.fixture(scope="module")
 def localised(project_root, server):
     fake = server.responder = FakeTranslator()
-    _settings(project_root, server.url)
+    openai_text_settings(project_root, server.url)
     report = localise_project(Project.load(project_root), "en,zh,es", dub=True)
     return project_root, report, fake
 
@@ -351,18 +221,18 @@ def test_dubbed_episode_keeps_its_length_and_the_dialogue_is_audible(localised):
     root, report, _ = localised
     dub = report.dubs[(1, "es")]
     original = load_document(root / "build" / "ep001.timeline.json", Timeline)
-    info = probe(dub["path"])
+    info = probe(dub.path)
     assert info["audio"]["codec"] == "aac" and info["video"]["codec"] == "h264"
     duration = info["video"]["frames"] / original.fps
     assert abs(duration - original.frames / original.fps) < 1.0, (duration, original.frames / original.fps)
-    mix, rate = decode_audio(dub["path"])
-    me = read_wav(Path(dub["path"]).with_name("ep001.dub.me.wav")).samples
-    tl = dub["timeline"]
+    mix, rate = decode_audio(dub.path)
+    me = read_wav(Path(dub.path).with_name("ep001.dub.me.wav")).samples
+    tl = dub.timeline
     windows = [(c.start, c.start + c.samples) for c in tl.audio]
     ratios = speech_over_bed_db(mix, me, windows)
     assert len(ratios) == len(tl.audio) and min(ratios) >= 10.0, ratios  # every line stands well over the bed
     assert abs(loudness(mix, rate) - (-14.0)) <= 1.0
-    dialogue = read_wav(Path(dub["path"]).with_name("ep001.dub.dialogue.wav")).samples
+    dialogue = read_wav(Path(dub.path).with_name("ep001.dub.dialogue.wav")).samples
     assert loudness(dialogue, rate) > loudness(me, rate)  # the dialogue leads the mix
     assert (2, "zh") not in report.dubs  # an episode is not dubbed into its own language
     # the lips follow the dubbed lines, not the original ones
@@ -392,8 +262,8 @@ def test_a_one_line_edit_redubs_that_line_only(localised, project_root, server):
     original = load_document(project_root / "build" / "ep001.timeline.json", Timeline)
     result = again.dubs[(1, "es")]
     assert cache.work["render"] <= 6, cache.work  # the edited line's shots (build, clean and dub versions)
-    assert abs(result["duration"] - original.frames / original.fps) < 1.0
-    assert result["timeline"].frames == original.frames + result["extended_frames"]
+    assert abs(result.duration - original.frames / original.fps) < 1.0
+    assert result.timeline.frames == original.frames + result.extended_frames
 
 
 def test_dub_mouths_follow_the_dubbed_line():

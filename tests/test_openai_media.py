@@ -434,14 +434,14 @@ def test_fake_server_wav_helpers_agree():
 
 # ---- a whole build against the fake server -----------------------------------------------------
 
-from tests.conftest import TWO_SCENE_SCRIPT as BUILD_SCRIPT  # noqa: E402
+from tests.helpers import TWO_SCENE_SCRIPT as BUILD_SCRIPT  # noqa: E402
 
 
 def test_a_build_through_openai_providers_reruns_only_what_failed(tmp_path):
     from reelwright.build.pipeline import build
     from reelwright.errors import BuildError
     from reelwright.project.folder import Project
-    from tests.conftest import write_tiny_project
+    from tests.helpers import write_tiny_project
 
     state = {"fail": True}
 

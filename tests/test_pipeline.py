@@ -51,7 +51,7 @@ She will come. She always does.
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
-    from tests.conftest import write_tiny_project
+    from tests.helpers import write_tiny_project
 
     root = write_tiny_project(tmp_path_factory.mktemp("e2e") / "proj", SCRIPT)
     project = Project.load(root)
@@ -87,7 +87,7 @@ def test_outputs_probe_right(built):
     assert abs(loudness(samples, rate) - (-14.0)) <= 1.0
     assert true_peak_dbtp(samples, rate) <= -1.0 + 0.1
     results = check_project(Project.load(root))
-    assert results[0]["ok"], results
+    assert results[0].ok, results
 
 
 def test_srt_matches_timeline(built):
@@ -184,7 +184,7 @@ def test_user_board_edit_is_respected(built):
 
 
 def test_killed_build_resumes_without_redoing_finished_work(tmp_path):
-    from tests.conftest import write_tiny_project
+    from tests.helpers import write_tiny_project
 
     root = write_tiny_project(tmp_path / "proj", SCRIPT)
     proc = subprocess.Popen([sys.executable, "-m", "reelwright", "build", str(root), "--quiet"],
@@ -225,9 +225,9 @@ def test_parallel_render_processes_match_in_process_render(tmp_path):
     from reelwright.providers.image_comic import ComicImages
     from reelwright.render.executors import render_segments
     from reelwright.render.shots import shot_specs
-    from tests.test_video import _tiny_timeline
+    from tests.helpers import tiny_timeline
 
-    timeline, bible = _tiny_timeline()
+    timeline, bible = tiny_timeline()
     settings = Settings.model_validate({"video": {"width": 216, "height": 384, "fps": 15, "preset": "superfast"}})
     specs = shot_specs(timeline, bible, settings, ComicImages().identity())
     one = Cache(tmp_path / "one")

@@ -40,8 +40,8 @@ from reelwright.providers.base import (
     SpeechProvider,
     VideoProvider,
 )
-from reelwright.stages.images import derive_seed, redo_shot
-from tests.conftest import write_tiny_project
+from reelwright.stages.images import SIZE_PHRASES, derive_seed, redo_shot
+from tests.helpers import write_tiny_project
 
 SCRIPT = """Title: Test
 Episode: 1
@@ -246,7 +246,10 @@ def test_reference_sheets_come_first_and_ride_along(built):
             names.remove(ts.shot.speaker)
             names.insert(0, ts.shot.speaker)
         assert sent == [fronts[n] for n in names]
-        assert ts.shot.size in req.prompt or "close-up" in req.prompt or "shot" in req.prompt
+        # the prompt names this shot's own size (its phrase), not just any size
+        assert SIZE_PHRASES[ts.shot.size] in req.prompt, (ts.shot.size, req.prompt)
+        others = [p for s, p in SIZE_PHRASES.items() if s != ts.shot.size and p not in SIZE_PHRASES[ts.shot.size]]
+        assert not any(p in req.prompt for p in others), (ts.shot.size, req.prompt)
         assert ("night" in req.prompt) == ts.shot.night
 
 

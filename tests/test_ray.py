@@ -4,6 +4,7 @@ files that travel with their shot, a failed shot named while the others stay cac
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import os
 import shutil
 import subprocess
@@ -26,7 +27,7 @@ from reelwright.render.executors import (
     pack_files,
     unpack_files,
 )
-from tests.conftest import write_tiny_project
+from tests.helpers import tiny_specs, write_tiny_project
 
 SCRIPT = """Title: Test
 Episode: 1
@@ -86,16 +87,6 @@ def _tree(root: Path, pattern: str) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted(root.rglob(pattern))}
 
 
-def _tiny_specs():
-    from reelwright.providers.image_comic import ComicImages
-    from reelwright.render.shots import shot_specs
-    from tests.test_video import _tiny_timeline
-
-    timeline, bible = _tiny_timeline()
-    settings = Settings.model_validate({"video": {"width": 216, "height": 384, "fps": 15, "preset": "superfast"}})
-    return shot_specs(timeline, bible, settings, ComicImages().identity())
-
-
 def test_ray_build_is_byte_identical_to_local(ray_address, tmp_path):
     """The CLI with --executor ray --address (a second driver joining the cluster) makes the same episode
     and shot segments, byte for byte, as a local build; a rebuild with Ray has nothing to do.
@@ -136,7 +127,7 @@ def test_a_still_file_travels_with_its_shot(ray_address, tmp_path):
 
     from reelwright.providers.base import file_sha256
 
-    specs = _tiny_specs()
+    specs = tiny_specs()
     rng = np.random.default_rng(7)
     stills = []
     for n, spec in enumerate(specs):
@@ -190,7 +181,7 @@ def test_unpack_rewrites_paths_and_checks_hashes(tmp_path):
 def test_a_failed_shot_is_named_and_the_others_stay_cached(ray_address, tmp_path):
     from reelwright.render.executors import render_segments
 
-    specs = _tiny_specs()
+    specs = tiny_specs()
     specs[1]["still"]["shot"]["size"] = "GIANT"  # the worker's Shot model rejects it
     cache = Cache(tmp_path / "cache")
     with pytest.raises(BuildError, match=r"shot s01-02 failed to render: ValidationError") as info:
@@ -216,7 +207,7 @@ def test_without_ray_the_error_names_the_extra(tmp_path):
 def test_shots_encode_to_the_same_bytes_in_process_and_in_a_pool(tmp_path):
     """The spec fixes x264's thread count ([render] threads), so where a shot encodes (this process, a worker
     process on a machine with other cores, a Ray worker) no longer changes its bytes."""
-    specs = _tiny_specs()
+    specs = tiny_specs()
     assert {s["encoder"]["threads"] for s in specs} == {Settings().render.threads}
     one = [RenderJob(s, tmp_path / "one" / f"{s['id']}.mp4") for s in specs]
     pool = [RenderJob(s, tmp_path / "pool" / f"{s['id']}.mp4") for s in specs]
@@ -225,6 +216,7 @@ def test_shots_encode_to_the_same_bytes_in_process_and_in_a_pool(tmp_path):
     assert [j.path.read_bytes() for j in one] == [j.path.read_bytes() for j in pool]
 
 
+@pytest.mark.skipif(importlib.util.find_spec("ray") is None, reason="Ray is the optional extra reelwright[ray]")
 def test_address_local_starts_and_stops_its_own_instance(tmp_path):
     """--address local (or empty): a Ray instance on this machine for the render, stopped after; a task asks
     for no more CPUs than the instance has (here 1, below [render] ray_cpus)."""
@@ -233,8 +225,8 @@ def test_address_local_starts_and_stops_its_own_instance(tmp_path):
 import ray
 from pathlib import Path
 from reelwright.render.executors import RayExecutor, RenderJob
-from tests.test_ray import _tiny_specs
-jobs = [RenderJob(s, Path({str(tmp_path)!r}) / (s["id"] + ".mp4")) for s in _tiny_specs()]
+from tests.helpers import tiny_specs
+jobs = [RenderJob(s, Path({str(tmp_path)!r}) / (s["id"] + ".mp4")) for s in tiny_specs()]
 done = []
 RayExecutor("local", num_cpus=2, init_options={{"num_cpus": 1, "_temp_dir": {temp!r}}}).run(jobs, done.append)
 print(len(done), ray.is_initialized())
@@ -253,7 +245,7 @@ def test_a_worker_with_other_versions_refuses_to_render():
 
     versions = {**render_versions(), "av": "0.0.1"}
     with pytest.raises(BuildError, match=r"has av \S+ \(head: 0\.0\.1\): install the head's versions"):
-        _ray_render(_tiny_specs()[0], versions, [])
+        _ray_render(tiny_specs()[0], versions, [])
 
 
 def test_the_docs_settings_validate():

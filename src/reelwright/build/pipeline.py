@@ -21,7 +21,8 @@ from reelwright.documents.timeline import Timeline
 from reelwright.render.executors import Executor, make_executor
 from reelwright.progress import Progress
 from reelwright.project.folder import Project, episode_outputs, parse_episode_spec
-from reelwright.check.report import check_episode, format_brief
+from reelwright.build.freshness import cached_check, is_fresh, record_fresh
+from reelwright.check.report import CheckResult, check_episode, format_brief
 from reelwright.media.video import decode_audio
 from reelwright.documents.base import load_document
 from reelwright.documents.bible import Voice
@@ -37,25 +38,70 @@ from reelwright.render.shots import shot_specs
 from reelwright.stages.board import derive_board, make_board
 from reelwright.stages.cut import cut_episode
 from reelwright.stages.images import MediaMaker, generative
-from reelwright.stages.voice import VoicedLine, SpeechProviders, estimate_line_seconds, line_request, voice_episode
+from reelwright.stages.voice import (
+    SpeechProviders,
+    VoicedLine,
+    dialect_notes,
+    estimate_line_seconds,
+    line_request,
+    voice_episode,
+)
 
-__all__ = ["build", "BuildReport", "CODEC_HEADROOM_DB", "plan_build", "BuildPlan"]
+__all__ = ["build", "BuildReport", "EpisodeResult", "CODEC_HEADROOM_DB", "plan_build", "BuildPlan"]
 
 CODEC_HEADROOM_DB = 0.5
+
+
+@dataclass(frozen=True)
+class EpisodeResult:
+    """One built episode: where its files are, its self-check, and whether this build had to touch it.
+
+    Derived products (export, localise, dub, deliver) take these; they never start a build of their own."""
+
+    number: int
+    video: Path
+    srt: Path
+    timeline: Path
+    me: Path | None  # the music-and-effects stem beside the episode; None when the episode has none
+    mix: Path  # the episode's mix in the cache (stereo WAV at the loudness target)
+    check: CheckResult
+    rebuilt: bool  # False: the freshness check found it up to date (nothing was derived again)
+
+    @property
+    def tag(self) -> str:
+        return f"ep{self.number:03d}"
+
+    def load_timeline(self) -> Timeline:
+        return load_document(self.timeline, Timeline)
 
 
 @dataclass
 class BuildReport:
     episodes: list[int]
     work: dict[str, int] = field(default_factory=dict)
-    outputs: dict[int, dict[str, str]] = field(default_factory=dict)
-    checks: list[dict] = field(default_factory=list)
+    results: dict[int, EpisodeResult] = field(default_factory=dict)
     spent: float = 0.0  # money spent on provider calls (by the [providers] prices)
+    notes: list[str] = field(default_factory=list)  # what the user should know (e.g. a dialect spoken as Mandarin)
+
+    @property
+    def outputs(self) -> dict[int, dict[str, str]]:
+        """Episode → its files as strings (video, srt, timeline, me)."""
+        return {n: {"video": str(r.video), "srt": str(r.srt), "timeline": str(r.timeline),
+                    **({"me": str(r.me)} if r.me else {})} for n, r in self.results.items()}
+
+    @property
+    def checks(self) -> list[CheckResult]:
+        return [self.results[n].check for n in self.episodes if n in self.results]
+
+    @property
+    def up_to_date(self) -> list[int]:
+        """The episodes the freshness check passed: nothing about them was derived, voiced, rendered or checked."""
+        return [n for n, r in self.results.items() if not r.rebuilt]
 
     @property
     def checks_ok(self) -> bool:
         """No hard failure in the self-check that ended the build."""
-        return all(r["ok"] for r in self.checks)
+        return all(r.ok for r in self.checks)
 
     @property
     def nothing_done(self) -> bool:
@@ -66,6 +112,13 @@ class BuildReport:
             return f"nothing to rebuild: {len(self.episodes)} episode(s) up to date"
         parts = [f"{stage} {n}" for stage, n in self.work.items() if n]
         return "rebuilt: " + ", ".join(parts)
+
+    def brief(self) -> str:
+        """What the build under a derived command (export, localise, deliver) did, in one line."""
+        fresh = len(self.up_to_date)
+        if fresh == len(self.episodes):
+            return f"build: {fresh} episode(s) up to date (no build stage and no self-check ran)"
+        return f"build: {self.summary()}; {len(self.episodes) - fresh} episode(s) self-checked"
 
 
 @dataclass
@@ -87,7 +140,6 @@ def _log(msg: str, quiet: bool) -> None:
 
 
 def _mouths(lines, fps: int, cache: Cache) -> dict[int, list[bool]]:
-
     out = {}
     for line in lines:
         key = make_key("mouth", {"voice": line.key, "fps": fps})
@@ -254,9 +306,11 @@ def build(project: Project, episodes: str | list[int] | None = None, *, workers:
     image = get_provider(f"image:{image_name}", settings.provider_options("image", image_name), root=project.root)
     ledger = Ledger(project.build_dir / "ledger.jsonl", settings)
     if ledger.budget is not None:  # stop before the first call when the plan alone goes over the budget
-        plan = plan_build(project, numbers, cache=cache)
+        plan = plan_build(project, [n for n in numbers if is_fresh(project, n, cache) is None], cache=cache)
         ledger.check_plan(plan.total_cost, f" ({plan.brief()})")
     report = BuildReport(numbers)
+    fresh = {n: state for n in numbers if (state := is_fresh(project, n, cache)) is not None}
+    todo = [n for n in numbers if n not in fresh]
     workers = settings.render.workers if workers is None else workers
     if not isinstance(executor, Executor):
         executor = make_executor(executor or settings.render.executor, workers=workers,
@@ -266,13 +320,16 @@ def build(project: Project, episodes: str | list[int] | None = None, *, workers:
         # 1. per episode: board, voices and the cut
         prepared: list[_Prepared] = []
         boards: dict[int, Storyboard] = {}
-        for number in numbers:
+        for number in todo:
             src = project.episodes[number]
             tag = f"ep{number:03d}"
             board = make_board(project, number, cache)
             boards[number] = board
             _require_music_files(project, board)
             n_lines = len(src.episode.dialogue())
+            for note in dialect_notes(src.episode, project.bible, settings, project.language(number), providers):
+                if note not in report.notes:
+                    report.notes.append(note)
             with Progress(f"{tag} voice", n_lines, enabled=not quiet) as bar:
                 lines = voice_episode(src.episode, project.bible, settings, cache, providers, on_line=bar.advance,
                                       language=project.language(number), ledger=ledger, root=project.root)
@@ -296,8 +353,8 @@ def build(project: Project, episodes: str | list[int] | None = None, *, workers:
         # 4. every shot of every episode in one pool: episodes render in parallel as well as shots
         all_specs = [spec for p in prepared for spec in p.specs]
         names = [f"ep{p.number:03d}/" for p in prepared for _ in p.specs]
-        label = f"ep{numbers[0]:03d} render" if len(numbers) == 1 else f"render {len(numbers)} episodes"
-        with Progress(label, len(all_specs), enabled=not quiet) as bar:
+        label = f"ep{todo[0]:03d} render" if len(todo) == 1 else f"render {len(todo)} episodes"
+        with Progress(label, len(all_specs), enabled=not quiet and bool(all_specs)) as bar:
             all_segments = render_segments(all_specs, cache, names=names, workers=workers, on_done=bar.advance,
                                            executor=executor)
         # 5. per episode: stitch the segments under the mix
@@ -317,16 +374,34 @@ def build(project: Project, episodes: str | list[int] | None = None, *, workers:
             elif p.me_path is None:
                 outs["me"].unlink(missing_ok=True)
             cache.record(f"{tag}/video", "assemble", final_key, [str(outs["video"]), str(outs["srt"])])
-            report.outputs[p.number] = {k: str(v) for k, v in outs.items()}
             cache.save_lock()
             _log(f"{tag}: {timeline.frames / timeline.fps:.1f}s, {len(timeline.shots)} shots → {outs['video']}",
                  quiet)
     finally:
         cache.save_lock()
+    # 6. the self-check of what this build made (cached for up-to-date episodes); then each is recorded fresh
+    for p in prepared:
+        check = check_episode(project, p.number)
+        _log(format_brief(check), quiet)
+        # a failed check is recorded too: the same inputs would fail the same way
+        record_fresh(project, p.number, cache, _music_files(project, p.timeline), check)
+        report.results[p.number] = _result(project, p.number, p.mix_path, check, rebuilt=True)
+    for number, state in fresh.items():
+        check = cached_check(cache, state.key)
+        if check is None:
+            check = check_episode(project, number)
+            _log(format_brief(check), quiet)
+        report.results[number] = _result(project, number, state.mix, check, rebuilt=False)
+    cache.save_lock()
     report.work = dict(cache.work)
     report.spent = ledger.spent
-    report.checks = _self_check(project, numbers, quiet)
     return report
+
+
+def _result(project: Project, number: int, mix: Path, check: CheckResult, *, rebuilt: bool) -> EpisodeResult:
+    outs = episode_outputs(project, number)
+    return EpisodeResult(number, outs["video"], outs["srt"], outs["timeline"],
+                         outs["me"] if outs["me"].is_file() else None, mix, check, rebuilt)
 
 
 def lines_of(timeline: Timeline, cache: Cache) -> list:
@@ -371,7 +446,6 @@ class BuildPlan:
                 "over_budget": self.budget is not None and self.total_cost > self.budget + 1e-9}
 
     def table(self) -> str:
-
         width = max([len(s) for s in self.rows] + [8])
         out = [f"{'provider':<{width}}  {'calls':>6}  {'cached':>6}  {'seconds':>8}  est. cost"]
         for spec, r in self.rows.items():
@@ -427,7 +501,6 @@ def plan_build(project: Project, episodes: str | list[int] | None = None, *, cac
         language = project.language(number)
         lines, mouths = [], {}
         for index, d in enumerate(src.episode.dialogue()):
-
             character = project.bible.character(d.character)
             text = plain(d.text)
             name, request = line_request(text, character.voice if character else Voice(), settings, language,
@@ -445,7 +518,8 @@ def plan_build(project: Project, episodes: str | list[int] | None = None, *, cac
                 samples = round(estimate * rate) if text.strip() else rate // 4
             if text.strip():
                 count(f"speech:{name}", key, meta is not None, estimate)
-            lines.append(VoicedLine(index, d.character, text, key, path, samples, rate))
+            lines.append(VoicedLine(index, d.character, text, key, path, samples, rate,
+                                    plain(d.subtitle) if d.subtitle else None))
         timeline = cut_episode(board, lines, mouths, settings)
         cuts.append((number, board, [ts.frames for ts in timeline.shots]))
     if generative(settings):
@@ -454,12 +528,3 @@ def plan_build(project: Project, episodes: str | list[int] | None = None, *, cac
             spec = maker.image_spec if job.stage == "image" else maker.video_spec
             count(spec, job.key, job.path is not None, job.seconds)
     return BuildPlan(rows, settings.providers.currency, settings.providers.budget)
-
-
-def _self_check(project: Project, numbers: list[int], quiet: bool) -> list[dict]:
-    """``reelwright check`` on what this build made: one line per episode, the failures spelled out."""
-
-    results = [check_episode(project, n) for n in numbers]
-    for r in results:
-        _log(format_brief(r), quiet)
-    return results

@@ -20,9 +20,10 @@ from __future__ import annotations
 
 import hashlib
 import math
-import re
+from typing import Any
 
 import numpy as np
+from pydantic import BaseModel, Field
 
 from reelwright.documents.base import load_document
 from reelwright.documents.storyboard import CLOSE_SIZES
@@ -31,20 +32,49 @@ from reelwright.media.audio import loudness, read_wav, true_peak_dbtp
 from reelwright.media.avatar import AVATAAARS_FEATURE_BOX
 from reelwright.media.compose import layout_shot
 from reelwright.media.frames import Camera
-from reelwright.media.text import render_text_layer
+from reelwright.media.text import is_cjk_text, render_text_layer
 from reelwright.media.video import decode_audio, probe
 from reelwright.project.folder import Project, episode_outputs, parse_episode_spec
 from reelwright.render.shots import CAPTION_TOP, SUBTITLE_BOTTOM
 
-__all__ = ["check_project", "check_episode", "check_timeline", "format_table", "format_brief", "decode_audio",
+__all__ = ["CheckItem", "CheckResult", "check_project", "check_episode", "check_timeline", "format_table", "format_brief", "decode_audio",
            "subtitle_limit", "text_boxes", "face_boxes"]
 
-_CJK = re.compile(r"[\u3000-\u9fff\uff00-\uffef]")
 _FACE_CLOSE = ("ECU", "CU", "MCU")
 
 
 def subtitle_limit(line: str, cjk: int = 16, latin: int = 29) -> int:
-    return cjk if _CJK.search(line) else latin
+    return cjk if is_cjk_text(line) else latin
+
+
+class CheckItem(BaseModel):
+    """One rule applied to one episode: what was measured, what was expected, where, and the setting to change."""
+
+    check: str
+    ok: bool
+    value: Any = None
+    expected: Any = None
+    hard: bool = True
+    where: str = ""
+    setting: str = ""
+
+
+class CheckResult(BaseModel):
+    """The self-check of one episode: ``ok`` when no hard rule failed; ``summary`` holds the craft measures."""
+
+    episode: int
+    ok: bool
+    duration: float | None = None
+    summary: dict[str, Any] = Field(default_factory=dict)
+    items: list[CheckItem] = Field(default_factory=list)
+
+    @property
+    def failures(self) -> list[CheckItem]:
+        return [i for i in self.items if not i.ok and i.hard]
+
+    @property
+    def warnings(self) -> list[CheckItem]:
+        return [i for i in self.items if not i.ok and not i.hard]
 
 
 class _Items:
@@ -193,6 +223,7 @@ def check_timeline(project: Project, timeline: Timeline, items: _Items) -> dict:
     summary["turns"] = [_sec(f, fps) for f in turns]
     if gaps:
         longest, a, b = max(gaps)
+        summary["turn_gap"] = _sec(longest, fps)
         items("seconds between turns", longest / fps <= t.turn_seconds, _sec(longest, fps),
               f"<= {t.turn_seconds:g} s", hard=False, where=f"{_sec(a, fps)}-{_sec(b, fps)} s",
               setting="targets.turn_seconds, board.reactions")
@@ -269,7 +300,7 @@ def _check_subtitles(project: Project, timeline: Timeline, items: _Items, summar
         seconds = max(cue.end - cue.start, 1) / fps
         text = cue.text.replace("\n", "")
         cps = len(text) / seconds
-        cps_limit = t.reading_cps_cjk if _CJK.search(text) else t.reading_cps_latin
+        cps_limit = t.reading_cps_cjk if is_cjk_text(text) else t.reading_cps_latin
         max_cps = max(max_cps, cps)
         if cps > cps_limit:
             problems["speed"].append((where, f"{cps:.1f} > {cps_limit:g} chars/s"))
@@ -320,14 +351,13 @@ def _check_safe_zones(project: Project, timeline: Timeline, items: _Items) -> No
         items("faces in safe zone", True, "all", zone, hard=False, setting=setting)
 
 
-def check_episode(project: Project, number: int) -> dict:
-
+def check_episode(project: Project, number: int) -> CheckResult:
     s = project.settings
     outs = episode_outputs(project, number)
     item = _Items()
     if not outs["video"].is_file() or not outs["timeline"].is_file():
         item("built", False, "missing", str(outs["video"]), where=f"ep{number:03d}", setting="run reelwright build")
-        return {"episode": number, "ok": False, "items": item.items}
+        return CheckResult.model_validate({"episode": number, "ok": False, "items": item.items})
     timeline = load_document(outs["timeline"], Timeline)
     info = probe(outs["video"])
     v, a = info.get("video", {}), info.get("audio", {})
@@ -359,44 +389,46 @@ def check_episode(project: Project, number: int) -> dict:
             item("music ducks under speech", duck >= 8.0, round(duck, 1), ">= 8 dB", hard=False,
                  where=str(outs["me"].name), setting="sound.duck_db")
     _check_safe_zones(project, timeline, item)
-    return {"episode": number, "ok": all(i["ok"] for i in item.items if i["hard"]),
-            "duration": round(timeline.frames / timeline.fps, 3), "summary": summary, "items": item.items}
+    return CheckResult.model_validate({"episode": number, "ok": all(i["ok"] for i in item.items if i["hard"]),
+                                       "duration": round(timeline.frames / timeline.fps, 3), "summary": summary,
+                                       "items": item.items})
 
 
-def check_project(project: Project, episodes: str | None = None) -> list[dict]:
+def check_project(project: Project, episodes: str | None = None) -> list[CheckResult]:
     numbers = parse_episode_spec(episodes, list(project.episodes))
     return [check_episode(project, n) for n in numbers]
 
 
-def _status(r: dict) -> str:
-    warnings = sum(1 for i in r["items"] if not i["ok"] and not i["hard"])
-    return ("PASS" if r["ok"] else "FAIL") + (f" ({warnings} warning{'s' * (warnings != 1)})" if warnings else "")
+def _status(r: CheckResult) -> str:
+    warnings = len(r.warnings)
+    return ("PASS" if r.ok else "FAIL") + (f" ({warnings} warning{'s' * (warnings != 1)})" if warnings else "")
 
 
-def _row(i: dict) -> str:
-    mark = "ok  " if i["ok"] else ("FAIL" if i["hard"] else "warn")
-    extra = f"  [{i['where']}]" if i["where"] else ""
-    hint = f"  (setting: {i['setting']})" if (i["setting"] and not i["ok"]) else ""
-    return f"  {mark} {i['check']:<26} {i['value']!s:<22} expected {i['expected']}{extra}{hint}"
+def _row(i: CheckItem) -> str:
+    mark = "ok  " if i.ok else ("FAIL" if i.hard else "warn")
+    extra = f"  [{i.where}]" if i.where else ""
+    hint = f"  (setting: {i.setting})" if (i.setting and not i.ok) else ""
+    return f"  {mark} {i.check:<26} {i.value!s:<22} expected {i.expected}{extra}{hint}"
 
 
-def format_table(results: list[dict]) -> str:
+def format_table(results: list[CheckResult]) -> str:
     rows = []
     for r in results:
-        sm = r.get("summary", {})
+        sm = r.summary
         facts = []
         for key, label, unit in (("first_cut", "first cut", "s"), ("first_line", "first line", "s"),
                                  ("asl", "ASL", "s"), ("close_up_share", "close-ups", ""),
                                  ("loudness", "", " LUFS"), ("true_peak", "", " dBTP")):
             if key in sm:
                 facts.append(f"{label} {sm[key]}{unit}".strip())
-        rows.append(f"ep{r['episode']:03d}  {_status(r)}  {r.get('duration', '-')}s  " + ", ".join(facts))
-        rows += [_row(i) for i in r["items"]]
+        duration = "-" if r.duration is None else r.duration
+        rows.append(f"ep{r.episode:03d}  {_status(r)}  {duration}s  " + ", ".join(facts))
+        rows += [_row(i) for i in r.items]
     return "\n".join(rows)
 
 
-def format_brief(result: dict) -> str:
+def format_brief(result: CheckResult) -> str:
     """One line per episode and one per failed item: what a build prints after its self-check."""
-    lines = [f"ep{result['episode']:03d} self-check: {_status(result)}"]
-    lines += [_row(i) for i in result["items"] if not i["ok"]]
+    lines = [f"ep{result.episode:03d} self-check: {_status(result)}"]
+    lines += [_row(i) for i in result.items if not i.ok]
     return "\n".join(lines)

@@ -34,6 +34,7 @@ from pathlib import Path
 import numpy as np
 
 from reelwright import __version__
+from reelwright.build.pipeline import BuildReport, build
 from reelwright.documents.base import atomic_write_text, save_document
 from reelwright.documents.bible import Look
 from reelwright.documents.glossary import Glossary
@@ -82,10 +83,12 @@ class DeliverReport:
     problems: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     work: dict[str, int] = field(default_factory=dict)
+    build: BuildReport | None = None  # the build delivery asked for (a freshness check when nothing changed)
 
     def summary(self) -> str:
-        return (f"delivered {len(self.episodes)} episode(s): {len(self.written)} file(s) written, "
+        done = (f"delivered {len(self.episodes)} episode(s): {len(self.written)} file(s) written, "
                 f"{len(self.kept)} up to date → {self.manifest}")
+        return done if self.build is None else f"{self.build.brief()}\n{done}"
 
 
 def strongest_close_up(timeline: Timeline) -> TimelineShot:
@@ -160,7 +163,6 @@ def _describe(path: Path) -> tuple[float | None, dict]:
     """(duration in seconds, spec) of a delivered file, probed."""
     suffix = path.suffix.lower()
     if suffix == ".mp4":
-
         info = probe(path)
         v, a = info.get("video", {}), info.get("audio", {})
         dur = v.get("duration") or info.get("duration")
@@ -170,7 +172,6 @@ def _describe(path: Path) -> tuple[float | None, dict]:
             spec["audio"] = {k: a.get(k) for k in ("codec", "sample_rate", "channels")}
         return (round(dur, 3) if dur else None), spec
     if suffix == ".wav":
-
         audio = read_wav(path)
         ch = 1 if audio.samples.ndim == 1 else audio.samples.shape[1]
         return round(len(audio.samples) / audio.sample_rate, 3), {"container": "wav", "codec": "pcm_s16le",
@@ -259,7 +260,6 @@ def _video(out: _Outputs, path: Path, segments: list[Path], audio_key: str, audi
 
 
 def _wav(out: _Outputs, path: Path, key: str, data_fn, sr: int, *, kind: str, episode: int) -> None:
-
     if out.fresh(path, key):
         out.done(path, key, False, kind, episode, None)
         return
@@ -281,7 +281,8 @@ def deliver_project(project: Project, episodes: str | None = None, *, languages:
     report = DeliverReport(numbers)
     out = _Outputs(cache, report, root)
     try:
-        medias = {n: episode_media(project, n, cache, workers=workers, quiet=quiet) for n in numbers}
+        report.build = built = build(project, numbers, workers=workers, quiet=quiet, cache=cache)
+        medias = {n: episode_media(project, built.results[n], cache, workers=workers, quiet=quiet) for n in numbers}
         wanted = {n: list(dict.fromkeys([project.language(n), *extra, *dubs, *d.subtitled])) for n in numbers}
         report.languages = wanted
         translator = None
@@ -362,7 +363,6 @@ def deliver_project(project: Project, episodes: str | None = None, *, languages:
                         out.done(p, key, False, "cover", number, lang, {"shot": best.shot.id})
                     continue
                 if still is None:
-
                     still = cover_still(best.shot, {k: Look.model_validate(v) for k, v in looks.items()},
                                         d.cover_width)
                 for aspect, img in cover_images(still, best.shot, series, label).items():
@@ -370,27 +370,25 @@ def deliver_project(project: Project, episodes: str | None = None, *, languages:
                     out.done(paths[aspect], key, True, "cover", number, lang, {"shot": best.shot.id})
             # dubbed versions
             if dubs:
-
                 for lang in dubs:
                     if lang == own:
                         report.notes.append(f"{tag}: {lang} is the episode's own language; not dubbed")
                         continue
                     if cast_voices(project, glossary, lang):
-
                         save_document(glossary, project.root / GLOSSARY)
-                    result = dub_episode(project, number, tracks[lang], glossary, cache,
+                    result = dub_episode(project, media, tracks[lang], glossary, cache,
                                          project.build_dir / "localise" / lang, workers=workers, quiet=quiet)
-                    for src in result["files"]:
+                    for src in result.files:
                         name = src.name.replace(f"{tag}.dub.", f"{tag}.dub.{lang}.")
                         dest = folder / name
                         changed = place_file(src, dest)
                         st = src.stat()
                         out.done(dest, f"{st.st_size}-{st.st_mtime_ns}", changed, "dub", number, lang)
-                    report.notes.append(f"{tag} {lang} dub: {result['duration']:.2f} s (original "
-                                        f"{result['original_duration']:.2f} s), {result['stretched_lines']} of "
-                                        f"{result['lines']} lines stretched, picture extended "
-                                        f"{result['extended_frames']} frame(s), speech over the bed "
-                                        f"{result['speech_over_bed_db']} dB (quietest line)")
+                    report.notes.append(f"{tag} {lang} dub: {result.duration:.2f} s (original "
+                                        f"{result.original_duration:.2f} s), {result.stretched_lines} of "
+                                        f"{result.lines} lines stretched, picture extended "
+                                        f"{result.extended_frames} frame(s), speech over the bed "
+                                        f"{result.speech_over_bed_db} dB (quietest line)")
             listed = {e["path"] for e in out.entries}
             for stale in folder.glob(f"{tag}.*"):  # outputs of languages or versions no longer asked for
                 if stale.is_file() and stale.relative_to(root).as_posix() not in listed:

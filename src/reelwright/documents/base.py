@@ -103,11 +103,17 @@ def read_text(path: Path) -> str:
     return text
 
 
+# libyaml's safe loader and dumper where PyYAML was built with it (its wheels are): the same documents, ~10× faster
+# on a season's lock file
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
 def parse_yaml(text: str, path: Path | str | None) -> tuple[Any, yaml.Node | None]:
     """Parse YAML, returning the data and the node tree (for line numbers)."""
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        node = yaml.compose(text, Loader=_LOADER)
+        data = yaml.load(text, Loader=_LOADER)  # noqa: S506 - a safe loader (libyaml's where available)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
@@ -177,7 +183,7 @@ def dump_document(doc: Document, fmt: str = "yaml") -> str:
     data = doc.model_dump(mode="json", exclude_none=True)
     if fmt == "json":
         return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
-    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)
+    return yaml.dump(data, Dumper=_DUMPER, allow_unicode=True, sort_keys=False, width=100)
 
 
 def save_document(doc: Document, path: Path) -> bool:

@@ -8,7 +8,42 @@ from pydantic import Field
 
 from reelwright.documents.base import Document, Model
 
-__all__ = ["Bible", "Character", "Look", "Voice", "Location", "Prop"]
+__all__ = ["Bible", "Character", "Look", "Voice", "Location", "Prop", "DIALECTS", "dialect_key", "dialect_name"]
+
+# dialect key -> (English name, Chinese name, other spellings a bible may use)
+DIALECTS: dict[str, tuple[str, str, tuple[str, ...]]] = {
+    "cantonese": ("Cantonese", "粤语", ("yue", "zh-yue", "粵語", "广东话", "廣東話", "广府话", "白话", "canton")),
+    "sichuanese": ("Sichuanese", "四川话", ("sichuan", "四川話", "川话", "川渝话", "成都话", "重庆话", "sichuanhua")),
+    "northeastern": ("Northeastern Mandarin", "东北话", ("dongbei", "northeast", "東北話", "东北方言")),
+    "shanghainese": ("Shanghainese", "上海话", ("shanghai", "上海話", "沪语", "滬語", "wu", "吴语")),
+    "hokkien": ("Hokkien", "闽南话", ("minnan", "闽南语", "閩南語", "台语", "台語", "taiwanese hokkien")),
+    "hakka": ("Hakka", "客家话", ("hak", "客家話")),
+    "shaanxi": ("Shaanxi", "陕西话", ("陕西話", "关中话", "guanzhong")),
+    "henan": ("Henan", "河南话", ("河南話", "zhongyuan")),
+    "tianjin": ("Tianjin", "天津话", ("天津話",)),
+    "beijing": ("Beijing", "北京话", ("京片子", "北京話", "beijinghua")),
+}
+
+
+def dialect_key(text: str | None) -> str:
+    """The dialect's key (``四川话`` -> ``sichuanese``); a name not in :data:`DIALECTS` comes back folded.
+    Empty for none (``""``, ``mandarin``, ``普通话``)."""
+    t = " ".join((text or "").split()).casefold()
+    if t in ("", "mandarin", "standard", "putonghua", "普通话", "普通話", "国语", "國語"):
+        return ""
+    for key, (en, zh, others) in DIALECTS.items():
+        if t in (key, en.casefold(), zh, *(o.casefold() for o in others)):
+            return key
+    return t
+
+
+def dialect_name(text: str | None) -> str:
+    """How the dialect is named in messages and instructions: ``Sichuanese (四川话)``."""
+    key = dialect_key(text)
+    if key in DIALECTS:
+        en, zh, _ = DIALECTS[key]
+        return f"{en} ({zh})"
+    return (text or "").strip()
 
 
 class Look(Model):
@@ -29,6 +64,10 @@ class Voice(Model):
     rate: float = Field(1.0, ge=0.5, le=2.0, description="speaking-rate multiplier")
     reference: str | None = Field(None, description="an audio file of this voice (relative to the project "
                                   "folder) for speech providers that clone; others ignore it")
+    dialect: str = Field("", description="the dialect the character speaks (sichuanese, cantonese, northeastern, "
+                         "四川话, 粤语, …); empty: the project's language as standard")
+    instructions: str = Field("", description="free-text delivery for speech providers that take instructions "
+                              "(\"slow, tired, 1980s Chengdu market seller\")")
 
 
 class Character(Model):

@@ -16,7 +16,6 @@ __all__ = ["schemas", "write_schemas"]
 
 
 def schemas() -> dict[str, dict]:
-
     out = {}
     for name, cls in DOCUMENTS.items():
         schema = cls.model_json_schema()

@@ -1,4 +1,5 @@
-"""The script document: what both the Fountain and the Chinese short-drama parsers produce.
+"""The script document: what every script parser produces (Fountain, Chinese and English short-drama layouts,
+Word and Final Draft files).
 
 A script file parses to one :class:`ScriptDocument` holding one or more
 :class:`Episode` objects. Each episode is a flat list of elements (scene
@@ -35,6 +36,7 @@ __all__ = [
     "Caption",
     "Marker",
     "Bio",
+    "ScriptWarning",
     "plain",
 ]
 
@@ -73,11 +75,19 @@ class Dialogue(_Element):
     emotion: str | None = Field(None, description="emotion named for the line (Chinese （情绪） or a parenthetical)")
     dual: bool = Field(False, description="second half of a dual-dialogue pair (Fountain '^')")
     forced: bool = Field(False, description="Fountain cue forced with '@'")
+    subtitle: str | None = Field(None, description="the line in standard written language, for subtitles and "
+                                 "translation, when the words are spoken in dialect (Chinese 【字幕：…】 after the "
+                                 "line, Fountain [[subtitle: …]]); empty: the spoken words")
 
     @property
     def text(self) -> str:
         """The spoken words, parentheticals left out, lines joined by newlines."""
         return "\n".join(p.text for p in self.parts if p.kind != "parenthetical")
+
+    @property
+    def written(self) -> str:
+        """What the subtitles show and translation starts from: the standard text, else the spoken words."""
+        return self.subtitle if self.subtitle else self.text
 
     @property
     def parentheticals(self) -> list[str]:
@@ -121,10 +131,11 @@ class Note(_Element):
 
 
 class Caption(_Element):
-    """On-screen text (Chinese 【字幕：…】); shown, never spoken."""
+    """On-screen text (Chinese 【字幕：…】, English ``[TITLE CARD: …]``); shown, never spoken."""
 
     type: Literal["caption"] = "caption"
     text: str
+    label: str | None = Field(None, description="the caption's kind as written, e.g. 'TITLE CARD' or 'CAPTION'")
 
 
 class Marker(_Element):
@@ -149,6 +160,13 @@ class Bio(Model):
     age: int | None = None
     description: str = ""
     line: int = 0
+
+
+class ScriptWarning(Model):
+    """Something read the way writing apps read it, but worth a look: shown as ``warning: file:line: message``."""
+
+    line: int = 0
+    message: str
 
 
 class Episode(Model):
@@ -179,13 +197,25 @@ class ScriptDocument(Document):
     KIND: ClassVar[str] = "script"
     VERSION: ClassVar[int] = 1
 
-    format: Literal["fountain", "zh"] = "fountain"
+    format: Literal["fountain", "zh", "en"] = Field(
+        "fountain", description="the layout: fountain (also Final Draft), zh (Chinese), en (English short-drama)")
     source: str | None = Field(None, description="path of the file this was parsed from")
     title: str | None = None
     title_page: dict[str, str] = Field(default_factory=dict, description="Fountain title page keys, in order")
     outline: str | None = Field(None, description="大纲 of a Chinese script")
     bios: list[Bio] = Field(default_factory=list)
+    aliases: dict[str, str] = Field(default_factory=dict, description=(
+        "short names in cues linked to a full name from the bios or cast lines (WEI -> Li Wei); "
+        "a build records them as aliases in bible.yaml, where a wrong link is corrected"))
     episodes: list[Episode] = Field(default_factory=list)
+    warnings: list[ScriptWarning] = Field(default_factory=list, description="what was read leniently")
+
+    def warn(self, line: int, message: str) -> None:
+        self.warnings.append(ScriptWarning(line=line, message=message))
+
+    def warning_lines(self) -> list[str]:
+        """``file:line: message`` for each warning."""
+        return [f"{self.source or '<input>'}:{w.line}: {w.message}" for w in self.warnings]
 
     def stats(self) -> dict:
         """``{"scenes": N, "dialogue": N, "characters": [...]}`` over all episodes."""

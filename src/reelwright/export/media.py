@@ -1,8 +1,9 @@
 """The media an episode's deliverables are cut from: clean per-shot clips, line audio, the mix and its stems.
 
-:func:`episode_media` brings the build up to date (incremental: nothing is redone
-when nothing changed), then makes sure every shot also exists as a *clean*
-segment (no burned-in subtitles or captions) in the content-addressed cache.
+:func:`episode_media` takes a built episode (the build's
+:class:`~reelwright.build.pipeline.EpisodeResult`: derived products never start a build of their own) and makes
+sure every shot also exists as a *clean* segment (no burned-in subtitles or captions) in the content-addressed
+cache.
 :func:`text_specs` gives the render specs of a version with other text burned in
 (a translated subtitle track); shots whose text did not change are cache hits.
 """
@@ -16,8 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from reelwright.build.pipeline import build
-from reelwright.documents.base import load_document
+from reelwright.build.pipeline import EpisodeResult
 from reelwright.documents.timeline import Cue, Timeline
 from reelwright.errors import BuildError
 from reelwright.media.audio import mix as mix_clips
@@ -25,12 +25,13 @@ from reelwright.media.audio import read_wav
 from reelwright.media.stems import stem_gains
 from reelwright.progress import Progress
 from reelwright.project.cache import Cache
-from reelwright.project.folder import Project, episode_outputs
+from reelwright.project.folder import Project
 from reelwright.providers.registry import get_provider
 from reelwright.render.executors import render_segments
 from reelwright.render.shots import shot_specs
 
-__all__ = ["EpisodeMedia", "episode_media", "text_specs", "render_specs", "place_file", "image_identity"]
+__all__ = ["EpisodeMedia", "episode_media", "text_specs", "render_specs", "place_file", "image_identity",
+           "stem_levels"]
 
 
 @dataclass
@@ -50,7 +51,6 @@ class EpisodeMedia:
 
 
 def image_identity(project: Project) -> dict:
-
     name = project.settings.providers.image
     return get_provider(f"image:{name}", project.settings.provider_options("image", name),
                         root=project.root).identity()
@@ -79,18 +79,13 @@ def render_specs(specs: list[dict], cache: Cache, name: str, *, workers: int | N
         return render_segments(specs, cache, name=name, workers=workers, on_done=bar.advance)
 
 
-def episode_media(project: Project, number: int, cache: Cache, *, workers: int | None = None,
+def episode_media(project: Project, built: EpisodeResult, cache: Cache, *, workers: int | None = None,
                   quiet: bool = True) -> EpisodeMedia:
-    """Build episode ``number`` (incrementally) and render its clean shot clips; paths into the cache."""
-
-    build(project, [number], workers=workers, quiet=quiet, cache=cache)
-    outs = episode_outputs(project, number)
-    timeline = load_document(outs["timeline"], Timeline)
-    tag = f"ep{number:03d}"
-    entry = cache.lock.artifacts.get(f"{tag}/mix")
-    if entry is None or not entry.outputs or not Path(entry.outputs[0]).is_file():
+    """The media of a built episode, with its clean shot clips rendered (cache hits when nothing changed)."""
+    timeline = built.load_timeline()
+    tag = built.tag
+    if not built.mix.is_file():
         raise BuildError(f"{tag}: the build left no mix in the cache; run 'reelwright build {project.root}'")
-    mix = Path(entry.outputs[0])
     captions = {ts.shot.id: None for ts in timeline.shots}
     clean = render_specs(text_specs(project, timeline, None, captions), cache, f"{tag}/clean/", workers=workers,
                          project=project, quiet=quiet)
@@ -98,8 +93,8 @@ def episode_media(project: Project, number: int, cache: Cache, *, workers: int |
     missing = [i for i, p in lines.items() if not p.is_file()]
     if missing:
         raise BuildError(f"{tag}: voiced lines {missing} are missing from the cache; run the build again")
-    me = outs["me"] if outs["me"].is_file() else None
-    return EpisodeMedia(number, project.language(number), timeline, clean, lines, mix, me, outs["video"])
+    return EpisodeMedia(built.number, project.language(built.number), timeline, clean, lines, built.mix, built.me,
+                        built.video)
 
 
 def place_file(src: Path, dest: Path) -> bool:
@@ -139,19 +134,35 @@ def _same_bytes(a: Path, b: Path, chunk: int = 1 << 20) -> bool:
                 return True
 
 
+def _stem_parts(media, total: int) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """(mix, the lines placed as in the mix at unit gain, the M&E stem or None), ``total`` samples each."""
+    mix = read_wav(media.mix).samples
+    mix = np.pad(mix, ((0, max(total - len(mix), 0)), (0, 0)))[:total]
+    dia = mix_clips([(c.start, read_wav(media.lines[c.line]).samples, 1.0) for c in media.timeline.audio], total, 2)
+    if media.me is None:
+        return mix, dia, None
+    me = read_wav(media.me).samples
+    return mix, dia, np.pad(me, ((0, max(total - len(me), 0)), (0, 0)))[:total]
+
+
+def stem_levels(media, total: int) -> tuple[float, float]:
+    """Linear gains of the line audio and of the M&E stem inside the episode's mix (a joint least-squares
+    fit: the mix is both, normalised and limited together); the stem's is 1.0 when it sits at its level."""
+    if not media.timeline.audio:
+        return 1.0, 1.0
+    mix, dia, me = _stem_parts(media, total)
+    if me is None:
+        return max(stem_gains(mix, [dia])[0], 0.0), 1.0
+    g_dia, g_me = stem_gains(mix, [dia, me])
+    return max(g_dia, 0.0), (1.0 if abs(g_me - 1.0) < 0.02 else max(g_me, 0.0))
+
+
 def episode_stems(media, total: int, sr: int) -> tuple[np.ndarray, np.ndarray]:
     """(dialogue, M&E) stems as they sit in the mix: the M&E stem the build wrote (at its level, the limiter
     included), and the mix less that stem, so that the two add up to the mix exactly."""
-
-    mix = read_wav(media.mix).samples
-    mix = np.pad(mix, ((0, max(total - len(mix), 0)), (0, 0)))[:total]
-    if media.me is None:
+    mix, dia, me = _stem_parts(media, total)
+    if me is None:
         return mix.astype(np.float32), np.zeros_like(mix, dtype=np.float32)
-    me = read_wav(media.me).samples
-    me = np.pad(me, ((0, max(total - len(me), 0)), (0, 0)))[:total]
-    dia = mix_clips([(c.start, read_wav(media.lines[c.line]).samples, 1.0) for c in media.timeline.audio], total, 2)
-    g_me = stem_gains(mix, [dia, me])[1] if media.timeline.audio else 1.0
-    if abs(g_me - 1.0) < 0.02:  # the stem is at its level in the mix (it should be)
-        g_me = 1.0
+    g_me = stem_levels(media, total)[1]
     me = me * np.float32(g_me)
     return (mix - me).astype(np.float32), me.astype(np.float32)

@@ -40,8 +40,8 @@ from reelwright.progress import Progress
 from reelwright.project.cache import Cache
 from reelwright.project.folder import episode_outputs, parse_episode_spec
 from reelwright.providers.image_comic import ComicImages
-from reelwright.stages.board import estimate_seconds, make_board
-from reelwright.stages.cut import _natural_frames
+from reelwright.stages.board import make_board
+from reelwright.stages.timing import LINE_GAP, shot_frames, speech_seconds
 
 __all__ = ["COLUMNS", "shot_rows", "write_shot_list", "write_contact_sheet", "shot_seconds"]
 
@@ -64,11 +64,11 @@ def shot_seconds(board: Storyboard, episode: Episode, timeline: Timeline | None,
         if s.frames:
             out[s.id] = s.frames / fps
         elif s.line is not None and s.line < len(lines):
-            spoken = estimate_seconds(plain(lines[s.line].text)) + 0.4
+            spoken = speech_seconds(lines[s.line].text) + LINE_GAP
             shared = [x for x in board.shots if x.line == s.line]
             out[s.id] = spoken / len(shared)
         else:
-            out[s.id] = _natural_frames(s, fps) / fps
+            out[s.id] = shot_frames(s, fps) / fps
     return out
 
 

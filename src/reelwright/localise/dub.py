@@ -19,6 +19,7 @@ on-screen text in the language), ``epNNN.dub.srt/.ass/.vtt`` (timed to the dub),
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
@@ -30,7 +31,7 @@ from reelwright.documents.bible import Voice
 from reelwright.documents.glossary import Glossary
 from reelwright.documents.timeline import Timeline
 from reelwright.export.media import (
-    episode_media,
+    EpisodeMedia,
     episode_stems,
     render_specs,
     text_specs,
@@ -147,7 +148,9 @@ def _speak(project: Project, providers, cache: Cache, text: str, voice: Voice, l
     key = make_key("voice", {"request": request, "provider": provider.identity()})
     path = cache.path("voice", key, ".wav")
     if not path.is_file():
-        audio = provider.synthesize(text, language=language, voice=voice.voice, pitch=voice.pitch, rate=voice.rate)
+        extra = {k: request[k] for k in ("dialect", "instructions") if request.get(k)}  # only when set
+        audio = provider.synthesize(text, language=language, voice=voice.voice, pitch=voice.pitch, rate=voice.rate,
+                                    **extra)
         if audio.sample_rate != request["sample_rate"]:
             audio = Audio(resample(audio.samples, audio.sample_rate, request["sample_rate"]), request["sample_rate"])
         tmp = cache.temp_path(path)
@@ -160,7 +163,6 @@ def _speak(project: Project, providers, cache: Cache, text: str, voice: Voice, l
 
 
 def _fitted(cache: Cache, voice_path: Path, voice_key: str, length: int, sr: int) -> tuple[Path, str]:
-
     key = make_key("dub-fit", {"voice": voice_key, "length": length, "version": DUB_VERSION})
     path = cache.path("dub", key, ".wav")
     if not path.is_file():
@@ -174,13 +176,31 @@ def _fitted(cache: Cache, voice_path: Path, voice_key: str, length: int, sr: int
     return path, key
 
 
-def dub_episode(project: Project, number: int, track, glossary: Glossary, cache: Cache, folder: Path, *,
-                workers: int | None = None, quiet: bool = True) -> dict:
-    """Dub episode ``number`` into ``track.language`` (a translated :class:`~reelwright.localise.tracks.Track`)."""
+@dataclass
+class DubResult:
+    """A dubbed version of one episode: the MP4, its stems and subtitles, and how the dub was fitted."""
+
+    path: Path
+    files: list[Path]
+    written: bool  # False: every file was already up to date
+    language: str
+    duration: float  # seconds
+    original_duration: float
+    extended_frames: int  # picture held longer where a dubbed line ran over its window
+    stretched_lines: int
+    lines: int
+    speech_over_bed_db: float | None  # the quietest line's level over the music-and-effects bed
+    timeline: Timeline
+
+
+def dub_episode(project: Project, media: EpisodeMedia, track, glossary: Glossary, cache: Cache, folder: Path, *,
+                workers: int | None = None, quiet: bool = True) -> DubResult:
+    """Dub a built episode (its :class:`~reelwright.export.media.EpisodeMedia`) into ``track.language`` (a
+    translated :class:`~reelwright.localise.tracks.Track`)."""
 
     lang = track.language
+    number = media.number
     tag = f"ep{number:03d}"
-    media = episode_media(project, number, cache, workers=workers, quiet=quiet)
     original = media.timeline
     sr, fps = original.sample_rate, original.fps
     tb = Timebase(Fraction(fps), sr)
@@ -285,7 +305,5 @@ def dub_episode(project: Project, number: int, track, glossary: Glossary, cache:
     windows = [(c.start, c.start + c.samples) for c in tl.audio if c.key in {f[1] for f in fits.values()}]
     ratio = speech_over_bed_db(read_wav(dub_mix).samples, read_wav(dub_me).samples, windows)
     files = [out, folder / f"{tag}.dub.dialogue.wav", folder / f"{tag}.dub.me.wav", *sub_written, *sub_kept]
-    return {"path": out, "files": files, "written": written, "language": lang,
-            "duration": tl.frames / fps, "original_duration": original.frames / fps,
-            "extended_frames": sum(n for _, n in inserts), "stretched_lines": stretched, "lines": len(fits),
-            "speech_over_bed_db": round(min(ratio), 1) if ratio else None, "timeline": tl}
+    return DubResult(out, files, written, lang, tl.frames / fps, original.frames / fps, sum(n for _, n in inserts),
+                     stretched, len(fits), round(min(ratio), 1) if ratio else None, tl)

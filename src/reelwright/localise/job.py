@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from reelwright.build.pipeline import build
+from reelwright.build.pipeline import BuildReport, build
 from reelwright.documents.base import atomic_write_text, load_document, save_document
 from reelwright.documents.timeline import Timeline
 from reelwright.errors import InputError
-from reelwright.localise.dub import dub_episode
+from reelwright.export.media import episode_media
+from reelwright.localise.dub import DubResult, dub_episode
 from reelwright.localise.tracks import (
     GLOSSARY,
     Track,
@@ -37,9 +38,10 @@ class LocaliseReport:
     written: list[Path] = field(default_factory=list)
     kept: list[Path] = field(default_factory=list)
     tracks: dict[tuple[int, str], Track] = field(default_factory=dict)
-    dubs: dict[tuple[int, str], dict] = field(default_factory=dict)
+    dubs: dict[tuple[int, str], DubResult] = field(default_factory=dict)
     stats: dict = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    build: BuildReport | None = None  # the build localisation asked for (a freshness check when nothing changed)
 
     @property
     def problems(self) -> list[str]:
@@ -48,8 +50,9 @@ class LocaliseReport:
     def summary(self) -> str:
         s = self.stats
         asked = f", {s.get('calls', 0)} model call(s), {s.get('cached', 0)} line(s) from the cache" if s else ""
-        return (f"localised {len(self.episodes)} episode(s) into {', '.join(self.languages)}: "
+        done = (f"localised {len(self.episodes)} episode(s) into {', '.join(self.languages)}: "
                 f"{len(self.written)} file(s) written, {len(self.kept)} up to date{asked}")
+        return done if self.build is None else f"{self.build.brief()}\n{done}"
 
 
 def localise_project(project: Project, languages: str | list[str], episodes: str | None = None, *,
@@ -66,7 +69,7 @@ def localise_project(project: Project, languages: str | list[str], episodes: str
     report = LocaliseReport(numbers, langs)
     d = project.settings.delivery
     try:
-        build(project, numbers, workers=workers, quiet=quiet, cache=cache)
+        report.build = built = build(project, numbers, workers=workers, quiet=quiet, cache=cache)
         needs_model = any(project.language(n) != lang for n in numbers for lang in langs)
         translator = None
         if needs_model:
@@ -99,7 +102,6 @@ def localise_project(project: Project, languages: str | list[str], episodes: str
                 report.written += written
                 report.kept += kept
         if dub:
-
             for lang in langs:
                 if cast_voices(project, glossary, lang):
                     save_document(glossary, project.root / GLOSSARY)
@@ -108,10 +110,11 @@ def localise_project(project: Project, languages: str | list[str], episodes: str
                     if lang == project.language(number):
                         report.notes.append(f"ep{number:03d}: {lang} is the episode's own language; not dubbed")
                         continue
-                    result = dub_episode(project, number, report.tracks[(number, lang)], glossary, cache,
+                    media = episode_media(project, built.results[number], cache, workers=workers, quiet=quiet)
+                    result = dub_episode(project, media, report.tracks[(number, lang)], glossary, cache,
                                          out_dir / lang, workers=workers, quiet=quiet)
                     report.dubs[(number, lang)] = result
-                    (report.written if result["written"] else report.kept).extend(result["files"])
+                    (report.written if result.written else report.kept).extend(result.files)
         if translator is not None:
             report.stats = translator.stats.as_dict()
     finally:

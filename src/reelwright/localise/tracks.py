@@ -10,7 +10,7 @@ rules.
 Timing: each line owns the time from its first spoken sample to the next
 line's (or the episode's end). Its text is split into cues of at most two lines
 (16 characters a line with CJK text, 29 otherwise) shown at least while it is
-heard and as long as reading needs at ``[delivery] reading_cps_latin`` (17) or
+heard and as long as reading needs at ``[targets] reading_cps_latin`` (17) or
 ``reading_cps_cjk``; the translation's length budget comes from that window, so
 a translation that fits its budget always keeps the rules.
 
@@ -71,12 +71,10 @@ def parse_languages(spec: str | list[str] | None) -> list[str]:
 
 
 def subtitle_rules(project: Project, fps: int) -> SubtitleRules:
-
     return delivery_rules(project, fps)
 
 
 def text_provider(project: Project, name: str | None = None):
-
     name = name or project.settings.providers.text
     provider = get_provider(f"text:{name}", project.settings.provider_options("text", name), root=project.root)
     if not isinstance(provider, TextProvider):
@@ -206,7 +204,7 @@ def cast_voices(project: Project, glossary: Glossary, language: str) -> bool:
             continue
         own = project.settings.speech_for(language_of(c.name, project.settings.project.language))
         if c.voice.provider in (None, provider) and own == provider:
-            voice = c.voice.model_copy()
+            voice = c.voice.model_copy(update={"dialect": ""})  # a dub speaks the language as standard
         elif provider == "piper":
             pitch, rate = EN_VOICES[g][index % len(EN_VOICES[g])]
             voice = Voice(pitch=pitch + 1.5 * (index // len(EN_VOICES[g])), rate=rate)
@@ -278,7 +276,7 @@ def localise_track(project: Project, number: int, timeline: Timeline, language: 
     """The episode's subtitle track in ``language`` (translated unless it is the episode's own)."""
     src = project.episodes[number]
     source_language = project.language(number)
-    source_lines = {i: plain(d.text) for i, d in enumerate(src.episode.dialogue())}
+    source_lines = {i: plain(d.written) for i, d in enumerate(src.episode.dialogue())}  # standard text
     dialogue = {i: d for i, d in enumerate(src.episode.dialogue())}
     captions = {k: v[0] for k, v in caption_windows(timeline).items()}
     title = plain(src.episode.title) if src.episode.title else None
@@ -321,7 +319,6 @@ def _item(key: str, text: str, kind: str, glossary: Glossary, language: str, bud
 
 
 def _speed_check(start: int, heard: int, end: int, rules: SubtitleRules):
-
     def check(text: str) -> list[str]:
         cues = layout_text(text, start, heard, end, rules)
         if not cues:
@@ -360,7 +357,7 @@ def review_text(track: Track, project: Project) -> str:
     return json.dumps({
         "episode": track.episode, "language": track.language, "source_language": track.source_language,
         "title": track.title,
-        "lines": [{"line": i, "character": d.character, "source": plain(d.text), "text": track.lines.get(i, "")}
+        "lines": [{"line": i, "character": d.character, "source": plain(d.written), "text": track.lines.get(i, "")}
                   for i, d in enumerate(src.dialogue())],
         "captions": track.captions, "problems": track.problems}, ensure_ascii=False, indent=2) + "\n"
 

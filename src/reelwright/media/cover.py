@@ -26,7 +26,6 @@ def face_centre(shot: Shot, width: int, height: int) -> tuple[float, float]:
 
 
 def _paste(img: np.ndarray, layer: np.ndarray, x: int, y: int) -> None:
-
     paste_premultiplied(img, Overlay(layer, x, y, 0, 1))
 
 

@@ -11,25 +11,16 @@ otherwise, at most ``max_lines`` lines, and a reading speed of at most
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from reelwright.documents.base import atomic_write_text
-from reelwright.media.text import wrap_subtitle
+from reelwright.media.text import is_cjk_text, wrap_subtitle
 
 __all__ = ["SubCue", "SubtitleRules", "layout_text", "cue_problems", "track_problems", "write_subtitles",
            "subtitle_string", "is_cjk_text", "chars_of", "SUBTITLE_FORMATS", "merge_captions"]
 
 SUBTITLE_FORMATS = ("srt", "ass", "vtt")
-_CJK = re.compile(r"[\u3000-\u9fff\uac00-\ud7af\uff00-\uffef\u3040-\u30ff]")
-
-
-def is_cjk_text(text: str) -> bool:
-    """Text measured by the CJK rules (Chinese, Japanese, Korean characters in it)."""
-    return bool(_CJK.search(text))
-
-
 def chars_of(text: str) -> int:
     """Characters a cue shows, line breaks not counted (what reading speed is measured in)."""
     return len(text.replace("\n", ""))
@@ -74,7 +65,6 @@ class SubtitleRules:
 
 
 def _wrap(text: str, rules: SubtitleRules) -> list[list[str]]:
-
     return wrap_subtitle(text, max_cjk=rules.max_cjk, max_latin=rules.max_latin, max_lines=rules.max_lines)
 
 

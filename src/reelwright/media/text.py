@@ -21,6 +21,9 @@ __all__ = [
     "has_glyphs",
     "missing_glyphs",
     "is_cjk",
+    "is_cjk_text",
+    "cjk_count",
+    "CJK_CHAR",
     "line_length",
     "wrap_subtitle",
     "render_text_layer",
@@ -140,6 +143,21 @@ def has_glyphs(text: str) -> bool:
 
 
 # --- wrapping ------------------------------------------------------------------------------------
+
+# The one CJK rule: text with any of these characters is measured by the CJK subtitle, reading-speed and speech
+# rules (CJK punctuation, kana, ideographs, Hangul, compatibility ideographs, full-width forms).
+CJK_CHAR = re.compile(r"[\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]")
+
+
+def is_cjk_text(text: str) -> bool:
+    """Text measured by the CJK rules (a Chinese, Japanese or Korean character in it)."""
+    return CJK_CHAR.search(text) is not None
+
+
+def cjk_count(text: str) -> int:
+    """How many CJK characters ``text`` holds."""
+    return len(CJK_CHAR.findall(text))
+
 
 def is_cjk(ch: str) -> bool:
     """A wide (CJK ideograph, kana, hangul or full-width punctuation) character."""
@@ -274,7 +292,7 @@ def wrap_subtitle(text: str, max_cjk: int = 16, max_latin: int = 29,
     text = " ".join(text.split())
     if not text:
         return []
-    limit = max_cjk if any(is_cjk(ch) for ch in text) else max_latin
+    limit = max_cjk if is_cjk_text(text) else max_latin
     if limit < 1 or max_lines < 1:
         raise ValueError("line and cue limits must be positive")
     tokens: list[str] = []

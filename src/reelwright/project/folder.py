@@ -57,6 +57,7 @@ class Project:
     settings: Settings
     bible: Bible
     episodes: dict[int, EpisodeSource] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)  # "file:line: message" from the script parsers
 
     # ---- paths -------------------------------------------------------------------------------
     @property
@@ -102,22 +103,24 @@ class Project:
         else:
             bible = Bible(title=settings.project.title, language=settings.project.language)
         episodes: dict[int, EpisodeSource] = {}
+        warnings: list[str] = []
         scripts_dir = root / "scripts"
         for path in sorted(scripts_dir.glob("*")) if scripts_dir.is_dir() else []:
-            if path.suffix.lower() not in SCRIPT_SUFFIXES or path.name.startswith("."):
-                continue
+            if path.suffix.lower() not in SCRIPT_SUFFIXES or path.name.startswith((".", "~$")):
+                continue  # ~$name.docx: the lock file Word keeps beside an open document
             try:
                 doc = parse_script(path)
             except InputError as exc:
                 problems += exc.problems
                 continue
+            warnings += doc.warning_lines()
             for ep in doc.episodes:
                 if ep.number in episodes:
                     other = episodes[ep.number].path
                     problems.append(Problem(path, ep.line or 1, f"episode {ep.number} is also defined in {other}"))
                     continue
                 episodes[ep.number] = EpisodeSource(ep, path, doc)
-        project = cls(root, settings, bible, dict(sorted(episodes.items())))
+        project = cls(root, settings, bible, dict(sorted(episodes.items())), warnings)
         for number in project.episodes:
             board = project.board_path(number)
             if board.exists():
@@ -164,6 +167,14 @@ class Project:
                 if bio.name not in names:
                     names.append(bio.name)
             for name in names:
+                full = src.document.aliases.get(name)
+                if self.bible.character(name) is None and full:
+                    if self.bible.character(full) is None:
+                        bio = next((b for b in src.document.bios if b.name == full), None)
+                        gender = gender_hint(full, bio.description if bio else "", src.episode)
+                        self.bible.characters.append(self._default_character(full, bio, gender))
+                    self.bible.character(full).aliases.append(name)  # a wrong link is corrected in bible.yaml
+                    changed = True
                 if self.bible.character(name) is None:
                     bio = next((b for b in src.document.bios if b.name == name), None)
                     gender = gender_hint(name, bio.description if bio else "", src.episode)
@@ -193,7 +204,6 @@ class Project:
             palette = ESPEAK_VOICES[gender]
             voice = Voice(voice=palette[index % len(palette)], pitch=2.0 * (index // len(palette)), rate=1.0)
         try:
-
             options = default_look(name, gender)
         except ImportError:  # drawing module not available: the renderer will fill in defaults
             options = {}

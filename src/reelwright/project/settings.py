@@ -99,7 +99,8 @@ class TargetsSection(Model):
     subtitle_lines: int = Field(2, ge=1, le=4, description="lines a subtitle")
     subtitle_min_seconds: float = Field(0.83, ge=0, description="a subtitle stays on screen at least this long")
     reading_cps_cjk: float = Field(9.0, gt=0, description="reading speed limit, CJK characters a second")
-    reading_cps_latin: float = Field(20.0, gt=0, description="reading speed limit, Latin characters a second")
+    reading_cps_latin: float = Field(17.0, gt=0, description="reading speed limit, Latin characters a second (the "
+                                     "built episodes, the self-check and delivered subtitles alike)")
     safe_top: float = Field(0.08, ge=0, le=0.4, description="9:16 safe zone: fraction of the height kept clear "
                             "at the top (platform UI)")
     safe_bottom: float = Field(0.20, ge=0, le=0.4, description="fraction kept clear at the bottom (captions, "
@@ -191,8 +192,6 @@ class DeliverySection(Model):
     title: str = Field("", description="title on the covers; empty = the script's title, else [project] title")
     cover_width: int = Field(1080, ge=90, le=4096, multiple_of=2, description="cover width in pixels (9:16 and "
                              "3:4 covers share it)")
-    reading_cps_latin: float = Field(17.0, gt=0, description="delivered subtitles: Latin characters a second")
-    reading_cps_cjk: float = Field(9.0, gt=0, description="delivered subtitles: CJK characters a second")
     batch: int = Field(8, ge=1, le=50, description="lines per translation request")
     retries: int = Field(3, ge=0, le=10, description="new tries for a translation that fails validation")
     stretch: float = Field(0.15, ge=0, le=0.5, description="dubbing: a line is time-stretched by at most this "
@@ -260,6 +259,23 @@ def _toml_line(text: str, loc: tuple[Any, ...]) -> int | None:
     return best
 
 
+def upgrade_settings(data: dict) -> dict:
+    """Settings files of older versions, made current (nothing the user set is lost).
+
+    - ``[delivery] reading_cps_latin / reading_cps_cjk`` (a second reading speed, for delivered subtitles only)
+      became the one ``[targets]`` reading speed per script; a value set there moves to ``[targets]`` unless
+      ``[targets]`` sets its own."""
+    delivery = data.get("delivery")
+    if isinstance(delivery, dict):
+        targets = data.setdefault("targets", {})
+        for key in ("reading_cps_latin", "reading_cps_cjk"):
+            if key in delivery:
+                value = delivery.pop(key)
+                if isinstance(targets, dict):
+                    targets.setdefault(key, value)
+    return data
+
+
 def load_settings(path: Path) -> Settings:
     text = read_text(path)
     try:
@@ -268,7 +284,7 @@ def load_settings(path: Path) -> Settings:
         m = re.search(r"line (\d+)", str(exc))
         raise ConfigError(f"invalid TOML: {exc}", path=path, line=int(m.group(1)) if m else None) from None
     try:
-        return Settings.model_validate(data)
+        return Settings.model_validate(upgrade_settings(data))
     except ValidationError as exc:
         raise ConfigError(
             problems=validation_problems(exc, path, line_of=lambda loc: _toml_line(text, loc))

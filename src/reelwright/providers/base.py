@@ -57,10 +57,18 @@ class SpeechProvider(Provider):
         return int(getattr(self.options, "concurrency", 1) or 1)
 
     def synthesize(self, text: str, *, language: str, voice: str | None = None, pitch: float = 0.0,
-                   rate: float = 1.0, reference: str | None = None) -> Audio:
+                   rate: float = 1.0, reference: str | None = None, dialect: str | None = None,
+                   instructions: str | None = None) -> Audio:
         """Speak ``text`` (plain, no markup). ``pitch`` in semitones, ``rate`` a speed multiplier;
-        ``reference`` an audio file of the character's voice, for providers that clone (others ignore it)."""
+        ``reference`` an audio file of the character's voice, for providers that clone (others ignore it);
+        ``dialect`` (a key of :data:`reelwright.documents.bible.DIALECTS` or a free name) and ``instructions``
+        (free-text delivery), for providers that can follow them. The voice stage passes the last three only
+        when they are set, so providers written before them keep working."""
         raise NotImplementedError
+
+    def speaks_dialect(self, dialect: str, language: str) -> bool:
+        """Whether lines in ``dialect`` come out in that dialect (else the standard ``language`` speaks)."""
+        return False
 
 
 def file_sha256(path: str | Path) -> str:

@@ -237,7 +237,7 @@ class OpenAIImages(ImageProvider):
         if link.startswith("data:"):
             return _b64(link.split(",", 1)[-1], url), meta
         meta["url"] = link
-        resp = self.http.request("GET", link, not_found=f"the picture expired before it was downloaded; build "
+        resp = self.http.request("GET", link, not_found="the picture expired before it was downloaded; build "
                                  "again (only missing pictures are asked for)")
         return resp.body, meta
 

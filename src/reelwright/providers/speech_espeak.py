@@ -9,7 +9,10 @@ its own symbols and state (checked by the tests).
 
 Mandarin (``zh``, ``cmn``, …) is converted with pypinyin to tone-numbered pinyin
 (tone sandhi applied, neutral tone 5, punctuation kept as pauses) and spoken by
-the ``cmn-latn-pinyin`` voice. Variants (``m1``…``m8``, ``f1``…``f5``, ``klatt``…)
+the ``cmn-latn-pinyin`` voice. A Chinese line whose character speaks Cantonese
+(``dialect = "cantonese"``, 粤语) is spoken by espeak-ng's Cantonese voice
+(``yue``, reading the characters through its own Cantonese dictionary); other
+dialects have no espeak voice and are spoken in Mandarin. Variants (``m1``…``m8``, ``f1``…``f5``, ``klatt``…)
 change the speaker; ``pitch`` (semitones) moves espeak's pitch parameter, mapped
 so that the measured median pitch moves by about that many semitones (within the
 parameter's reach, about -7..+9 semitones around the default).
@@ -29,16 +32,19 @@ from typing import Any, ClassVar
 import numpy as np
 from pydantic import Field
 
+from reelwright.documents.bible import dialect_key
 from reelwright.errors import ProviderError
 from reelwright.media.audio import match_loudness, resample, trim_silence
 from reelwright.providers.base import Audio, ProviderOptions, SpeechProvider
 
-__all__ = ["EspeakOptions", "EspeakSpeech", "to_pinyin", "MANDARIN"]
+__all__ = ["EspeakOptions", "EspeakSpeech", "to_pinyin", "MANDARIN", "CHINESE", "DIALECT_VOICES"]
 
 log = logging.getLogger(__name__)
 
 ALGORITHM = 1  # bump when the text preparation or post-processing changes the sound
 MANDARIN = frozenset({"zh", "cmn", "zh-cn", "zh-sg", "zh-hans", "cmn-hans", "zh-cmn", "cmn-latn-pinyin"})
+CHINESE = MANDARIN | {"zh-tw", "zh-hk", "zh-hant", "yue", "zh-yue"}  # lines written in Chinese characters
+DIALECT_VOICES = {"cantonese": "yue"}  # dialect key -> espeak-ng voice reading Chinese characters
 
 _AUDIO_OUTPUT_SYNCHRONOUS = 2
 _INITIALIZE_DONT_EXIT = 0x8000
@@ -182,11 +188,18 @@ class EspeakSpeech(SpeechProvider):
         return {**super().identity(), "model": f"espeak-ng ({_dist_version('espeakng-loader')})",
                 "pypinyin": _dist_version("pypinyin"), "algorithm": ALGORITHM}
 
-    def voice_name(self, language: str, voice: str | None = None) -> tuple[str, bool]:
-        """The espeak voice ("lang+variant") for ``language`` and whether the text goes through pinyin."""
+    def speaks_dialect(self, dialect: str, language: str) -> bool:
+        code = language.strip().lower().replace("_", "-")
+        return dialect_key(dialect) in DIALECT_VOICES and code in CHINESE
+
+    def voice_name(self, language: str, voice: str | None = None, dialect: str | None = None) -> tuple[str, bool]:
+        """The espeak voice ("lang+variant") for ``language`` (and ``dialect``) and whether the text goes
+        through pinyin."""
         base, _, variant = voice.rpartition("+") if voice else ("", "", "")
         variant = variant or self.options.variant
         code = language.strip().lower().replace("_", "-")
+        if not base and dialect and self.speaks_dialect(dialect, language):
+            base = self.options.voices.get(dialect_key(dialect)) or DIALECT_VOICES[dialect_key(dialect)]
         if not base:
             base = self.options.voices.get(code) or ("cmn-latn-pinyin" if code in MANDARIN else code)
         mandarin = base.lower() == "cmn-latn-pinyin"
@@ -195,11 +208,14 @@ class EspeakSpeech(SpeechProvider):
         return f"{base}+{variant}", mandarin
 
     def synthesize(self, text: str, *, language: str, voice: str | None = None, pitch: float = 0.0,
-                   rate: float = 1.0, reference: str | None = None) -> Audio:
+                   rate: float = 1.0, reference: str | None = None, dialect: str | None = None,
+                   instructions: str | None = None) -> Audio:
 
         if not -12.0 <= pitch <= 12.0 or not 0.25 <= rate <= 4.0:
             raise ValueError(f"pitch must be within ±12 semitones and rate within 0.25..4 (got {pitch}, {rate})")
-        name, mandarin = self.voice_name(language, voice)
+        name, mandarin = self.voice_name(language, voice, dialect)
+        if not mandarin and name.partition("+")[0] in DIALECT_VOICES.values():
+            text = text.translate(_PUNCTUATION)  # full-width marks as pauses, as in the pinyin path
         spoken = to_pinyin(text) if mandarin else text
         o = self.options
         parameters = {

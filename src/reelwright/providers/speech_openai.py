@@ -8,7 +8,12 @@ the sizes a streaming server leaves open in the header are fixed up) or, with ``
 
 Voices: the character's ``voice`` from ``bible.yaml``, else ``voices[language]`` (``zh``, ``en``, …), else
 ``default_voice``; ``voice_map`` renames a voice on the way out (so a bible written for espeak's ``f3`` can say
-``nova`` here). Rate goes to the server as ``speed``; pitch (semitones) is made here like the other providers
+``nova`` here). For a character who speaks a dialect (``dialect`` in the bible), ``dialect_voices`` comes first
+(for servers whose dialects are voices): ``"cantonese:f3"`` (the dialect and the character's bible voice), then
+``cantonese``; only then the character's own voice. The
+``instructions`` field carries, in order: the ``instructions`` option, a sentence naming the character's
+dialect (``dialect_instructions[dialect]`` replaces it) and the character's own ``instructions``; it is sent
+only when one of them is set. Rate goes to the server as ``speed``; pitch (semitones) is made here like the other providers
 do it: ask for ``f = 2**(pitch/12)`` times slower speech and play it back ``f`` times faster (a resampling),
 which restores the pace and moves the pitch.
 
@@ -38,6 +43,7 @@ from typing import Any, ClassVar, Literal
 import numpy as np
 from pydantic import Field
 
+from reelwright.documents.bible import dialect_key, dialect_name
 from reelwright.errors import InputError, ProviderError
 from reelwright.media.audio import match_loudness, read_wav, resample
 from reelwright.providers.base import Audio, SpeechProvider
@@ -72,6 +78,13 @@ class OpenAISpeech(SpeechProvider):
         response_format: Literal["wav", "pcm"] = Field("wav", description="wav, or raw 16-bit PCM at pcm_rate")
         pcm_rate: int = Field(24000, ge=8000, le=192000, description="sample rate of pcm answers")
         instructions: str | None = Field(None, description="how to speak (gpt-4o-mini-tts); not sent when unset")
+        dialect_voices: dict[str, str] = Field(default_factory=dict, description="dialect → server voice for the "
+                                               "characters who speak it, before their own voice (e.g. sichuanese = "
+                                               "\"sichuan_female\"; \"sichuanese:m1\" for those whose bible voice "
+                                               "is m1)")
+        dialect_instructions: dict[str, str] = Field(default_factory=dict, description="dialect → the sentence "
+                                                     "sent as instructions for it (default: 'Speak in Sichuanese "
+                                                     "(四川话), …')")
         clone: Literal["none", "field", "multipart"] = Field(
             "none", description="how a character's reference clip is sent: not at all, base64 in the JSON field "
             "clone_field, or as the multipart file clone_field")
@@ -98,8 +111,31 @@ class OpenAISpeech(SpeechProvider):
         ident["algorithm"] = ALGORITHM
         return ident
 
-    def voice_for(self, voice: str | None, language: str) -> str:
-        """The server's voice for a character's ``voice`` (None: by language, else the default)."""
+    def speaks_dialect(self, dialect: str, language: str) -> bool:
+        return True  # the server is told the dialect (instructions, and dialect_voices where set)
+
+    def instructions_for(self, dialect: str | None, instructions: str | None) -> str:
+        """The ``instructions`` field: the option's, the dialect's sentence, the character's own."""
+        parts = [self.options.instructions or ""]
+        key = dialect_key(dialect)
+        if key:
+            fixed = self.options.dialect_instructions
+            parts.append(fixed.get(key) or fixed.get(dialect or "") or
+                         f"Speak in {dialect_name(dialect)}, as a native speaker of it would, with its "
+                         "pronunciation, tones and rhythm.")
+        parts.append(instructions or "")
+        return " ".join(p.strip() for p in parts if p.strip())
+
+    def voice_for(self, voice: str | None, language: str, dialect: str | None = None) -> str:
+        """The server's voice for a character's ``voice`` speaking ``dialect`` (dialect_voices first; no voice:
+        by language, else the default)."""
+        key = dialect_key(dialect)
+        if key:
+            table = {dialect_key(k.partition(":")[0]) + ":" * (":" in k) + k.partition(":")[2]: v
+                     for k, v in self.options.dialect_voices.items()}
+            found = (table.get(f"{key}:{voice}") if voice else None) or table.get(key)
+            if found:
+                return found
         if not voice:
             lang = language.lower().replace("_", "-")
             voice = self.options.voices.get(lang) or self.options.voices.get(lang.split("-")[0])
@@ -109,17 +145,19 @@ class OpenAISpeech(SpeechProvider):
     # ---- the request -------------------------------------------------------------------------
 
     def synthesize(self, text: str, *, language: str, voice: str | None = None, pitch: float = 0.0,
-                   rate: float = 1.0, reference: str | None = None) -> Audio:
+                   rate: float = 1.0, reference: str | None = None, dialect: str | None = None,
+                   instructions: str | None = None) -> Audio:
 
         if not -12.0 <= pitch <= 12.0 or not 0.25 <= rate <= 4.0:
             raise ValueError(f"pitch must be within ±12 semitones and rate within 0.25..4 (got {pitch}, {rate})")
         factor = 2.0 ** (pitch / 12.0)
         speed = min(max(rate / factor, 0.25), 4.0)  # OpenAI's range; the resampling below restores the pace
-        name = self.voice_for(voice, language)
+        name = self.voice_for(voice, language, dialect)
         fields: dict[str, Any] = {"model": self.options.model, "input": text, "voice": name,
                                   "response_format": self.options.response_format, "speed": round(speed, 4)}
-        if self.options.instructions:
-            fields["instructions"] = self.options.instructions
+        said = self.instructions_for(dialect, instructions)
+        if said:
+            fields["instructions"] = said
         fields.update(self.options.extra)
         kw: dict[str, Any] = {"json_body": fields}
         if reference and self.options.clone != "none":
@@ -159,7 +197,6 @@ class OpenAISpeech(SpeechProvider):
 
     def _decode(self, body: bytes, url: str) -> tuple[np.ndarray, int]:
         if body[:4] == b"RIFF" and body[8:12] == b"WAVE":
-
             with tempfile.TemporaryDirectory(prefix="reelwright-tts-") as tmp:
                 path = Path(tmp) / "line.wav"
                 path.write_bytes(_close_wav_sizes(body))

@@ -135,7 +135,8 @@ class PiperSpeech(SpeechProvider):
         return str(family).lower().replace("_", "-").split("-")[0]
 
     def synthesize(self, text: str, *, language: str, voice: str | None = None, pitch: float = 0.0,
-                   rate: float = 1.0, reference: str | None = None) -> Audio:
+                   rate: float = 1.0, reference: str | None = None, dialect: str | None = None,
+                   instructions: str | None = None) -> Audio:
 
         if not -12.0 <= pitch <= 12.0 or not 0.25 <= rate <= 4.0:
             raise ValueError(f"pitch must be within ±12 semitones and rate within 0.25..4 (got {pitch}, {rate})")

@@ -125,7 +125,6 @@ class LocalExecutor(Executor):
         self.workers = workers
 
     def run(self, jobs: list[RenderJob], on_done: Callable[[RenderJob], None]) -> None:
-
         if not jobs:
             return
         for job in jobs:

@@ -38,7 +38,6 @@ CAPTION_TOP = 0.09
 
 
 def subject_looks(bible: Bible, names: list[str]) -> dict[str, Any]:
-
     looks = {}
     for name in names:
         c = bible.character(name)
@@ -141,7 +140,6 @@ def _stills(still: dict, camera) -> tuple:
 
 
 def _overlays(spec: dict, width: int, height: int) -> list:
-
     out = []
     size = round(height * 0.034)
     for cue in spec["cues"]:
@@ -188,7 +186,6 @@ def prepare_shot(spec: dict):
 
 
 def encode_shot(spec: dict, frames, out: str | Path, threads: int = 0) -> str:
-
     enc = spec["encoder"]
     # the spec's own thread count wins: x264's output depends on it (``threads`` is for older specs)
     settings = EncoderSettings(enc["width"], enc["height"], enc["fps"], enc["crf"], enc["preset"],

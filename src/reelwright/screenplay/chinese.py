@@ -10,8 +10,12 @@
 人物：林晚、顾言
 △动作
 林晚：（紧张）台词        林晚OS：… / 林晚（VO）：…
+王大爷：你咋个还不来嘛？【字幕：你怎么还不来？】   (spoken in dialect; the subtitle in standard Chinese)
 【字幕：三天前】  【闪回】 … 【闪回结束】
 ```
+
+A 【字幕：…】 on a line of its own is on-screen text (a caption); at the end of a dialogue line it is that
+line's subtitle in standard written Chinese, while the words before it are what the voice speaks.
 """
 
 from __future__ import annotations
@@ -55,6 +59,7 @@ _BIOS = re.compile(r"^人物小传\s*[：:]?\s*(.*)$")
 _CAST = re.compile(r"^(?:人物|出场人物)\s*[：:]\s*(.*)$")
 _ACTION = re.compile(r"^[△▲]\s*(.*)$")
 _CAPTION = re.compile(r"^【\s*字幕\s*[：:]\s*(.*?)\s*】$")
+_LINE_SUBTITLE = re.compile(r"^(.*?)\s*【\s*字幕\s*[：:]\s*([^【】]*?)\s*】$")
 _FLASHBACK_START = re.compile(r"^【\s*闪回(?:开始)?\s*】$")
 _FLASHBACK_END = re.compile(r"^【\s*闪回结束\s*】$")
 _DIALOGUE = re.compile(r"^(?P<name>[^\s：:（()）△▲【《][^：:（()）【】，。！？,!?]{0,23}?)\s*"
@@ -161,9 +166,16 @@ def _dialogue(s: str, path: str | None, line: int) -> Dialogue | None:
     em = re.match(r"^[（(]([^）)]*)[）)]\s*(.*)$", rest)
     emotion = (em.group(1).strip() or None) if em else None
     text = (em.group(2) if em else rest).strip()
+    subtitle = None
+    if sm := _LINE_SUBTITLE.match(text):
+        text, subtitle = sm.group(1).strip(), sm.group(2).strip()
+        if not subtitle:
+            raise ScriptSyntaxError(f"empty subtitle after {name}'s line: expected 台词【字幕：标准台词】",
+                                    path=path, line=line)
     if not text:
         raise ScriptSyntaxError(f"dialogue for {name} has no text: expected 角色：（情绪）台词", path=path, line=line)
-    return Dialogue(character=name, extensions=exts, emotion=emotion, parts=[DialoguePart(text=text)], line=line)
+    return Dialogue(character=name, extensions=exts, emotion=emotion, parts=[DialoguePart(text=text)], line=line,
+                    subtitle=subtitle)
 
 
 def _is_marker(s: str) -> bool:
@@ -297,6 +309,8 @@ def _dialogue_line(d: Dialogue) -> str:
         emotion = parts.pop(0).text
     pieces = [f"（{p.text}）" if p.kind == "parenthetical" else " ".join(p.text.split()) for p in parts]
     body = " ".join(p for p in pieces if p)
+    if d.subtitle:
+        body += f"【字幕：{' '.join(d.subtitle.split())}】"
     line = f"{head}：" + (f"（{emotion}）" if emotion else "") + body
     try:
         if _dialogue(line, None, 0):

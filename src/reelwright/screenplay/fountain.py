@@ -2,7 +2,8 @@
 
 A Fountain file holds one episode. Boneyard ``/* */`` is removed first (keeping
 line numbers), notes ``[[ ]]`` standing alone become :class:`Note` elements and
-inline ones are dropped. Title-page keys ``Episode``, ``Outline`` and
+inline ones are dropped; inside a dialogue block a note ``[[subtitle: …]]`` on its own line is the
+line's subtitle in standard written language (the words above it being spoken in dialect). Title-page keys ``Episode``, ``Outline`` and
 ``Characters`` fill the episode number/title, ``outline`` and ``bios`` instead of
 ``title_page``. The writer adds forcing marks (``! . @ >``) only where an element
 would otherwise read back as another type, so ``parse(write(parse(x)))`` equals
@@ -38,7 +39,7 @@ from reelwright.documents.script import (
 from reelwright.errors import ScriptSyntaxError
 from reelwright.screenplay.common import english_time, episode_number_from_path
 
-__all__ = ["parse_fountain", "write_fountain", "episode_number_from_path"]
+__all__ = ["parse_fountain", "write_fountain", "episode_number_from_path", "split_heading"]
 
 _HEADING = re.compile(r"^(INT\.?/EXT|EXT\.?/INT|I/E|INT|EXT|EST)(?=[.\s]|$)\.?\s*(.*)$", re.IGNORECASE)
 _FORCED_HEADING = re.compile(r"^\.(?=[^\W_])")
@@ -53,6 +54,9 @@ _BIO_LINE = re.compile(r"^(?P<name>[^:()]+?)\s*(?:\(\s*(?P<age>\d+)\s*\))?\s*:\s
 _BREAKS = {"page_break", "section", "synopsis", "centered", "transition_forced", "lyrics"}  # end an action
 _SETTING_PREFIX = {"INT": "INT.", "EXT": "EXT.", "EST": "EST.", "INT/EXT": "INT./EXT."}
 _STRUCTURAL_KEYS = ("episode", "characters", "outline")
+
+
+_SUBTITLE_NOTE = re.compile(r"^\s*(?:subtitle|字幕)\s*[:：]\s*(.*)$", re.I | re.S)
 
 
 @dataclass
@@ -75,8 +79,12 @@ def _note_text(inner: str) -> str:
     return "\n".join(part.strip() for part in inner.split("\n")).strip("\n")
 
 
-def _preprocess(text: str, path: str | None) -> list[_Line]:
-    """Normalise newlines, cut out boneyard and notes (with their line breaks); lines a cut empties are dropped."""
+def _preprocess(text: str, warnings: list[tuple[int, str]]) -> list[_Line]:
+    """Normalise newlines, cut out boneyard and notes (with their line breaks); lines a cut empties are dropped.
+
+    Read as Fountain apps read them, each with a warning: a boneyard left open runs to the end of the file; a
+    note spanning a blank line is a note when ``]]`` closes it before the next ``[[``; a ``[[`` never closed is text.
+    """
     text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     records: list[_Line] = []
     buf: list[str] = []
@@ -98,14 +106,21 @@ def _preprocess(text: str, path: str | None) -> list[_Line]:
         if text.startswith("/*", i):
             end = text.find("*/", i + 2)
             if end < 0:
-                raise ScriptSyntaxError("unclosed boneyard '/*': expected '*/' to close it", path=path, line=line)
+                warnings.append((line, "boneyard '/*' is never closed with '*/': the rest of the file is left out"))
+                end = n
             span = text[i:end + 2]
         elif text.startswith("[[", i):
             end = text.find("]]", i + 2)
+            reopened = text.find("[[", i + 2)
+            if end < 0 or 0 <= reopened < end:
+                warnings.append((line, "note '[[' is never closed with ']]': read as text"))
+                buf.append("[[")
+                i += 2
+                continue
             span = text[i:end + 2]
-            if end < 0 or any(not s.strip() and not s.startswith("  ") for s in span.split("\n")[1:-1]):
-                raise ScriptSyntaxError("unclosed note '[[': expected ']]' before the next blank line",
-                                        path=path, line=line)
+            if any(not s.strip() and not s.startswith("  ") for s in span.split("\n")[1:-1]):
+                warnings.append((line, "note '[[ ]]' spans a blank line: read as one note (Fountain asks for two "
+                                       "spaces on a blank line inside a note)"))
             notes.append(_note_text(span[2:-2]))
         else:
             buf.append(text[i])
@@ -165,7 +180,7 @@ def _start_kind(s: str, next_blank: bool) -> str:
     return "cue" if _parse_cue(st) else "action"
 
 
-def _split_heading(raw: str) -> dict:
+def split_heading(raw: str) -> dict:
     """Heading text -> text, setting, location, time, number (``--`` counts as `` - ``)."""
     m = _SCENE_NUMBER.search(raw)
     number = m.group(1) if m else None
@@ -233,6 +248,8 @@ def _parse_bios(value: str) -> list[Bio]:
 class _BodyParser:
     def __init__(self, recs: list[_Line], path: str | None) -> None:
         self.recs, self.path, self.els = recs, path, []
+        self.indented_cues: list[int] = []  # lines of cues with tabs or spaces before them
+        self.warnings: list[tuple[int, str]] = []
 
     def kind(self, i: int) -> str:
         """What line ``i`` starts; a line before an element that ends paragraphs counts as before a blank."""
@@ -287,9 +304,9 @@ class _BodyParser:
             elif kind == "transition":
                 els.append(Transition(text=st, line=r.no))
             elif kind == "heading_forced":
-                els.append(SceneHeading(**_split_heading(st[1:]), forced=True, line=r.no))
+                els.append(SceneHeading(**split_heading(st[1:]), forced=True, line=r.no))
             else:  # heading
-                els.append(SceneHeading(**_split_heading(st), line=r.no))
+                els.append(SceneHeading(**split_heading(st), line=r.no))
             i += 1
         return els
 
@@ -311,16 +328,25 @@ class _BodyParser:
         recs = self.recs
         cue = recs[i]
         name, exts, dual, forced = _parse_cue(cue.text.strip())
+        if cue.text[:1] in ("\t", " "):
+            self.indented_cues.append(cue.no)
         if dual and not (self.els and isinstance(self.els[-1], Dialogue)):
-            raise ScriptSyntaxError(f"dual dialogue cue '{cue.text.strip()}' has no dialogue right before it "
-                                    "(expected two cues in a row, the second ending with '^')",
-                                    path=self.path, line=cue.no)
+            self.warnings.append((cue.no, f"dual dialogue cue '{cue.text.strip()}' has no dialogue right before it: "
+                                          "read as a cue of its own (as Fountain apps do)"))
+            dual = False
         parts: list[list] = []  # [kind, lines]
+        subtitle: str | None = None
         j = i + 1
         while j < len(recs):
             r = recs[j]
             j += 1
             if r.notes:
+                for note in r.notes:
+                    if m := _SUBTITLE_NOTE.match(note):
+                        if not m.group(1).strip():
+                            raise ScriptSyntaxError("empty subtitle note: expected [[subtitle: the line in standard "
+                                                    "written language]]", path=self.path, line=r.no)
+                        subtitle = " ".join(m.group(1).split())
                 continue
             st = r.text.strip()
             if not st:
@@ -344,14 +370,15 @@ class _BodyParser:
                 out.append(DialoguePart(kind=kind, text=text))
         emotion = out[0].text if out and out[0].kind == "parenthetical" else None
         self.els.append(Dialogue(character=name, extensions=exts, parts=out, emotion=emotion, dual=dual,
-                                 forced=forced, line=cue.no))
+                                 forced=forced, line=cue.no, subtitle=subtitle))
         return j
 
 
 def parse_fountain(text: str, path: str | Path | None = None) -> ScriptDocument:
     """Parse Fountain text into a one-episode :class:`ScriptDocument`; errors name file and line."""
     where = str(path) if path is not None else None
-    recs = _preprocess(text, where)
+    warnings: list[tuple[int, str]] = []
+    recs = _preprocess(text, warnings)
     page, start = _title_page(recs)
     structural = {k.lower(): k for k in page if k.lower() in _STRUCTURAL_KEYS}
     title_value = next((v for k, v in page.items() if k.lower() == "title"), None)
@@ -368,17 +395,25 @@ def parse_fountain(text: str, path: str | Path | None = None) -> ScriptDocument:
     for key in structural.values():
         page.pop(key)
     title = next((plain(s) for s in (title_value or "").split("\n") if plain(s)), None)
-    elements = _BodyParser(recs, where).run(start)
+    body = _BodyParser(recs, where)
+    elements = body.run(start)
+    warnings += body.warnings
+    if body.indented_cues:
+        count = len(body.indented_cues)
+        warnings.append((body.indented_cues[0], f"{count} character cue{'s' * (count > 1)} indented with tabs or "
+                                                "spaces (from here on): read as cues, as Fountain apps do"))
     episode = Episode(number=number, title=ep_title, line=elements[0].line if elements else 1, elements=elements)
-    return ScriptDocument(format="fountain", source=where, title=title, title_page=page, outline=outline,
-                          bios=bios, episodes=[episode])
+    doc = ScriptDocument(format="fountain", source=where, title=title, title_page=page, outline=outline,
+                         bios=bios, episodes=[episode])
+    for no, message in warnings:
+        doc.warn(no, message)
+    return doc
 
 
 # ---- writing -----------------------------------------------------------------------------------
 
 
 def _english_time(time: str) -> str:
-
     return english_time(time)
 
 
@@ -387,7 +422,7 @@ def _write_heading(h: SceneHeading) -> str:
     if h.forced:
         return f".{h.text}{number}"
     line = h.text + number
-    fields = _split_heading(line)
+    fields = split_heading(line)
     if _start_kind(line, True) == "heading" and all(fields[k] == getattr(h, k) for k in fields if k != "text"):
         return line
     time = _english_time(h.time)
@@ -422,6 +457,8 @@ def _write_dialogue(d: Dialogue, after_dialogue: bool) -> list[str]:
             lines.extend(f"~{s}" for s in p.text.split("\n"))
         else:
             lines.extend(s.strip() or "  " for s in p.text.split("\n"))
+    if d.subtitle:
+        lines.append(f"[[subtitle: {' '.join(d.subtitle.split())}]]")
     return lines
 
 

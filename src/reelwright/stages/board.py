@@ -45,7 +45,6 @@ from reelwright.project.settings import BoardSection
 from reelwright.stages.coverage import (
     STRONG,
     Coverage,
-    estimate_seconds,
     expression_for,
     find_props,
     is_strong,
@@ -57,7 +56,7 @@ from reelwright.stages.coverage import (
 )
 
 __all__ = ["board_episode", "open_on_hook", "direct_episode", "merge_board", "apply_screen_direction",
-           "expression_for", "script_hash", "is_strong", "is_turn", "estimate_seconds", "close_up_share",
+           "expression_for", "script_hash", "is_strong", "is_turn", "close_up_share",
            "find_props", "RULES"]
 
 RULES = ("establishing", "shot_reverse_shot", "screen_direction", "reactions", "inserts", "split_long_lines",

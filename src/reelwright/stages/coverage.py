@@ -25,8 +25,9 @@ from reelwright.documents.storyboard import Angle, Move, Shot, ShotSize
 from reelwright.project.cache import make_key
 from reelwright.project.folder import location_key
 from reelwright.project.settings import BoardSection
+from reelwright.stages.timing import speech_seconds
 
-__all__ = ["Coverage", "expression_for", "is_strong", "is_turn", "estimate_seconds", "find_props", "script_hash",
+__all__ = ["Coverage", "expression_for", "is_strong", "is_turn", "find_props", "script_hash",
            "with_update", "STRONG", "COMMON_PROPS", "REVERSAL", "REVEAL_LINE"]
 
 
@@ -93,13 +94,6 @@ def is_turn(d: Dialogue) -> bool:
     return bool(REVERSAL.search(d.text) or REVEAL_LINE.search(plain(d.text)))
 
 
-def estimate_seconds(text: str) -> float:
-    """How long a line takes to say, before it is voiced (the cut uses the measured audio)."""
-    cjk = len(re.findall(r"[\u3400-\u9fff]", text))
-    words = len(re.sub(r"[\u3400-\u9fff]", " ", text).split())
-    return 0.35 + words / 2.7 + cjk / 4.2
-
-
 def script_hash(episode: Episode) -> str:
     return make_key("script", episode.model_dump(mode="json", exclude={"line"}))[:16]
 
@@ -160,7 +154,6 @@ class Coverage:
     """Walks the script once, scene by scene, and lays down the shots the rules ask for."""
 
     def __init__(self, episode: Episode, bible: Bible, rules: BoardSection, night_of) -> None:
-
         self.episode, self.bible, self.rules, self.night_of = episode, bible, rules, night_of
         self.location_key = location_key
         self.shots: list[Shot] = []
@@ -279,7 +272,7 @@ class Coverage:
         turn = is_turn(el)
         last = self.line == self.last_line
         listener = self.listener_for(speaker)
-        seconds = estimate_seconds(text)
+        seconds = speech_seconds(text)
         common = dict(line=self.line, text=text)
         prev = self.shots[-1] if self.shots and self.shots[-1].scene == max(self.scene, 1) else None
         if voice_over and prev is not None and prev.reason == "insert" and prev.line is None:

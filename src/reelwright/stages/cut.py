@@ -29,8 +29,9 @@ from reelwright.documents.timeline import (
     Timeline,
     TimelineShot,
 )
-from reelwright.media.text import wrap_subtitle
+from reelwright.media.text import is_cjk_text, wrap_subtitle
 from reelwright.project.settings import Settings
+from reelwright.stages.timing import shot_frames
 from reelwright.stages.voice import VoicedLine
 from reelwright.timebase import Timebase
 
@@ -40,28 +41,10 @@ LEAD = 4  # frames of picture before a line starts
 TAIL = 8  # frames held after it ends
 DISSOLVE = 8  # frames of crossfade into a new scene
 MIN_CUE = 25  # a subtitle stays at least 5/6 s at 30 fps (the cut uses [targets] subtitle_min_seconds)
-_CJK = re.compile(r"[\u3000-\u9fff\uff00-\uffef]")
 _RAIN = re.compile(r"\brain|storm|downpour|drizzl|雨", re.I)
 
 
-def _natural_frames(shot: Shot, fps: int) -> int:
-    text = shot.caption or shot.text or ""
-    if shot.reason == "establishing":
-        return round(1.1 * fps)
-    if shot.reason in ("reaction", "cliffhanger"):
-        return round(0.8 * fps) if shot.reason == "reaction" else round(1.6 * fps)
-    if shot.reason in ("hook", "insert"):
-        return round(1.0 * fps)
-    if shot.reason in ("caption", "title"):
-        cjk = len(_CJK.findall(text))
-        seconds = cjk / 7.0 + (len(text) - cjk) / 15.0
-        return round(min(max(seconds, 1.6), 4.0) * fps)
-    words = len(text.split()) + len(_CJK.findall(text)) / 2.5
-    return round(min(max(words * 0.25, 1.4), 2.2) * fps)
-
-
 def _split_cues(text: str, start: int, end: int, settings: Settings, min_cue: int = 1) -> list[tuple[int, int, str]]:
-
     t = settings.targets
     chunks = wrap_subtitle(text, max_cjk=t.subtitle_chars_cjk, max_latin=t.subtitle_chars_latin,
                            max_lines=t.subtitle_lines)
@@ -142,7 +125,7 @@ def cut_episode(board: Storyboard, lines: list[VoicedLine], mouths: dict[int, li
             clips.append(AudioClip(line=line.index, character=line.character, start=start_sample,
                                    samples=line.samples, key=line.key))
             audio_free = start_sample + line.samples + tb.frames_to_samples(3)
-            for s, e, text in _split_cues(line.text, start, start + max(audio_frames, min_cue), settings, min_cue):
+            for s, e, text in _split_cues(line.shown, start, start + max(audio_frames, min_cue), settings, min_cue):
                 cues.append(Cue(start=s, end=e, text=text, line=line.index))
             track = list(mouths.get(line.index, []))
             if nxt is not None and nxt.line == shot.line:  # split: cut at a pause near the middle
@@ -166,7 +149,7 @@ def cut_episode(board: Storyboard, lines: list[VoicedLine], mouths: dict[int, li
                 mouth_runs = runs_of(track[pos - start:])
             sting_at = end if l_cut else pos
         else:
-            natural = _natural_frames(shot, fps)
+            natural = shot_frames(shot, fps)
             if audio_end > pos:  # a line carries over into this shot (L-cut)
                 l_cut = audio_end - pos
                 natural += l_cut
@@ -234,7 +217,7 @@ def _linger(cues: list[Cue], placed: dict[int, tuple[int, int]], shots: list[Tim
             continue
         cue = out[i]
         text = cue.text.replace("\n", "")
-        cps = t.reading_cps_cjk if _CJK.search(text) else t.reading_cps_latin
+        cps = t.reading_cps_cjk if is_cjk_text(text) else t.reading_cps_latin
         need = cue.start + -(-len(text) * fps // max(int(cps), 1))
         if need <= cue.end:
             continue

@@ -3,6 +3,11 @@
 The cache key is the line's plain text, language, the character's voice
 settings (and the content of its reference audio, when set) and the provider's
 identity: editing one line re-voices that line only.
+
+A character's ``dialect`` and ``instructions`` go to the provider with each line
+(and into the key). The voice speaks the line's words as written (in dialect);
+its subtitle is the standard text the script gives beside them, else the same
+words. :func:`dialect_notes` says which dialects a provider cannot voice.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from reelwright.documents.bible import Bible, Voice
+from reelwright.documents.bible import Bible, Voice, dialect_key, dialect_name
 from reelwright.documents.script import Episode, plain
 from reelwright.errors import InputError, ProviderError
 from reelwright.media.audio import resample, write_wav
@@ -22,9 +27,10 @@ from reelwright.project.ledger import Ledger
 from reelwright.project.settings import Settings
 from reelwright.providers.base import Audio, SpeechProvider, file_sha256
 from reelwright.providers.registry import get_provider
-from reelwright.stages.board import estimate_seconds
+from reelwright.stages.timing import speech_seconds
 
-__all__ = ["VoicedLine", "voice_episode", "line_request", "reference_path", "estimate_line_seconds"]
+__all__ = ["VoicedLine", "voice_episode", "line_request", "reference_path", "estimate_line_seconds",
+           "dialect_notes"]
 
 
 @dataclass(frozen=True)
@@ -36,6 +42,12 @@ class VoicedLine:
     path: Path
     samples: int
     sample_rate: int
+    written: str | None = None  # the subtitle's standard text when the words are spoken in dialect
+
+    @property
+    def shown(self) -> str:
+        """What the subtitles show."""
+        return self.written or self.text
 
 
 def reference_path(voice: Voice, root: Path | None) -> Path | None:
@@ -64,6 +76,10 @@ def line_request(text: str, voice: Voice, settings: Settings, language: str,
     ref = reference_path(voice, root)
     if ref is not None:  # only when set: the keys of projects without references stay as they were
         request["reference"] = file_sha256(ref)
+    if dialect_key(voice.dialect):  # likewise
+        request["dialect"] = dialect_key(voice.dialect)
+    if voice.instructions.strip():
+        request["instructions"] = " ".join(voice.instructions.split())
     return provider, request
 
 
@@ -86,6 +102,7 @@ class _Line:
     index: int
     character: str
     text: str
+    written: str | None
     name: str  # speech provider name
     request: dict
     key: str
@@ -106,10 +123,11 @@ def voice_episode(episode: Episode, bible: Bible, settings: Settings, cache: Cac
         character = bible.character(d.character)
         voice = character.voice if character else Voice()
         text = plain(d.text)
+        written = plain(d.subtitle) if d.subtitle else None
         name, request = line_request(text, voice, settings, language or settings.project.language, root)
         provider = providers.get(name)
         key = make_key("voice", {"request": request, "provider": provider.identity()})
-        plan.append(_Line(index, d.character, text, name, request, key, cache.path("voice", key, ".wav"),
+        plan.append(_Line(index, d.character, text, written, name, request, key, cache.path("voice", key, ".wav"),
                           reference_path(voice, root)))
 
     def fresh(line: _Line) -> dict | None:
@@ -147,14 +165,41 @@ def voice_episode(episode: Episode, bible: Bible, settings: Settings, cache: Cac
             on_line()
         meta = fresh(ln)
         out.append(VoicedLine(ln.index, ln.character, ln.text, ln.key, ln.path, int(meta["samples"]),
-                              int(meta["sample_rate"])))
+                              int(meta["sample_rate"]), ln.written))
     return out
+
+
+def dialect_notes(episode: Episode, bible: Bible, settings: Settings, language: str,
+                  providers: SpeechProviders | None = None) -> list[str]:
+    """One plain sentence per speaking character whose dialect their speech provider cannot voice (it then
+    speaks the standard language), e.g. a Sichuanese character under the embedded espeak voices."""
+    providers = providers or SpeechProviders(settings)
+    notes: list[str] = []
+    seen: set[str] = set()
+    for d in episode.dialogue():
+        character = bible.character(d.character)
+        if character is None or character.name in seen or not dialect_key(character.voice.dialect):
+            continue
+        seen.add(character.name)
+        voice = character.voice
+        name = voice.provider or settings.speech_for(language)
+        if not providers.get(name).speaks_dialect(voice.dialect, language):
+            notes.append(f"{character.name} speaks {dialect_name(voice.dialect)}, which speech:{name} cannot "
+                         f"voice: the animatic speaks these lines in standard {_language_name(language)} (of the "
+                         "dialects only Cantonese has an embedded voice; a production speech provider such as "
+                         "speech:openai is told the dialect)")
+    return notes
+
+
+def _language_name(language: str) -> str:
+    code = language.lower().split("-")[0]
+    return {"zh": "Mandarin", "cmn": "Mandarin", "en": "English"}.get(code, language)
 
 
 def estimate_line_seconds(text: str) -> float:
     """About how long a line takes to say (for the dry run's per-second prices)."""
 
-    return float(estimate_seconds(text)) if text.strip() else 0.0
+    return float(speech_seconds(text)) if text.strip() else 0.0
 
 
 def _speak(episode: Episode, ln: _Line, provider: SpeechProvider, settings: Settings, cache: Cache,
@@ -187,5 +232,6 @@ def _speak(episode: Episode, ln: _Line, provider: SpeechProvider, settings: Sett
 def _synthesize(provider: SpeechProvider, ln: _Line) -> Audio:
     r = ln.request
     kwargs = {"reference": str(ln.reference)} if ln.reference is not None else {}
+    kwargs.update({k: r[k] for k in ("dialect", "instructions") if r.get(k)})  # only when set: old plugins
     return provider.synthesize(ln.text, language=r["language"], voice=r["voice"], pitch=r["pitch"], rate=r["rate"],
                                **kwargs)

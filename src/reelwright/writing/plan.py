@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import math
-import re
 
 from reelwright.documents.bible import Bible, Character
-from reelwright.documents.script import Action, Caption, Dialogue, Episode, SceneHeading, plain
+from reelwright.documents.script import (
+    Episode,
+)
 from reelwright.documents.season import Act, Beat, EpisodePlan, Season
+from reelwright.stages import timing
 from reelwright.stages.board import is_strong
 from reelwright.writing.genre import Genre, choose_genre, genre_from_label, get_genre
 
@@ -182,53 +184,17 @@ def plan_season(bible: Bible, *, episodes: int, target_seconds: int, paywall_aft
 
 # ---- timing ------------------------------------------------------------------------------------
 
-_CJK = re.compile(r"[\u3400-\u9fff]")
-ESTABLISHING = 1.4  # the board opens every scene on a wide shot this long (see stages/cut.py)
-LINE_GAP = 0.4  # lead + tail around each voiced line
-REACTION = 0.8
-
-
-def _speech_seconds(text: str) -> float:
-    """How long a synthetic voice takes to say ``text`` (Piper ~2.7 words/s; espeak Mandarin ~4.5 chars/s)."""
-    text = plain(text)
-    cjk = len(_CJK.findall(text))
-    words = len(_CJK.sub(" ", text).split())
-    return 0.2 + words / 2.7 + cjk / 4.5
-
-
-def _action_seconds(text: str) -> float:
-    text = plain(text)
-    words = len(text.split()) + len(_CJK.findall(text)) / 2.5
-    return min(max(words * 0.28, 1.5), 3.5)
-
-
 def seconds_per_line(language: str) -> float:
     """A typical line (8–12 words, or 10–16 characters) with its lead and tail."""
     return 3.6 if _lang(language) == "en" else 3.4
 
 
 def element_times(episode: Episode) -> list[tuple[float, float]]:
-    """Estimated ``(start, end)`` seconds of each element, following the board and cut rules."""
-    out = []
-    t = 0.0
-    for el in episode.elements:
-        if isinstance(el, SceneHeading):
-            d = ESTABLISHING
-        elif isinstance(el, Action):
-            d = _action_seconds(el.text)
-        elif isinstance(el, Dialogue):
-            d = max(_speech_seconds(el.text) + LINE_GAP, 1.0)
-            if is_strong(el):
-                d += REACTION
-        elif isinstance(el, Caption):
-            d = min(max(len(el.text) / 7.0, 1.6), 4.0)
-        else:
-            d = 0.0
-        out.append((t, t + d))
-        t += d
-    return out
+    """Estimated ``(start, end)`` seconds of each element (:mod:`reelwright.stages.timing`, strong lines with
+    their reaction shot)."""
+    return timing.element_times(episode, is_strong)
 
 
 def estimate_seconds(episode: Episode) -> float:
-    times = element_times(episode)
-    return times[-1][1] if times else 0.0
+    """Estimated length of the built episode (:mod:`reelwright.stages.timing`)."""
+    return timing.episode_seconds(episode, is_strong)
