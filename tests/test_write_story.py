@@ -118,8 +118,12 @@ def test_the_bible_is_the_premises_people_and_they_all_speak(tmp_path):
         write_episodes(root, "1", quiet=True)
         prompts = [r["messages"][1]["content"] for r in server.requests if "Write beat" in r["messages"][1]["content"]]
     assert prompts and all("1979年" in p and "啥子" in p for p in prompts)  # the period and the dialect's words
-    speakers = {d.character for d in Project.load(root).episodes[1].episode.dialogue()}
-    assert speakers == set(names)
+    episode = Project.load(root).episodes[1].episode
+    assert {d.character for d in episode.dialogue()} == set(names)
+    # spoken in dialect, with the standard text kept for the subtitles (【字幕：…】) and the voices' dialect set
+    assert all(d.subtitle and d.written == d.subtitle for d in episode.dialogue())
+    assert "【字幕：" in (root / "scripts" / "ep001.txt").read_text(encoding="utf-8")
+    assert all(c.voice.dialect == "四川话" for c in load_document(root / "bible.yaml", Bible).characters)
 
 
 # ---- genre decides the structure --------------------------------------------------------------

@@ -16,6 +16,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from reelwright.documents.bible import dialect_key
+
 __all__ = ["Period", "period_of", "anachronisms", "era_details", "DIALECTS", "dialect_of", "dialect_words",
            "is_garment", "PRESENT"]
 
@@ -225,6 +227,10 @@ DIALECTS: dict[str, tuple[tuple[str, ...], list[str]]] = {
 }
 
 
+_BY_KEY = {"sichuanese": "四川话", "northeastern": "东北话", "shanghainese": "上海话", "beijing": "北京话",
+           "cantonese": "粤语"}
+
+
 def dialect_of(text: str) -> str:
     """The dialect a premise says its people speak ("说四川话", "in broad Scots"), else ""."""
     low = (text or "").casefold()
@@ -235,10 +241,14 @@ def dialect_of(text: str) -> str:
 
 
 def dialect_words(dialect: str) -> list[str]:
-    """Common words of a bible's dialect (matched by name, loosely), else []."""
+    """Common words of a bible's dialect, by any spelling the bible knows (``四川话``, ``sichuanese``, ``川话``;
+    :func:`reelwright.documents.bible.dialect_key`), else []."""
     key = (dialect or "").casefold()
     if not key:
         return []
+    name = _BY_KEY.get(dialect_key(dialect))
+    if name:
+        return DIALECTS[name][1]
     for name, (names, words) in DIALECTS.items():
         if name.casefold() in key or key in name.casefold() or any(n in key for n in names):
             return words

@@ -612,10 +612,13 @@ def ask_beat(bible: Bible, season: Season, plan: EpisodePlan, index: int, lines:
     if must and beat.kind == "hook":
         lo, hi = 1, 1
     action_limit = 110 if lang == "en" else 36
+    dialect = bible.dialect if dialect_words(bible.dialect) else ""
+    line = {"speaker": enum(speakers), "emotion": enum(EMOTIONS[lang]), "text": string(hard)}
+    if dialect:  # spoken in dialect, and the same line in the standard language for the subtitles
+        line["standard"] = string(hard)
     schema = obj({
         "action": string(action_limit * 2),
-        "lines": array(obj({"speaker": enum(speakers), "emotion": enum(EMOTIONS[lang]), "text": string(hard)}),
-                       lo, hi),
+        "lines": array(obj(line), lo, hi),
         "event": string(action_limit * 2),
     })
     shape = {"hook": "One striking visual action and ONE short line that makes the viewer want to stay.",
@@ -630,7 +633,10 @@ def ask_beat(bible: Bible, season: Season, plan: EpisodePlan, index: int, lines:
             f"Lines already spoken in this episode (never repeat them):\n{so_far}\n\n"
             f"Write beat {index + 1} of {len(plan.beats)}, the {beat.kind} ({beat.start}-{beat.end} s): {beat.purpose}.\n"
             f"What happens: {beat.text or beat.purpose}\n{shape} {length} Speakers (only these people are here): "
-            f"{', '.join(speakers)}.{who} Also say in one sentence what happened (event).")
+            f"{', '.join(speakers)}.{who} Also say in one sentence what happened (event)."
+            + (f" Each line: text as spoken in {dialect}, standard as the same line in standard written "
+               + ("Chinese (普通话) for the subtitles." if lang == "zh" else "English for the subtitles.")
+               if dialect else ""))
     names = {c.name.casefold() for c in bible.characters} | {c.name.split()[0].casefold() for c in bible.characters}
     instructions = [beat.purpose, shape, length, *(a.purpose for a in season.acts)]
 
@@ -651,6 +657,9 @@ def ask_beat(bible: Bible, season: Season, plan: EpisodePlan, index: int, lines:
                 text = text[m.end():]
             text = clean(_LEADING_PAREN.sub("", text), None, lang)
             line["text"] = text
+            if dialect:
+                standard = clean(_LEADING_PAREN.sub("", clean(line.get("standard"), None, lang)), None, lang)
+                line["standard"] = standard if standard and len(standard) <= hard else text
             speaker = line.get("speaker")
             if isinstance(speaker, str) and speaker not in speakers:
                 match = [s for s in speakers if s.casefold() == speaker.strip().casefold()]
@@ -671,7 +680,7 @@ def ask_beat(bible: Bible, season: Season, plan: EpisodePlan, index: int, lines:
                 dropped.append(f"$.lines[{i}].text: {text!r} was already said; write a new line")
             elif why := instruction_leak(text, instructions + [beat.text], lang):
                 dropped.append(f"$.lines[{i}].text: {text!r}: {why}; write what {speaker} would say")
-            elif bad := anachronisms(text, period, lang):
+            elif bad := anachronisms(f"{text} {line.get('standard', '')}", period, lang):
                 dropped += [f"$.lines[{i}].text: {p}" for p in bad]
             else:
                 kept.append(line)
@@ -681,9 +690,9 @@ def ask_beat(bible: Bible, season: Season, plan: EpisodePlan, index: int, lines:
             errors += dropped
         if must and kept and not any(k["speaker"] == must for k in kept):
             if final:
-                kept.append({"speaker": must, "emotion": EMOTIONS[lang][0],
-                             "text": fallback_line(beat.kind, must, _other(must), lang,
-                                                   [*seen, *(k["text"] for k in kept)])})
+                plain = fallback_line(beat.kind, must, _other(must), lang, [*seen, *(k["text"] for k in kept)])
+                kept.append({"speaker": must, "emotion": EMOTIONS[lang][0], "text": plain,
+                             **({"standard": plain} if dialect else {})})
                 this.notes.append(f"{this.name}: {must} had no line; a plain one was added")
             else:
                 errors.append(f"$.lines: {must} must say one of the lines")
@@ -718,7 +727,8 @@ def ask_beat(bible: Bible, season: Season, plan: EpisodePlan, index: int, lines:
             who_ = speaker if k % 2 == 0 else _other(speaker)
             text = fallback_line(beat.kind, who_, _other(who_), lang, said)
             said.add(text)
-            out.append({"speaker": who_, "emotion": EMOTIONS[lang][0], "text": text})
+            out.append({"speaker": who_, "emotion": EMOTIONS[lang][0], "text": text,
+                        **({"standard": text} if dialect else {})})
         return {"action": "", "lines": out, "event": clean(beat.text, action_limit, lang)}
 
     this = Ask(f"beat:{plan.number}:{index + 1}", _msgs(lang, user, genre), schema, check,

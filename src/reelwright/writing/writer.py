@@ -213,6 +213,9 @@ def write_premise(root: str | Path, premise: str | None = None, *, source_text: 
                 "goals": [data["goal"]], "secrets": [data["secret"]] if data.get("secret") else [],
                 "wardrobe": data["wardrobe"],
                 "look": character.look.model_copy(update={"description": data["look"]})})
+            if person and bible.dialect and not character.voice.dialect:  # the source's people speak its dialect
+                character = character.model_copy(update={
+                    "voice": character.voice.model_copy(update={"dialect": bible.dialect})})
             bible.characters.append(Character.model_validate(character.model_dump()))
             bar.advance(note=f"{role}: {name}")
         _relate(bible, facts, chosen, lang)
@@ -528,8 +531,10 @@ def _write_one(writer: Writer, bible: Bible, season: Season, number: int, lang: 
             elements.append(Action(text=data["action"]))
         for line in data["lines"]:
             emotion = None if line["emotion"] in P.NEUTRAL else line["emotion"]
+            standard = line.get("standard") or ""
             elements.append(Dialogue(character=_cue(bible, line["speaker"], lang), emotion=emotion,
-                                     parts=[DialoguePart(text=line["text"])]))
+                                     parts=[DialoguePart(text=line["text"])],
+                                     subtitle=standard if standard and standard != line["text"] else None))
             seen.add(line["text"])
             spoken.add(line["speaker"])
             previous.append(f"{line['speaker']}: {line['text']}")
