@@ -111,6 +111,7 @@ ROWS = [("named_speaking_share", "premise-named people who speak", "{:.0%}", "10
         ("repeated_lines", "repeated lines", "{}", "0"),
         ("truncated_fields", "truncated fields", "{}", "0"),
         ("speakers_not_in_scene", "speakers not in the scene", "{}", "0"),
+        ("non_garments", "wardrobe entries not worn", "{}", "0"),
         ("distinct_bigram_ratio", "distinct-bigram ratio", "{:.2f}", "higher"),
         ("seconds_per_episode", "seconds per episode script", "{:.0f}", "")]
 
