@@ -273,15 +273,13 @@ class Translator:
         asked again, and only the lines still missing are named in the reasons."""
         schema = self._schema(items)
         accepted: dict[str, str] = {}
-        model = [""]
-
         def check(data: Any, final: bool) -> tuple[Any, list[str]]:
             got, problems = self._problems(items, data, schema, src, dst)
             for item in items:  # keep every line that passed, even when others did not
                 if item.key in got and item.key not in accepted:
                     accepted[item.key] = got[item.key]
                     self.cache.write_json("translate", self.item_key(item, src, dst),
-                                          {"text": got[item.key], "source": item.text, "model": model[0]})
+                                          {"text": got[item.key], "source": item.text})
                     self._advance()
             if len(accepted) == len(items):
                 return accepted, []
