@@ -8,7 +8,7 @@ $(BIN)/reelwright: pyproject.toml
 	$(BIN)/pip install -q -e '.[test]'
 	touch $@
 
-.PHONY: install test demo bench bench-render bench-write schemas
+.PHONY: install test demo bench bench-render bench-write bench-schedule schemas
 install: $(BIN)/reelwright
 
 test: install
@@ -22,9 +22,14 @@ demo: install
 bench: install
 	$(BIN)/pip install -q -e '.[bench]'
 	$(BIN)/python benchmarks/bench_season.py
+	$(BIN)/python benchmarks/bench_schedule.py
 
 bench-render: install
 	$(BIN)/python benchmarks/bench_render.py
+
+# the scheduling benchmark: 80 episodes (~400 scenes) into 30 days with CP-SAT on 2 threads vs a greedy baseline
+bench-schedule: install
+	$(BIN)/python benchmarks/bench_schedule.py
 
 bench-write: install
 	$(BIN)/python benchmarks/bench_write.py

@@ -165,6 +165,7 @@ class MediaServer:
         self.port = self.httpd.server_address[1]
         self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
         self._stopped = False
+        self._dying = False  # a ``die`` reply was sent: later requests are dropped unseen until the socket closes
 
     @property
     def url(self) -> str:
@@ -198,6 +199,11 @@ class MediaServer:
     # ---- one request -------------------------------------------------------------------------
 
     def _handle(self, h: BaseHTTPRequestHandler, raw: bytes) -> None:
+        if self._dying:  # accepted in the moment before a ``die`` closed the socket: as if refused
+            h.close_connection = True
+            h.connection.shutdown(2)
+            h.connection.close()
+            return
         ctype = h.headers.get("Content-Type") or ""
         seen = Seen(h.command, h.path, dict(h.headers))
         if ctype.startswith("application/json"):
@@ -222,6 +228,7 @@ class MediaServer:
                 h.connection.shutdown(2)
                 h.connection.close()
                 if reply.die:
+                    self._dying = True
                     threading.Thread(target=self.stop, daemon=True).start()
                 return
             if reply is None or (reply.status == 200 and reply.body is None):

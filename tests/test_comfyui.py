@@ -19,6 +19,7 @@ from reelwright.errors import ConfigError, ProviderError
 from reelwright.providers.base import ClipRequest, ImageRequest, JobJournal
 from reelwright.providers.comfyui import ComfyImages, ComfyVideo, fill_workflow
 from reelwright.providers.registry import get_provider
+from reelwright.stages.images import refs_dir
 
 from .comfy_server import FakeComfy, _color
 
@@ -446,7 +447,8 @@ def test_a_build_with_comfyui_stills_and_clips(tmp_path, server):
     timeline = load_document(root / "build" / "ep001.timeline.json", Timeline)
     n_shots = len(timeline.shots)
     refs = sorted(p.relative_to(root / "build" / "refs").as_posix() for p in (root / "build" / "refs").rglob("*.png"))
-    assert refs == ["LEO/front.png", "LEO/full.png", "MAYA/front.png", "MAYA/full.png"], refs
+    expected = sorted(f"{refs_dir(root, n).name}/{v}.png" for n in ("MAYA", "LEO") for v in ("front", "full"))
+    assert refs == expected, refs
     # one job per reference view, per distinct still, per clip: nothing twice
     assert len(server.accepted) == len(server.prompt_posts) == len(refs) + report.work["image"] - len(refs) \
         + report.work["clip"], (len(server.prompt_posts), dict(report.work))

@@ -40,7 +40,7 @@ from reelwright.providers.base import (
     SpeechProvider,
     VideoProvider,
 )
-from reelwright.stages.images import SIZE_PHRASES, derive_seed, redo_shot
+from reelwright.stages.images import SIZE_PHRASES, derive_seed, redo_shot, refs_dir
 from tests.helpers import write_tiny_project
 
 SCRIPT = """Title: Test
@@ -233,9 +233,9 @@ def test_reference_sheets_come_first_and_ride_along(built):
     assert refs == 2 * 3 and purposes[:refs] == ["reference"] * refs  # MAYA, LEO × front, angry, full
     for name in ("MAYA", "LEO"):
         for view in ("front", "angry", "full"):
-            png = root / "build" / "refs" / name / f"{view}.png"
+            png = refs_dir(root, name) / f"{view}.png"
             assert png.is_file() and Image.open(png).size[0] == 64
-    fronts = {name: (root / "build" / "refs" / name / "front.png").read_bytes() for name in ("MAYA", "LEO")}
+    fronts = {name: (refs_dir(root, name) / "front.png").read_bytes() for name in ("MAYA", "LEO")}
     timeline = load_document(root / "build" / "ep001.timeline.json", Timeline)
     by_seed = {r.seed: r for r in calls.images if r.purpose == "shot"}
     for ts in timeline.shots:
@@ -259,7 +259,8 @@ def test_lock_and_ledger_record_every_picture(built):
     images = {k: e for k, e in cache.lock.artifacts.items() if e.stage == "image"}
     assert len(images) == len(calls.images)
     for name, entry in images.items():
-        assert entry.provider == "image:fake" and isinstance(entry.seed, int) and Path(entry.outputs[0]).is_file()
+        assert entry.provider == "image:fake" and isinstance(entry.seed, int)
+        assert cache.output_path(entry.outputs[0]).is_file()  # lock paths are relative to the project
     ledger = read_ledger(root / "build" / "ledger.jsonl")
     pics = [r for r in ledger if r["provider"] == "image:fake"]
     assert len(pics) == len(calls.images) and all(r["status"] == "ok" and r["cost"] == 0.04 for r in pics)

@@ -164,7 +164,7 @@ def test_build_writes_a_dialogue_free_me_stem_ducked_under_speech(built):
     assert duck is not None and duck >= 8.0, duck
     # the mix is the dialogue plus exactly this stem: between the lines the two are the same sound
     lock = yaml.safe_load((root / "reelwright.lock").read_text(encoding="utf-8"))
-    mix = read_wav(lock["artifacts"]["ep001/mix"]["outputs"][0]).samples
+    mix = read_wav(root / lock["artifacts"]["ep001/mix"]["outputs"][0]).samples  # relative to the project
     dialogue = mix - me.samples
     busy = np.zeros(len(mix), bool)
     for c in timeline.audio:

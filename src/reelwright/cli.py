@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import shutil
 import sys
@@ -19,12 +20,15 @@ from reelwright.export import export_project
 from reelwright.export.sheet import board_project
 from reelwright.insights import run_insights
 from reelwright.localise.job import localise_project
+from reelwright.production import breakdown_project, schedule_project
 from reelwright.project.cache import Cache
 from reelwright.project.folder import Project, new_project
 from reelwright.project.ledger import money
 from reelwright.providers.local_model import install_model, list_models, models_dir
 from reelwright.screenplay import parse_script, write_script
 from reelwright.stages.images import redo_shot
+from reelwright.fsutil import StorageError
+from reelwright.redact import redact
 from reelwright.writing.checks import project_report
 from reelwright.writing.genre import GENRE_KEYS
 from reelwright.writing.writer import write_episodes, write_premise
@@ -250,6 +254,39 @@ def _cmd_deliver(args: argparse.Namespace) -> int:
     return 1 if report.problems else 0
 
 
+def _cmd_breakdown(args: argparse.Namespace) -> int:
+    result, files = breakdown_project(args.dir, provider=args.provider, quiet=args.quiet)
+    print(result.summary())
+    for f in files:
+        print(f"  {f}")
+    if args.check:
+        for conflict in result.conflicts:
+            print(f"continuity: {conflict}", file=sys.stderr)
+        return 1 if result.conflicts else 0
+    if result.conflicts:
+        print(f"  {len(result.conflicts)} continuity conflict(s): run 'reelwright breakdown {args.dir} --check'")
+    return 0
+
+
+def _cmd_schedule(args: argparse.Namespace) -> int:
+    try:
+        start = dt.date.fromisoformat(args.start)
+    except ValueError:
+        raise InputError(f"--start {args.start!r}: expected a date like 2027-03-01") from None
+    result = schedule_project(args.dir, days=args.days, start=start, constraints=args.constraints,
+                              time_limit=args.time_limit, quiet=args.quiet)
+    print(result.summary())
+    for f in result.files:
+        if f.parent.name != "callsheets":
+            print(f"  {f}")
+    sheets = [f for f in result.files if f.parent.name == "callsheets"]
+    if sheets:
+        print(f"  {sheets[0].parent}/ ({len(sheets)} call sheets)")
+    for v in result.violations:
+        print(f"validator: {v}", file=sys.stderr)
+    return 1 if result.violations else 0
+
+
 def _cmd_insights(args: argparse.Namespace) -> int:
     result = run_insights(args.dir, args.metrics, args.out, quiet=args.quiet)
     f = result.findings
@@ -452,6 +489,36 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--quiet", action="store_true", help="no progress output")
     s.set_defaults(func=_cmd_localise)
 
+    s = sub.add_parser("breakdown", help="break the scripts down for a live-action shoot (breakdown.yaml, sheets)",
+                       description="Write breakdown.yaml: every scene's set, INT/EXT, time of day, story day, cast "
+                       "with costumes and injuries, extras, props, set dressing, vehicles, animals, makeup, effects, "
+                       "stunts and length; your edits to it are kept on every re-run. Also writes build/breakdown/: "
+                       "breakdown sheets (CSV, PDF), costume plot, props and location lists.")
+    s.add_argument("dir", nargs="?", default=".", help="project folder (default: .)")
+    s.add_argument("--check", action="store_true", help="report continuity conflicts (costume changes within a "
+                   "story day, injuries that vanish, story days that go back) with scene and episode; exit 1 "
+                   "when there are any")
+    s.add_argument("--provider", metavar="NAME", help="also ask this text provider (e.g. local, openai) for "
+                   "elements the vocabulary misses; answers are checked against the scene and cached")
+    s.add_argument("--quiet", action="store_true", help="no progress output")
+    s.set_defaults(func=_cmd_breakdown)
+
+    s = sub.add_parser("schedule", help="schedule the shoot (OR-tools CP-SAT): stripboard, call sheets, DOOD, .ics",
+                       description="Assign every scene of breakdown.yaml to a shoot day, minimising company moves "
+                       "and paid actor days within the day's capacity, actors' availability, night turnaround, "
+                       "child hours and weather cover (schedule.yaml). Writes build/schedule/: schedule.csv, "
+                       "stripboard.html, callsheets/, schedule.ics, dood.csv, summary.json. Exit 2 with the actors, "
+                       "days and scenes to change when no schedule exists.")
+    s.add_argument("dir", nargs="?", default=".", help="project folder (default: .)")
+    s.add_argument("--days", type=int, required=True, help="number of shoot days")
+    s.add_argument("--start", required=True, help="first shoot date, e.g. 2027-03-01")
+    s.add_argument("--constraints", metavar="FILE", help="schedule constraints (default: schedule.yaml in the "
+                   "project folder, when there is one; see docs/breakdown.md)")
+    s.add_argument("--time-limit", type=float, default=None, help="seconds the solver may search (default: "
+                   "time_limit in the constraints, 60)")
+    s.add_argument("--quiet", action="store_true", help="no progress output")
+    s.set_defaults(func=_cmd_schedule)
+
     s = sub.add_parser("deliver", help="write the distribution package and its manifest",
                        description="Per episode under build/deliver/: the clean master, the subtitled version, "
                        "SRT+ASS+WebVTT per language, the dialogue and M&E stems, 9:16 and 3:4 covers, dubbed "
@@ -495,10 +562,15 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except ReelwrightError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {redact(str(exc))}", file=sys.stderr)
         return exc.exit_code
+    except BrokenPipeError:
+        return 0
+    except OSError as exc:  # a disk that filled up or went read-only where no stage expected it
+        if not StorageError.plain(exc):
+            raise
+        print(f"error: {StorageError.from_os(None, exc)}", file=sys.stderr)
+        return StorageError.exit_code
     except KeyboardInterrupt:
         print("interrupted: finished work is kept; run the same command again to resume", file=sys.stderr)
         return 130
-    except BrokenPipeError:
-        return 0

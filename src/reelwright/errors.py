@@ -17,6 +17,7 @@ __all__ = [
     "ProviderError",
     "BuildError",
     "BudgetError",
+    "InfeasibleError",
     "Problem",
 ]
 
@@ -92,3 +93,7 @@ class BudgetError(BuildError):
     """A build stopped because its paid provider calls would go over ``[providers] budget``."""
 
     exit_code = 3
+
+
+class InfeasibleError(InputError):
+    """The schedule's constraints admit no schedule; each problem says which actor, days and scenes."""

@@ -13,13 +13,16 @@ changed time is confirmed by hashing the content before anything is redone).
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from reelwright import __version__
 from reelwright.check.report import CheckResult
+from reelwright.documents.base import load_document
+from reelwright.documents.breakdown import BREAKDOWN_FILE, Breakdown
+from reelwright.fsutil import bytes_sha256, file_sha256
 from reelwright.project.cache import Cache, canonical_json, make_key
 from reelwright.project.folder import BIBLE, SETTINGS, Project, episode_outputs
 
@@ -28,13 +31,9 @@ __all__ = ["FRESH_VERSION", "EpisodeState", "fingerprint", "is_fresh", "record_f
 FRESH_VERSION = 1
 
 
-def _sha(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
 def _file_sha(path: Path) -> str | None:
     try:
-        return _sha(path.read_bytes())
+        return file_sha256(path)
     except FileNotFoundError:
         return None
 
@@ -51,7 +50,7 @@ def _chosen_seeds(cache: Cache, number: int) -> str:
     """The seeds the lock holds for the episode's generated pictures (``redo`` and picked takes change them)."""
     prefix = f"ep{number:03d}/image/"
     seeds = {name: entry.seed for name, entry in cache.lock.artifacts.items() if name.startswith(prefix)}
-    return _sha(canonical_json(seeds).encode("utf-8"))
+    return bytes_sha256(canonical_json(seeds).encode("utf-8"))
 
 
 def fingerprint(project: Project, number: int, cache: Cache) -> dict[str, Any]:
@@ -61,12 +60,27 @@ def fingerprint(project: Project, number: int, cache: Cache) -> dict[str, Any]:
         "seeds": _chosen_seeds(cache, number),
         "fresh": FRESH_VERSION,
         "version": __version__,
-        "episode": _sha(canonical_json(src.episode.model_dump(mode="json")).encode("utf-8")),
+        "episode": bytes_sha256(canonical_json(src.episode.model_dump(mode="json")).encode("utf-8")),
         "language": project.language(number),
         "board": _file_sha(project.board_path(number)),
         "bible": _file_sha(project.root / BIBLE),
         "settings": _file_sha(project.root / SETTINGS),
+        "wardrobe": _wardrobe_sha(project.root / BREAKDOWN_FILE, number),
     }
+
+
+def _wardrobe_sha(path: Path, number: int) -> str | None:
+    """The episode's costumes in ``breakdown.yaml`` (they dress its pictures); other breakdown edits don't count."""
+    sha = _file_sha(path)
+    return _wardrobes(str(path), sha).get(number) if sha else None
+
+
+@lru_cache(maxsize=4)
+def _wardrobes(path: str, sha: str) -> dict[int, str]:  # parsed once per content, not once per episode
+    breakdown = load_document(Path(path), Breakdown)
+    episodes = sorted({s.episode for s in breakdown.scenes})
+    return {n: bytes_sha256(canonical_json({k: {c: [w.wears, w.colour] for c, w in v.items()}
+                                    for k, v in breakdown.wardrobe(n).items()}).encode("utf-8")) for n in episodes}
 
 
 def _outputs(project: Project, number: int) -> dict[str, list[int] | None]:
@@ -96,9 +110,7 @@ def is_fresh(project: Project, number: int, cache: Cache, inputs: dict[str, Any]
         if now is None or (now != [size, mtime] and _file_sha(path) != sha):
             return None
     mix = cache.lock.artifacts.get(f"ep{number:03d}/mix")
-    mix_path = Path(mix.outputs[0]) if mix and mix.outputs else None
-    if mix_path is not None and not mix_path.is_absolute():
-        mix_path = project.root / mix_path
+    mix_path = cache.output_path(mix.outputs[0]) if mix and mix.outputs else None
     if mix_path is None or not mix_path.is_file():
         return None
     return EpisodeState(entry.key, mix_path)

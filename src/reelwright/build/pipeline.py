@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from reelwright.project.cache import Cache, make_key
-from reelwright.documents.base import atomic_write_bytes, atomic_write_text, save_document
+from reelwright.documents.base import load_document, save_document
+from reelwright.fsutil import atomic_write_bytes, atomic_write_text, clean_orphans, file_sha256, user_file
 from reelwright.documents.storyboard import Storyboard
 from reelwright.documents.timeline import Timeline
 from reelwright.render.executors import Executor, make_executor
@@ -24,8 +25,8 @@ from reelwright.project.folder import Project, episode_outputs, parse_episode_sp
 from reelwright.build.freshness import cached_check, is_fresh, record_fresh
 from reelwright.check.report import CheckResult, check_episode, format_brief
 from reelwright.media.video import decode_audio
-from reelwright.documents.base import load_document
 from reelwright.documents.bible import Voice
+from reelwright.documents.breakdown import BREAKDOWN_FILE, Breakdown, Wardrobe
 from reelwright.documents.script import plain
 from reelwright.errors import InputError
 from reelwright.media.audio import Audio, loudness, mix, mouth_track, normalize, read_wav, true_peak_dbtp, write_wav
@@ -154,24 +155,17 @@ def _mouths(lines, fps: int, cache: Cache) -> dict[int, list[bool]]:
 
 def _music_files(project: Project, timeline: Timeline) -> dict[str, str]:
     """The user's music and sting files this mix uses: relative name → content hash (missing: an error)."""
-    import hashlib  # noqa: PLC0415
-
-
     names = {m.file for m in timeline.music if m.file and m.file != "none"}
     names |= {s.file for s in timeline.stings if s.file}
     out = {}
     for name in sorted(names):
-        path = project.root / name
-        if not path.is_file():
-            raise InputError(f"music file {name!r} not found (named in boards/ep{timeline.episode:03d}.yaml scenes "
-                             f"or reelwright.toml [sound])", path=project.root / "reelwright.toml")
-        out[name] = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+        path = user_file(project.root / name, project.root, what=f"music file {name!r}")
+        out[name] = file_sha256(path)[:16]
     return out
 
 
 def _require_music_files(project: Project, board: Storyboard) -> None:
     """Fail before any work when a music or sting file named in the settings or the board is missing."""
-
     snd = project.settings.sound
     named = {(f"boards/ep{board.episode:03d}.yaml scene {sc.scene} music", sc.music) for sc in board.scenes
              if sc.music and sc.music != "none"}
@@ -179,7 +173,9 @@ def _require_music_files(project: Project, board: Storyboard) -> None:
               if sc.mood in snd.moods and not sc.music}
     named |= {(f"reelwright.toml [sound] {key}", getattr(snd, key)) for key in ("sting_file", "cliffhanger_file")
               if getattr(snd, key)}
-    missing = sorted((where, name) for where, name in named if not (project.root / name).is_file())
+    missing = sorted((where, name) for where, name in named if not (project.root / name).exists())
+    for where, name in sorted(named - set(missing)):  # there, but a FIFO, a device or a link out of the project
+        user_file(project.root / name, project.root, what=f"music file {name!r} (named in {where})")
     if missing:
         raise InputError("; ".join(f"music file {name!r} not found (named in {where})" for where, name in missing),
                          path=project.root / "reelwright.toml")
@@ -246,13 +242,9 @@ def _mix(project: Project, timeline: Timeline, lines, cache: Cache) -> tuple[str
                 peak = true_peak_dbtp(me, timeline.sample_rate)
                 if peak > ceiling:
                     me *= np.float32(10.0 ** ((ceiling - peak) / 20.0))
-        tmp = cache.temp_path(path)
-        write_wav(tmp, Audio(stereo, timeline.sample_rate))
-        cache.commit(tmp, path)
+        write_wav(path, Audio(stereo, timeline.sample_rate))  # atomic: a temp file renamed into place
         if me_path is not None and me is not None:
-            tmp = cache.temp_path(me_path)
-            write_wav(tmp, Audio(me, timeline.sample_rate))
-            cache.commit(tmp, me_path)
+            write_wav(me_path, Audio(me, timeline.sample_rate))  # atomic: a temp file renamed into place
         cache.did("mix")
     cache.record(f"ep{timeline.episode:03d}/mix", "mix", key, [str(path)] + ([str(me_path)] if me_path else []))
     return key, path, me_path
@@ -288,6 +280,16 @@ def write_srt(timeline: Timeline, path: Path) -> None:
     atomic_write_text(path, subs.to_string("srt"))
 
 
+def _wardrobe(project: Project, numbers: list[int]) -> dict[int, Wardrobe]:
+    """Each episode's costumes per scene from ``breakdown.yaml`` (``reelwright breakdown``), when there is one:
+    drawn characters wear their scene's costume colour, generated pictures' prompts name the costume."""
+    path = project.root / BREAKDOWN_FILE
+    if not path.is_file():
+        return {}
+    breakdown = load_document(path, Breakdown)
+    return {n: breakdown.wardrobe(n) for n in numbers}
+
+
 def build(project: Project, episodes: str | list[int] | None = None, *, workers: int | None = None,
           quiet: bool = False, cache: Cache | None = None, executor: str | Executor | None = None,
           address: str | None = None) -> BuildReport:
@@ -298,6 +300,10 @@ def build(project: Project, episodes: str | list[int] | None = None, *, workers:
     numbers = episodes if isinstance(episodes, list) else parse_episode_spec(episodes, list(project.episodes))
     cache = cache or Cache(project.cache_dir, project.lock_path)
     cache.clean_temp()
+    # temp files of builds that died (a killed assembly's build/.ep001.mp4.<pid>….tmp); a live build's stay
+    clean_orphans(project.build_dir)
+    for folder in (project.root, project.boards_dir):
+        clean_orphans(folder, recursive=False)
     if project.sync_bible():
         cache.did("bible")
     settings = project.settings
@@ -337,8 +343,9 @@ def build(project: Project, episodes: str | list[int] | None = None, *, workers:
             timeline = cut_episode(board, lines, mouths, settings)
             prepared.append(_Prepared(number, timeline, episode_outputs(project, number), "", Path(), None, []))
         # 2. generated pictures: reference sheets, a still per shot, a clip per shot (cached by request)
+        wardrobe = _wardrobe(project, numbers)
         if generative(settings):
-            maker = MediaMaker(project.root, project.bible, settings, cache, ledger, quiet=quiet)
+            maker = MediaMaker(project.root, project.bible, settings, cache, ledger, quiet=quiet, wardrobe=wardrobe)
             media = maker.make([(p.number, boards[p.number], [ts.frames for ts in p.timeline.shots])
                                 for p in prepared])
             for p in prepared:
@@ -349,7 +356,7 @@ def build(project: Project, episodes: str | list[int] | None = None, *, workers:
         for p in prepared:
             save_document(p.timeline, p.outs["timeline"])
             p.mix_key, p.mix_path, p.me_path = _mix(project, p.timeline, lines_of(p.timeline, cache), cache)
-            p.specs = shot_specs(p.timeline, project.bible, settings, image.identity())
+            p.specs = shot_specs(p.timeline, project.bible, settings, image.identity(), wardrobe.get(p.number))
         # 4. every shot of every episode in one pool: episodes render in parallel as well as shots
         all_specs = [spec for p in prepared for spec in p.specs]
         names = [f"ep{p.number:03d}/" for p in prepared for _ in p.specs]
@@ -523,7 +530,8 @@ def plan_build(project: Project, episodes: str | list[int] | None = None, *, cac
         timeline = cut_episode(board, lines, mouths, settings)
         cuts.append((number, board, [ts.frames for ts in timeline.shots]))
     if generative(settings):
-        maker = MediaMaker(project.root, project.bible, settings, cache, dry=True)
+        maker = MediaMaker(project.root, project.bible, settings, cache, dry=True,
+                           wardrobe=_wardrobe(project, list(project.episodes)))
         for job in maker.plan(cuts).jobs():
             spec = maker.image_spec if job.stage == "image" else maker.video_spec
             count(spec, job.key, job.path is not None, job.seconds)

@@ -36,6 +36,7 @@ from reelwright.media.text import is_cjk_text, render_text_layer
 from reelwright.media.video import decode_audio, probe
 from reelwright.project.folder import Project, episode_outputs, parse_episode_spec
 from reelwright.render.shots import CAPTION_TOP, SUBTITLE_BOTTOM
+from reelwright.media.text import missing_glyphs
 
 __all__ = ["CheckItem", "CheckResult", "check_project", "check_episode", "check_timeline", "format_table", "format_brief", "decode_audio",
            "subtitle_limit", "text_boxes", "face_boxes"]
@@ -284,7 +285,7 @@ def _check_sides(timeline: Timeline, items: _Items, enabled: bool) -> None:
 def _check_subtitles(project: Project, timeline: Timeline, items: _Items, summary: dict) -> None:
     t = project.settings.targets
     fps = timeline.fps
-    problems = {"length": [], "lines": [], "speed": [], "short": [], "overlap": []}
+    problems = {"length": [], "lines": [], "speed": [], "short": [], "overlap": [], "glyphs": []}
     max_chars = 0
     max_cps = 0.0
     for i, cue in enumerate(timeline.cues):
@@ -306,6 +307,8 @@ def _check_subtitles(project: Project, timeline: Timeline, items: _Items, summar
             problems["speed"].append((where, f"{cps:.1f} > {cps_limit:g} chars/s"))
         if seconds < t.subtitle_min_seconds - 0.5 / fps and i + 1 < len(timeline.cues):
             problems["short"].append((where, f"{seconds:.2f} s"))
+        if missing := missing_glyphs(cue.text):
+            problems["glyphs"].append((where, "no glyph for " + " ".join(f"{c} (U+{ord(c):04X})" for c in missing[:8])))
         if i and cue.start < timeline.cues[i - 1].end:
             problems["overlap"].append((where, f"starts {(timeline.cues[i - 1].end - cue.start) / fps:.2f} s early"))
     summary.update({"cues": len(timeline.cues), "max_chars_per_line": max_chars, "max_chars_per_second":
@@ -314,6 +317,7 @@ def _check_subtitles(project: Project, timeline: Timeline, items: _Items, summar
             ("length", "subtitle chars per line", f"<= {t.subtitle_chars_cjk} CJK / {t.subtitle_chars_latin} Latin",
              True, "targets.subtitle_chars_cjk/subtitle_chars_latin"),
             ("lines", "subtitle lines", f"<= {t.subtitle_lines}", True, "targets.subtitle_lines"),
+            ("glyphs", "subtitle glyphs", "every character drawn by the subtitle font", True, ""),
             ("overlap", "subtitle overlap", "none", True, "targets.subtitle_min_seconds"),
             ("speed", "subtitle chars per second", f"<= {t.reading_cps_cjk:g} CJK / {t.reading_cps_latin:g} Latin",
              False, "targets.reading_cps_cjk/reading_cps_latin"),

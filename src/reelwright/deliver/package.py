@@ -26,7 +26,6 @@ files that were rewritten.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,6 +37,7 @@ from reelwright.build.pipeline import BuildReport, build
 from reelwright.documents.base import atomic_write_text, save_document
 from reelwright.documents.bible import Look
 from reelwright.documents.glossary import Glossary
+from reelwright.fsutil import file_sha256
 from reelwright.documents.timeline import Cue, Timeline, TimelineShot
 from reelwright.export.media import (
     episode_media,
@@ -151,14 +151,6 @@ class _Outputs:
                              "language": language, "key": key, **({"made_from": spec} if spec else {})})
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def _describe(path: Path) -> tuple[float | None, dict]:
     """(duration in seconds, spec) of a delivered file, probed."""
     suffix = path.suffix.lower()
@@ -207,7 +199,7 @@ def _write_manifest(root: Path, project: Project, entries: list[dict]) -> Path:
         if prev and prev.get("bytes") == st.st_size and prev.get("mtime_ns") == st.st_mtime_ns and "sha256" in prev:
             sha, duration, spec = prev["sha256"], prev.get("duration"), prev.get("spec", {})
         else:
-            sha = _sha256(p)
+            sha = file_sha256(p)
             duration, spec = _describe(p)
         files.append({**e, "bytes": st.st_size, "mtime_ns": st.st_mtime_ns, "sha256": sha, "duration": duration,
                       "spec": spec})
@@ -321,7 +313,7 @@ def deliver_project(project: Project, episodes: str | None = None, *, languages:
                 cache.did("deliver-subtitles", len(written))
                 for fmt in ("srt", "ass", "vtt"):
                     p = folder / f"{tag}.{lang}.{fmt}"
-                    out.done(p, hashlib.sha256(p.read_bytes()).hexdigest(), p in written, "subtitles", number, lang)
+                    out.done(p, file_sha256(p), p in written, "subtitles", number, lang)
             for lang in dict.fromkeys([own, *d.subtitled]):
                 track = tracks[lang]
                 cues = [Cue(start=c.start, end=c.end, text=c.text, line=c.line) for c in track.dialogue_cues()]

@@ -2,6 +2,7 @@
 
 from reelwright.documents.base import Document, load_document, save_document, upgrader
 from reelwright.documents.bible import Bible, Character, Location, Look, Prop, Voice
+from reelwright.documents.breakdown import Breakdown
 from reelwright.documents.glossary import Glossary
 from reelwright.documents.lock import Lock, LockEntry
 from reelwright.documents.script import Episode, ScriptDocument
@@ -11,6 +12,7 @@ from reelwright.documents.timeline import Timeline
 
 DOCUMENTS: dict[str, type[Document]] = {
     "bible": Bible,
+    "breakdown": Breakdown,
     "script": ScriptDocument,
     "season": Season,
     "storyboard": Storyboard,
@@ -23,6 +25,7 @@ __all__ = [
     "DOCUMENTS",
     "Beat",
     "Bible",
+    "Breakdown",
     "Character",
     "Document",
     "Episode",

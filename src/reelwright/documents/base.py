@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
@@ -13,6 +11,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from reelwright.errors import ConfigError, InputError, Problem
+from reelwright.fsutil import atomic_write_bytes, atomic_write_text, read_user_bytes
+from reelwright.limits import MAX_DOCUMENT_BYTES, MAX_YAML_DEPTH
 
 __all__ = [
     "Document",
@@ -83,16 +83,10 @@ def upgrader(kind: str, from_version: int) -> Callable[[Callable[[dict], dict]],
     return register
 
 
-def read_text(path: Path) -> str:
-    """Read a user file as UTF-8 (BOM tolerated), with a located error for bad bytes."""
-    try:
-        raw = Path(path).read_bytes()
-    except FileNotFoundError:
-        raise InputError("file not found", path=path) from None
-    except IsADirectoryError:
-        raise InputError("is a directory, expected a file", path=path) from None
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror}", path=path) from None
+def read_text(path: Path, *, limit: int = MAX_DOCUMENT_BYTES, root: Path | None = None) -> str:
+    """Read a user file as UTF-8 (BOM tolerated), with a located error for bad bytes. Only a regular file of at
+    most ``limit`` bytes is read (and, given the project ``root``, only one inside it)."""
+    raw = read_user_bytes(path, limit, root)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -103,21 +97,93 @@ def read_text(path: Path) -> str:
     return text
 
 
+class _TooDeep(Exception):
+    def __init__(self, line: int) -> None:
+        self.line = line
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that refuses nesting deeper than :data:`~reelwright.limits.MAX_YAML_DEPTH` (5000 ``[`` would
+    otherwise end in a RecursionError)."""
+
+    _depth = 0
+
+    def compose_node(self, parent, index):  # noqa: ANN001 - PyYAML's signature
+        self._depth += 1
+        try:
+            if self._depth > MAX_YAML_DEPTH:
+                raise _TooDeep(self.peek_event().start_mark.line + 1)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+def _duplicate_keys(node: yaml.Node | None, path: Path | str | None) -> list[Problem]:
+    """A key given twice in one mapping: YAML would keep the last silently; we say so."""
+    problems: list[Problem] = []
+    todo = [node] if node is not None else []
+    while todo:
+        n = todo.pop()
+        if isinstance(n, yaml.MappingNode):
+            seen: dict[Any, int] = {}
+            for k, v in n.value:
+                if isinstance(k, yaml.ScalarNode) and k.tag != "tag:yaml.org,2002:merge":
+                    if k.value in seen:
+                        problems.append(Problem(path, k.start_mark.line + 1, f"key {k.value!r} is given twice (first "
+                                                f"at line {seen[k.value]}); keep one"))
+                    else:
+                        seen[k.value] = k.start_mark.line + 1
+                todo += [k, v]
+        elif isinstance(n, yaml.SequenceNode):
+            todo += n.value
+    problems.sort(key=lambda p: p.line or 0)
+    return problems
+
+
 # libyaml's safe loader and dumper where PyYAML was built with it (its wheels are): the same documents, ~10× faster
 # on a season's lock file
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
+def _depth_bound(text: str) -> int:
+    """An upper bound of the document's nesting depth, in one pass over the text: a line's indentation (in
+    characters, never fewer than its levels), its compact block indicators (``- - x``) and the flow brackets open
+    at it. Above the limit, the exact (slower) loader decides."""
+    flow = worst = 0
+    for line in text.split("\n"):
+        body = line.lstrip(" ")
+        compact = len(body) - len(body.lstrip("-?: "))
+        flow += line.count("[") + line.count("{")
+        worst = max(worst, len(line) - len(body) + compact + flow)
+        flow = max(flow - line.count("]") - line.count("}"), 0)
+    return worst
+
+
 def parse_yaml(text: str, path: Path | str | None) -> tuple[Any, yaml.Node | None]:
-    """Parse YAML, returning the data and the node tree (for line numbers)."""
+    """Parse YAML, returning the data and the node tree (for line numbers). Duplicate keys, nesting deeper than
+    :data:`~reelwright.limits.MAX_YAML_DEPTH` and documents over the size limit are errors."""
+    if len(text) > MAX_DOCUMENT_BYTES:
+        raise ConfigError(f"file is {len(text)} characters; the limit is {MAX_DOCUMENT_BYTES}", path=path)
+    # libyaml where the text is surely shallow (a season's lock in a blink); the depth-counting composer otherwise
+    loader = _Loader(text) if _depth_bound(text) > MAX_YAML_DEPTH else _LOADER(text)
     try:
-        node = yaml.compose(text, Loader=_LOADER)
-        data = yaml.load(text, Loader=_LOADER)  # noqa: S506 - a safe loader (libyaml's where available)
+        node = loader.get_single_node()
+        if node is not None:
+            problems = _duplicate_keys(node, path)
+            if problems:
+                raise ConfigError(problems=problems)
+        data = loader.construct_document(node) if node is not None else None
+    except _TooDeep as exc:
+        raise ConfigError(f"YAML nested deeper than {MAX_YAML_DEPTH} levels", path=path, line=exc.line) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
         raise ConfigError(f"invalid YAML: {exc.problem or exc}", path=path, line=line) from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"invalid YAML: {exc}", path=path) from None
+    finally:
+        loader.dispose()
     return data, node
 
 
@@ -160,10 +226,11 @@ def validation_problems(
     return problems
 
 
-def load_document(path: Path, cls: type[D]) -> D:
-    """Load a YAML or JSON document, upgrading old versions; errors name file and line."""
+def load_document(path: Path, cls: type[D], *, root: Path | None = None) -> D:
+    """Load a YAML or JSON document, upgrading old versions; errors name file and line. Given the project
+    ``root``, a file that leads outside it is refused."""
     path = Path(path)
-    text = read_text(path)
+    text = read_text(path, root=root)
     data, node = parse_yaml(text, path)
     if data is None:
         data = {}
@@ -194,26 +261,3 @@ def save_document(doc: Document, path: Path) -> bool:
         return False
     atomic_write_text(path, text)
     return True
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write to a temp file in the same folder, fsync, then rename: never a half-written file."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    atomic_write_bytes(path, text.encode("utf-8"))

@@ -29,6 +29,7 @@ from reelwright.project.folder import Project
 from reelwright.providers.registry import get_provider
 from reelwright.render.executors import render_segments
 from reelwright.render.shots import shot_specs
+from reelwright.fsutil import place, storage_errors, temp_path
 
 __all__ = ["EpisodeMedia", "episode_media", "text_specs", "render_specs", "place_file", "image_identity",
            "stem_levels"]
@@ -110,15 +111,14 @@ def place_file(src: Path, dest: Path) -> bool:
             pass
         if dest.stat().st_size == src.stat().st_size and _same_bytes(src, dest):
             return False
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
-    tmp.unlink(missing_ok=True)
+    tmp = temp_path(dest)
     try:
         try:
             os.link(src, tmp)
         except OSError:
-            shutil.copyfile(src, tmp)
-        os.replace(tmp, dest)
+            with storage_errors(dest):
+                shutil.copyfile(src, tmp)
+        place(tmp, dest)
     finally:
         tmp.unlink(missing_ok=True)
     return True

@@ -153,9 +153,7 @@ def _speak(project: Project, providers, cache: Cache, text: str, voice: Voice, l
                                     **extra)
         if audio.sample_rate != request["sample_rate"]:
             audio = Audio(resample(audio.samples, audio.sample_rate, request["sample_rate"]), request["sample_rate"])
-        tmp = cache.temp_path(path)
-        write_wav(tmp, audio)
-        cache.commit(tmp, path)
+        write_wav(path, audio)  # atomic: a temp file renamed into place
         cache.write_json("voice", key, {"samples": int(len(audio.samples)), "sample_rate": audio.sample_rate})
         cache.did("dub-voice")
         cache.record(tag, "voice", key, [str(path)], provider=f"speech:{name}", inputs={"text": text})
@@ -169,9 +167,7 @@ def _fitted(cache: Cache, voice_path: Path, voice_key: str, length: int, sr: int
         audio = read_wav(voice_path)
         samples = audio.samples if audio.samples.ndim == 1 else audio.samples.mean(axis=1)
         y = samples if len(samples) == length else time_stretch(samples, length, sr)
-        tmp = cache.temp_path(path)
-        write_wav(tmp, Audio(y, sr))
-        cache.commit(tmp, path)
+        write_wav(path, Audio(y, sr))  # atomic: a temp file renamed into place
         cache.did("dub-fit")
     return path, key
 
@@ -269,9 +265,7 @@ def dub_episode(project: Project, media: EpisodeMedia, track, glossary: Glossary
         final = normalize(both, sr, s.loudness, s.true_peak - CODEC_HEADROOM_DB) if np.isfinite(measured) else both
         me = me * follow_gain(final, both, sr)[:, None]  # the bed as it sits in the mix, limiter included
         for path, data in ((dub_mix, final), (dub_me, me), (dub_dialogue, final - me)):
-            tmp = cache.temp_path(path)
-            write_wav(tmp, Audio(data, sr))
-            cache.commit(tmp, path)
+            write_wav(path, Audio(data, sr))  # atomic: a temp file renamed into place
         cache.did("dub-mix")
     # ---- picture and files: the lips follow the dubbed lines
 

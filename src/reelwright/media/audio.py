@@ -12,9 +12,7 @@ and interpolates it per sample.
 
 from __future__ import annotations
 
-import os
 import struct
-import tempfile
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -24,6 +22,7 @@ import numpy as np
 from scipy import ndimage, signal
 
 from reelwright.errors import InputError
+from reelwright.fsutil import atomic_write_bytes
 
 
 @dataclass
@@ -127,7 +126,7 @@ def read_wav(path: str | Path) -> Audio:
 
 
 def write_wav(path: str | Path, audio: Audio, *, sample_format: Literal["pcm16", "float32"] = "pcm16") -> Path:
-    """Write ``audio`` atomically (temp file in the same folder, then ``os.replace``)."""
+    """Write ``audio`` atomically (:func:`reelwright.fsutil.atomic_write_bytes`)."""
     path = Path(path)
     x = _as_2d(audio.samples)
     channels = x.shape[1]
@@ -143,19 +142,7 @@ def write_wav(path: str | Path, audio: Audio, *, sample_format: Literal["pcm16",
     fmt = struct.pack("<HHIIHH", tag, channels, audio.sample_rate, audio.sample_rate * block, block, bits)
     header = b"RIFF" + struct.pack("<I", 4 + 8 + len(fmt) + 8 + len(payload)) + b"WAVE"
     header += b"fmt " + struct.pack("<I", len(fmt)) + fmt + b"data" + struct.pack("<I", len(payload))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(header)
-            fh.write(payload)
-            if len(payload) & 1:
-                fh.write(b"\0")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return atomic_write_bytes(path, header + payload + (b"\0" if len(payload) & 1 else b""))
 
 
 # --------------------------------------------------------------------------- envelopes, mouths, mixing

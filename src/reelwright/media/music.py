@@ -30,6 +30,8 @@ from pathlib import Path
 import numpy as np
 from scipy import signal
 
+from reelwright.errors import InputError
+from reelwright.limits import MAX_MUSIC_SECONDS
 from reelwright.media.audio import loudness
 
 __all__ = ["MUSIC_VERSION", "MOODS", "BED_LUFS", "STING_LUFS", "bed", "sting", "ambience", "load_music", "fit",
@@ -280,21 +282,43 @@ def ambience(kind: str, samples: int, rate: int, seed: int = 0) -> np.ndarray:
 # ---- the user's files ------------------------------------------------------------------------------
 
 def load_music(path: str | Path, rate: int) -> np.ndarray:
-    """Decode any audio file PyAV reads (WAV, MP3, FLAC, OGG, M4A …) to stereo float32 at ``rate``."""
+    """Decode any audio file PyAV reads (WAV, MP3, FLAC, OGG, M4A …) to stereo float32 at ``rate``; at most
+    :data:`~reelwright.limits.MAX_MUSIC_SECONDS` of it. A file that is not audio is an :class:`InputError`."""
     import av  # noqa: PLC0415
 
     chunks = []
-    with av.open(str(path)) as c:
-        stream = c.streams.audio[0]
-        resampler = av.AudioResampler(format="fltp", layout="stereo", rate=rate)
-        for frame in c.decode(stream):
-            for out in resampler.resample(frame):
+    limit, got = MAX_MUSIC_SECONDS * rate, 0
+    try:
+        with av.open(str(path)) as c:
+            if not c.streams.audio:
+                raise InputError("music file has no audio stream", path=path)
+            stream = c.streams.audio[0]
+            resampler = av.AudioResampler(format="fltp", layout="stereo", rate=rate)
+            for frame in c.decode(stream):
+                for out in resampler.resample(frame):
+                    chunks.append(out.to_ndarray())
+                    got += chunks[-1].shape[1]
+                if got >= limit:
+                    break
+            for out in resampler.resample(None):
                 chunks.append(out.to_ndarray())
-        for out in resampler.resample(None):
-            chunks.append(out.to_ndarray())
+    except av.FFmpegError as exc:
+        raise InputError(f"music file is not audio reelwright can decode ({exc.strerror or exc})", path=path) from None
     if not chunks:
         return np.zeros((0, 2), dtype=np.float32)
     return np.concatenate(chunks, axis=1).T.astype(np.float32)
+
+
+def probe_audio(path: str | Path) -> None:
+    """Raise :class:`InputError` unless ``path`` opens as a file with an audio stream (reads the header only)."""
+    import av  # noqa: PLC0415
+
+    try:
+        with av.open(str(path)) as c:
+            if not c.streams.audio:
+                raise InputError("music file has no audio stream", path=path)
+    except av.FFmpegError as exc:
+        raise InputError(f"music file is not audio reelwright can decode ({exc.strerror or exc})", path=path) from None
 
 
 def fit(x: np.ndarray, samples: int, rate: int, fade: float = 0.5) -> np.ndarray:

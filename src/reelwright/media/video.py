@@ -8,7 +8,6 @@ packets into one stream (no re-encode) and encodes the audio mix beside them.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
@@ -17,6 +16,8 @@ from pathlib import Path
 import av
 import cv2
 import numpy as np
+
+from reelwright.fsutil import place, storage_errors, temp_path
 
 __all__ = ["EncoderSettings", "SegmentWriter", "assemble", "probe", "rgb_to_i420"]
 
@@ -135,10 +136,9 @@ def assemble(out: str | Path, segments: list[Path], audio: np.ndarray | None, sa
     Written to a temp file beside ``out`` and renamed into place when complete.
     """
     out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
+    tmp = temp_path(out)
     try:
-        with av.open(str(segments[0])) as first:
+        with storage_errors(out), av.open(str(segments[0])) as first:
             template = first.streams.video[0]
             container = av.open(str(tmp), mode="w", format="mp4", options={"movflags": "+faststart"})
             try:
@@ -156,7 +156,7 @@ def assemble(out: str | Path, segments: list[Path], audio: np.ndarray | None, sa
                     container.mux(packet)
             finally:
                 container.close()
-        os.replace(tmp, out)
+        place(tmp, out)
     finally:
         tmp.unlink(missing_ok=True)
     return out

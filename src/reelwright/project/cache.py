@@ -20,6 +20,7 @@ from typing import Any
 from reelwright import __version__
 from reelwright.documents.base import load_document, save_document
 from reelwright.documents.lock import Lock, LockEntry
+from reelwright.fsutil import atomic_write_bytes, clean_orphans, place, temp_path
 
 __all__ = ["Cache", "make_key", "canonical_json"]
 
@@ -53,8 +54,31 @@ class Cache:
                 self.lock = load_document(lock_path, Lock)
             except ValueError:
                 self.lock = Lock()  # a damaged lock only loses provenance, never artifacts
+            for entry in self.lock.artifacts.values():  # locks before 0.1.1 held absolute paths
+                entry.outputs = [self._relative(p) for p in entry.outputs]
         self.work: Counter[str] = Counter()
         self._mutex = threading.Lock()
+
+    @property
+    def base(self) -> Path | None:
+        """The project folder: the lock's paths are relative to it."""
+        return None if self.lock_path is None else Path(self.lock_path).parent
+
+    def _relative(self, path: str | Path) -> str:
+        """``path`` as the lock records it: relative to the project (posix), or as given when outside it."""
+        p = Path(path)
+        if self.base is None:
+            return str(p)
+        base = Path(os.path.abspath(self.base))
+        absolute = Path(os.path.abspath(p))
+        if absolute == base or base in absolute.parents:
+            return absolute.relative_to(base).as_posix()
+        return str(p)
+
+    def output_path(self, recorded: str) -> Path:
+        """A path from the lock as a usable path (relative ones resolve against the project)."""
+        p = Path(recorded)
+        return p if p.is_absolute() or self.base is None else self.base / p
 
     def path(self, stage: str, key: str, suffix: str) -> Path:
         return self.root / stage / key[:2] / f"{key}{suffix}"
@@ -63,21 +87,13 @@ class Cache:
         return self.path(stage, key, suffix).is_file()
 
     def temp_path(self, final: Path) -> Path:
-        final.parent.mkdir(parents=True, exist_ok=True)
-        return final.with_name(f".{final.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+        return temp_path(final)
 
     def commit(self, tmp: Path, final: Path) -> Path:
-        os.replace(tmp, final)
-        return final
+        return place(tmp, final)
 
     def write_bytes(self, stage: str, key: str, suffix: str, data: bytes) -> Path:
-        final = self.path(stage, key, suffix)
-        tmp = self.temp_path(final)
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        return self.commit(tmp, final)
+        return atomic_write_bytes(self.path(stage, key, suffix), data)
 
     def read_json(self, stage: str, key: str) -> Any | None:
         p = self.path(stage, key, ".json")
@@ -91,8 +107,8 @@ class Cache:
     def record(self, name: str, stage: str, key: str, outputs: list[str] | None = None, **meta: Any) -> None:
         """Note in the lock file what produced artifact ``name``."""
         with self._mutex:
-            self.lock.artifacts[name] = LockEntry(stage=stage, key=key, outputs=outputs or [], version=__version__,
-                                                  **meta)
+            relative = [self._relative(p) for p in outputs or []]
+            self.lock.artifacts[name] = LockEntry(stage=stage, key=key, outputs=relative, version=__version__, **meta)
 
     def did(self, stage: str, n: int = 1) -> None:
         """Count work actually done (not cache hits): the build report and tests read it."""
@@ -106,10 +122,5 @@ class Cache:
                 save_document(self.lock, self.lock_path)
 
     def clean_temp(self) -> int:
-        """Remove temp files left by an interrupted run."""
-        n = 0
-        if self.root.exists():
-            for tmp in self.root.rglob(".*.tmp"):
-                tmp.unlink(missing_ok=True)
-                n += 1
-        return n
+        """Remove temp files left by interrupted runs (never those of a process still running)."""
+        return clean_orphans(self.root)

@@ -21,6 +21,7 @@ from reelwright.documents.storyboard import Storyboard
 from reelwright.errors import ConfigError, InputError, Problem
 from reelwright.media.avatar import default_look
 from reelwright.project.settings import Settings, default_settings_toml, load_settings
+from reelwright.project.validation import bible_problems, board_problems, script_problems, settings_music_problems
 from reelwright.screenplay import SCRIPT_SUFFIXES, parse_script
 
 __all__ = ["Project", "EpisodeSource", "new_project", "SCRIPT_SUFFIXES", "parse_episode_spec"]
@@ -92,12 +93,16 @@ class Project:
         settings = Settings()
         bible = Bible(language="en")
         try:
-            settings = load_settings(root / SETTINGS)
+            settings = load_settings(root / SETTINGS, root=root)
+            problems += settings_music_problems(settings, root, root / SETTINGS)
         except InputError as exc:
             problems += exc.problems
-        if (root / BIBLE).exists():
+        if (root / BIBLE).exists() or (root / BIBLE).is_symlink():
             try:
-                bible = load_document(root / BIBLE, Bible)
+                bible = load_document(root / BIBLE, Bible, root=root)
+                if bible.characters:
+                    _, node = parse_yaml(read_text(root / BIBLE, root=root), root / BIBLE)
+                    problems += bible_problems(bible, root / BIBLE, node)
             except InputError as exc:
                 problems += exc.problems
         else:
@@ -109,11 +114,15 @@ class Project:
             if path.suffix.lower() not in SCRIPT_SUFFIXES or path.name.startswith((".", "~$")):
                 continue  # ~$name.docx: the lock file Word keeps beside an open document
             try:
-                doc = parse_script(path)
+                doc = parse_script(path, root)  # regular files inside the project, lines checked, then parsed
             except InputError as exc:
                 problems += exc.problems
                 continue
-            warnings += doc.warning_lines()
+            errors, found = script_problems(doc, path)
+            if errors:
+                problems += errors
+                continue
+            warnings += doc.warning_lines() + [str(w) for w in found]
             for ep in doc.episodes:
                 if ep.number in episodes:
                     other = episodes[ep.number].path
@@ -123,7 +132,7 @@ class Project:
         project = cls(root, settings, bible, dict(sorted(episodes.items())), warnings)
         for number in project.episodes:
             board = project.board_path(number)
-            if board.exists():
+            if board.exists() or board.is_symlink():
                 try:
                     project.load_board(number)
                 except InputError as exc:
@@ -135,21 +144,15 @@ class Project:
     def load_board(self, number: int) -> Storyboard | None:
         """The user's board for an episode, checked against the bible (unknown characters are errors)."""
         path = self.board_path(number)
-        if not path.exists():
+        if not path.exists() and not path.is_symlink():
             return None
-        board = load_document(path, Storyboard)
-        problems = []
+        board = load_document(path, Storyboard, root=self.root)
         known = {c.name for c in self.bible.characters}
-        script_names = set(self.episodes[number].episode.characters()) if number in self.episodes else set()
-        _, node = parse_yaml(read_text(path), path)
-
-        for i, shot in enumerate(board.shots):
-            for j, name in enumerate([*shot.subjects, *([shot.speaker] if shot.speaker else [])]):
-                if name not in known and name not in script_names:
-                    key = "subjects" if j < len(shot.subjects) else "speaker"
-                    loc = ("shots", i, key, j) if key == "subjects" else ("shots", i, key)
-                    problems.append(Problem(path, node_line(node, loc),
-                                            f"shot {shot.id}: unknown character {name!r} (not in bible.yaml)"))
+        episode = self.episodes[number].episode if number in self.episodes else None
+        if episode is not None:
+            known |= set(episode.characters())
+        _, node = parse_yaml(read_text(path, root=self.root), path)
+        problems = board_problems(board, episode, self.settings, path, self.root, node, known)
         if problems:
             raise ConfigError(problems=problems)
         return board

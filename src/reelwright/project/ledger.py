@@ -20,7 +20,9 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from reelwright.errors import BudgetError
+from reelwright.fsutil import storage_errors
 from reelwright.project.settings import Settings
+from reelwright.redact import redact
 
 __all__ = ["Ledger", "Call", "read_ledger", "call_cost", "money"]
 
@@ -110,10 +112,11 @@ class Ledger:
             return
         line = json.dumps({"time": time.strftime("%Y-%m-%dT%H:%M:%S%z"), **record, "currency": self.currency},
                           ensure_ascii=False, sort_keys=False)
-        with self._mutex:
+        line = redact(line)  # an error that quotes a server's echo of our headers must not store the key
+        with self._mutex, storage_errors(self.path):
             self.path.parent.mkdir(parents=True, exist_ok=True)
             # one write() of a whole line with O_APPEND: lines from threads never interleave
-            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o666)
             try:
                 os.write(fd, (line + "\n").encode("utf-8"))
             finally:

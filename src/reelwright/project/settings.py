@@ -7,21 +7,27 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import ConfigDict, Field, ValidationError, field_validator
 
 from reelwright.documents.base import Model, read_text, validation_problems
-from reelwright.errors import ConfigError
+from reelwright.errors import ConfigError, Problem
 
 __all__ = ["Settings", "BoardSection", "SoundSection", "ImagesSection", "Price", "load_settings",
-           "default_settings_toml"]
+           "default_settings_toml", "settings_problems", "media_path_problem", "AUDIO_SUFFIXES", "toml_line"]
 
 
-class ProjectSection(Model):
+class Section(Model):
+    """A table of ``reelwright.toml``: strict types (``fps = true`` is an error, not 1 fps)."""
+
+    model_config = ConfigDict(**Model.model_config, strict=True)
+
+
+class ProjectSection(Section):
     title: str = "Untitled series"
     language: Literal["en", "zh"] = "en"
 
 
-class VideoSection(Model):
+class VideoSection(Section):
     width: int = Field(1080, ge=64, le=4096, multiple_of=2)
     height: int = Field(1920, ge=64, le=4096, multiple_of=2)
     fps: int = Field(30, ge=1, le=120)
@@ -31,20 +37,20 @@ class VideoSection(Model):
     subtitles: bool = Field(True, description="burn subtitles into the episode video")
 
 
-class AudioSection(Model):
+class AudioSection(Section):
     sample_rate: Literal[44100, 48000] = 48000
     loudness: float = Field(-14.0, ge=-40, le=-5, description="integrated LUFS target")
     true_peak: float = Field(-1.0, ge=-10, le=0, description="true-peak ceiling in dBTP")
 
 
-class Price(Model):
+class Price(Section):
     """What one provider charges: per call made, plus per second of media returned (speech, clips)."""
 
     per_call: float = Field(0.0, ge=0)
     per_second: float = Field(0.0, ge=0)
 
 
-class ProvidersSection(Model):
+class ProvidersSection(Section):
     speech: str | None = Field(None, description="speech provider; default piper for en, espeak otherwise")
     image: str = Field("comic", description="picture provider: comic (drawn offline in the render workers) or a "
                        "generative one (openai, comfyui, …)")
@@ -61,7 +67,7 @@ class ProvidersSection(Model):
                                  "calls; none = no limit")
 
 
-class ImagesSection(Model):
+class ImagesSection(Section):
     """How generated pictures (a generative ``[providers] image``) and clips are asked for."""
 
     style: str = Field("cinematic still from a vertical short drama, photorealistic, natural light, film grain",
@@ -86,9 +92,9 @@ class ImagesSection(Model):
                         description="added to each clip prompt")
 
 
-class TargetsSection(Model):
-    episode_min_seconds: float = 45
-    episode_max_seconds: float = 180
+class TargetsSection(Section):
+    episode_min_seconds: float = Field(45, ge=0)
+    episode_max_seconds: float = Field(180, gt=0)
     hook_seconds: float = Field(3.0, gt=0, description="the first cut comes within this many seconds (the hook)")
     first_line_seconds: float = Field(6.0, gt=0, description="the first line of dialogue starts within this")
     turn_seconds: float = Field(15.0, gt=0, description="at most this long between turns (reversals, reveals)")
@@ -108,7 +114,7 @@ class TargetsSection(Model):
     safe_sides: float = Field(0.04, ge=0, le=0.3, description="fraction of the width kept clear left and right")
 
 
-class BoardSection(Model):
+class BoardSection(Section):
     """Storyboard and edit rules. Each switch turns one named rule off; the numbers tune them."""
 
     establishing: bool = Field(True, description="a wide establishing shot opens each scene (after a location "
@@ -139,7 +145,7 @@ class BoardSection(Model):
                                "ring, …) when the bible names none")
 
 
-class SoundSection(Model):
+class SoundSection(Section):
     """Music bed, stings and ambience under the dialogue (synthesised offline unless files are named)."""
 
     music: bool = Field(True, description="a music bed per scene, by the scene's mood")
@@ -156,7 +162,7 @@ class SoundSection(Model):
     me_stem: bool = Field(True, description="write the dialogue-free music-and-effects stem epNNN.me.wav")
 
 
-class WritingSection(Model):
+class WritingSection(Section):
     episodes: int = Field(30, ge=1, le=300, description="episodes in a new season plan")
     target_seconds: int = Field(60, ge=15, le=600, description="target length of each episode")
     paywall_after: int | None = Field(10, ge=1, description="the paywall comes after this episode; none if unset "
@@ -168,7 +174,7 @@ class WritingSection(Model):
                        "empty = chosen from the premise")
 
 
-class RenderSection(Model):
+class RenderSection(Section):
     workers: int = Field(0, ge=0, le=64, description="render processes; 0 = one per two CPU cores")
     threads: int = Field(3, ge=1, le=32, description="x264 threads per shot. A number, not the machine's core "
                          "count: x264's output depends on it, so every machine encodes a shot to the same bytes")
@@ -179,7 +185,7 @@ class RenderSection(Model):
     ray_cpus: float = Field(2.0, gt=0, le=64, description="Ray: CPUs reserved for each shot task")
 
 
-class DeliverySection(Model):
+class DeliverySection(Section):
     """What ``reelwright deliver`` and ``reelwright localise`` make for distributors and dubbing markets."""
 
     languages: list[str] = Field(default_factory=list, description="subtitle languages besides each episode's "
@@ -206,7 +212,7 @@ class DeliverySection(Model):
         return list(dict.fromkeys(value))
 
 
-class Settings(Model):
+class Settings(Section):
     project: ProjectSection = Field(default_factory=ProjectSection)
     video: VideoSection = Field(default_factory=VideoSection)
     audio: AudioSection = Field(default_factory=AudioSection)
@@ -237,7 +243,7 @@ class Settings(Model):
         return self.providers.prices.get(spec) or Price()
 
 
-def _toml_line(text: str, loc: tuple[Any, ...]) -> int | None:
+def toml_line(text: str, loc: tuple[Any, ...]) -> int | None:
     """Best-effort line of a dotted key path in TOML text."""
     lines = text.splitlines()
     section: list[str] = []
@@ -259,6 +265,32 @@ def _toml_line(text: str, loc: tuple[Any, ...]) -> int | None:
     return best
 
 
+AUDIO_SUFFIXES = (".wav", ".mp3", ".flac", ".ogg", ".oga", ".opus", ".m4a", ".aac", ".aif", ".aiff")
+
+
+def media_path_problem(name: str, root: Path) -> str | None:
+    """What is wrong with a music file named in the settings or a board (relative to the project), or None."""
+    p = Path(name)
+    if p.is_absolute() or ".." in p.parts:
+        return f"music file {name!r} must be a path inside the project folder"
+    if p.suffix.lower() not in AUDIO_SUFFIXES:
+        return f"music file {name!r} is not an audio file (expected one of {', '.join(AUDIO_SUFFIXES)})"
+    return None
+
+
+def settings_problems(settings: Settings) -> list[tuple[tuple[str, ...], str]]:
+    """(dotted key, message) for settings whose fields disagree: a minimum over its maximum."""
+    out: list[tuple[tuple[str, ...], str]] = []
+    t, b = settings.targets, settings.board
+    for loc, lo, hi in ((("targets", "episode_min_seconds"), t.episode_min_seconds, t.episode_max_seconds),
+                        (("board", "close_up_min"), b.close_up_min, b.close_up_max),
+                        (("board", "asl_min"), b.asl_min, b.asl_max)):
+        if lo > hi:
+            other = loc[1].replace("_min", "_max")
+            out.append((loc, f"{loc[0]}.{loc[1]} = {lo:g} is greater than {other} = {hi:g}"))
+    return out
+
+
 def upgrade_settings(data: dict) -> dict:
     """Settings files of older versions, made current (nothing the user set is lost).
 
@@ -276,19 +308,25 @@ def upgrade_settings(data: dict) -> dict:
     return data
 
 
-def load_settings(path: Path) -> Settings:
-    text = read_text(path)
+def load_settings(path: Path, *, root: Path | None = None) -> Settings:
+    """``reelwright.toml`` validated: schema, strict types, then the fields that must agree (min ≤ max). Given the
+    project ``root``, a settings file that leads outside it is refused."""
+    text = read_text(path, root=root)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         m = re.search(r"line (\d+)", str(exc))
         raise ConfigError(f"invalid TOML: {exc}", path=path, line=int(m.group(1)) if m else None) from None
     try:
-        return Settings.model_validate(upgrade_settings(data))
+        settings = Settings.model_validate(upgrade_settings(data))
     except ValidationError as exc:
         raise ConfigError(
-            problems=validation_problems(exc, path, line_of=lambda loc: _toml_line(text, loc))
+            problems=validation_problems(exc, path, line_of=lambda loc: toml_line(text, loc))
         ) from None
+    problems = [Problem(path, toml_line(text, loc), msg) for loc, msg in settings_problems(settings)]
+    if problems:
+        raise ConfigError(problems=problems)
+    return settings
 
 
 def default_settings_toml(title: str, language: str) -> str:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,6 +10,7 @@ from typing import Any, Callable, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from reelwright.fsutil import atomic_write_text, file_sha256
 from reelwright.media.audio import Audio
 
 __all__ = ["Provider", "ProviderOptions", "SpeechProvider", "Audio", "ImageRequest", "ImageProvider",
@@ -22,9 +21,17 @@ Progress = Callable[[int, int], None]
 
 
 class ProviderOptions(BaseModel):
-    """Typed options of a provider; unknown keys are rejected."""
+    """Typed options of a provider; unknown keys are rejected.
+
+    ``TRANSPORT`` names the options that only change how the provider is reached (address, key, timeouts,
+    retries), not what it makes: they stay out of cache keys (:meth:`cache_options`)."""
 
     model_config = ConfigDict(extra="forbid")
+    TRANSPORT: ClassVar[frozenset[str]] = frozenset()
+
+    def cache_options(self) -> dict[str, Any]:
+        """The options that change the output, as JSON: everything but :attr:`TRANSPORT`."""
+        return {k: v for k, v in self.model_dump(mode="json").items() if k not in self.TRANSPORT}
 
 
 class Provider:
@@ -45,7 +52,7 @@ class Provider:
 
     def identity(self) -> dict[str, Any]:
         """What goes into cache keys: provider, model/version and options that change the output."""
-        return {"provider": f"{self.kind}:{self.name}", "options": self.options.model_dump(mode="json")}
+        return {"provider": f"{self.kind}:{self.name}", "options": self.options.cache_options()}
 
 
 class SpeechProvider(Provider):
@@ -69,14 +76,6 @@ class SpeechProvider(Provider):
     def speaks_dialect(self, dialect: str, language: str) -> bool:
         """Whether lines in ``dialect`` come out in that dialect (else the standard ``language`` speaks)."""
         return False
-
-
-def file_sha256(path: str | Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 class ImageRequest(BaseModel):
@@ -161,10 +160,7 @@ class JobJournal:
             if path is None:
                 self._memory[key] = dict(record)
                 return
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-            tmp.write_text(json.dumps(record, sort_keys=True), encoding="utf-8")
-            os.replace(tmp, path)
+            atomic_write_text(path, json.dumps(record, sort_keys=True))
 
     def drop(self, key: str) -> None:
         with self._mutex:

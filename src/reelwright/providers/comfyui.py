@@ -64,12 +64,12 @@ log = logging.getLogger(__name__)
 
 _SAMPLES = {"image": "still.json", "video": "image_to_video.json"}
 # how we talk to the server (not what it makes): left out of the cache identity
-_TRANSPORT = ("base_url", "api_key_env", "timeout", "retries", "backoff", "max_backoff", "concurrency",
-              "extra_headers", "poll_interval", "job_timeout", "websocket")
 
 
 class ComfyOptions(HttpOptions):
     """Options shared by ``image:comfyui`` and ``video:comfyui``."""
+
+    TRANSPORT: ClassVar[frozenset[str]] = HttpOptions.TRANSPORT | {"poll_interval", "job_timeout", "websocket"}
 
     base_url: str = Field("http://127.0.0.1:8188", description="the ComfyUI server")
     api_key_env: str | None = Field("", description="environment variable holding a key for a ComfyUI behind an "
@@ -418,8 +418,6 @@ class _ComfyProvider:
     def identity(self) -> dict[str, Any]:
         ident = super().identity()  # type: ignore[misc]
         opts = ident["options"]
-        for key in _TRANSPORT:
-            opts.pop(key, None)
         for which in ("workflow", "reference_workflow"):
             if getattr(self.options, which, None) is not None or which == "workflow":
                 path, graph = self.workflow(which)

@@ -11,7 +11,9 @@ import re
 from pathlib import Path
 from typing import Any, Literal
 
-from reelwright.errors import ConfigError, ProviderError
+from reelwright.errors import ConfigError, InputError, ProviderError
+from reelwright.fsutil import read_user_bytes
+from reelwright.limits import MAX_DOCUMENT_BYTES
 
 __all__ = ["load_workflow", "placeholders", "wanted", "fill_workflow", "fit_size", "output_files", "PARAM_NAME"]
 
@@ -22,10 +24,14 @@ _VIDEO_EXT = frozenset({".mp4", ".webm", ".mov", ".mkv", ".m4v", ".gif", ".webp"
 
 def load_workflow(path: Path, setting: str) -> dict[str, Any]:
     """An API-format workflow from ``path``; a UI-format file or bad JSON raises :class:`ConfigError`."""
+    if not path.exists():
+        raise ConfigError(f"ComfyUI workflow not found; check workflow in {setting}", path=path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(f"ComfyUI workflow not found; check workflow in {setting}", path=path) from None
+        text = read_user_bytes(path, MAX_DOCUMENT_BYTES, what="ComfyUI workflow").decode("utf-8")
+    except InputError as exc:  # a FIFO, a device, a folder, too big
+        raise ConfigError(f"{exc.problems[0].message}; check workflow in {setting}", path=path) from None
+    except UnicodeDecodeError:
+        raise ConfigError("not UTF-8 text: expected a workflow saved as JSON", path=path) from None
     try:
         graph = json.loads(text)
     except json.JSONDecodeError as exc:

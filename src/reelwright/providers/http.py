@@ -11,7 +11,10 @@ through :class:`HttpClient`:
 * a refused connection, an unknown host, a missing key, 401/403 and 404 raise :class:`ProviderError` naming
   the URL and the setting to change (a 404 as :class:`NotFound`, so that a caller can tell a missing endpoint);
   other 4xx answers raise :class:`HttpError` (callers may handle them);
-* the API key is sent only to base_url's scheme, host and port (not to a download URL on another host);
+* the API key is sent only to base_url's scheme, host and port (not to a download URL on another host), and a
+  redirect to another scheme, host or port is followed without it (nor ``extra_headers``);
+* the key never appears in an error message, a log line or the ledger, even when a server echoes the request's
+  headers in its error body (:mod:`reelwright.redact`);
 * at most ``concurrency`` requests are in flight per client at once.
 """
 
@@ -22,6 +25,7 @@ import http.client
 import json
 import logging
 import os
+import re
 import socket
 import threading
 import time
@@ -31,23 +35,33 @@ import urllib.request
 import uuid
 from dataclasses import dataclass
 from email.message import Message
-from typing import Any, Callable
+from typing import Any, Callable, ClassVar
 
 from pydantic import Field
 
 from reelwright import __version__
 from reelwright.errors import ProviderError
 from reelwright.providers.base import ProviderOptions
+from reelwright.redact import redact, register_secret
 
 __all__ = ["HttpOptions", "HttpClient", "HttpError", "NotFound", "Response", "RequestTimeout", "multipart"]
 
 log = logging.getLogger(__name__)
 
+_SECRET_HEADER = re.compile(r"auth|key|token|secret|cookie|password", re.I)
 RETRY_STATUS = frozenset({408, 409, 425, 429, 500, 502, 503, 504})
 
 
 class HttpOptions(ProviderOptions):
-    """Connection options every network provider shares."""
+    """The options base of every network provider (OpenAI-compatible text, images and speech; ComfyUI).
+
+    Its fields are transport-only: they say how to reach the server, not what it makes, so none of them is in a
+    cache key. That includes ``base_url``: what answers is named by the provider's own options (``model``, a
+    workflow), so moving a server to another address or port does not pay for the same pictures, voices or
+    answers again. A subclass adds its own transport-only fields to ``TRANSPORT``."""
+
+    TRANSPORT: ClassVar[frozenset[str]] = frozenset({
+        "base_url", "api_key_env", "timeout", "retries", "backoff", "max_backoff", "concurrency", "extra_headers"})
 
     base_url: str = Field(description="the API root (OpenAI-compatible: ending in /v1)")
     api_key_env: str | None = Field(None, description="name of the environment variable holding the API key; "
@@ -129,6 +143,20 @@ def multipart(fields: dict[str, str], files: dict[str, tuple[str, bytes, str]]) 
     return bytes(out), f"multipart/form-data; boundary={boundary}"
 
 
+class _Redirects(urllib.request.HTTPRedirectHandler):
+    """Follows redirects, but strips the key and the extra headers from one that leaves base_url's origin."""
+
+    def __init__(self, client: "HttpClient") -> None:
+        self.client = client
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):  # noqa: ANN001 - urllib's signature
+        new = super().redirect_request(req, fp, code, msg, headers, newurl)
+        if new is not None and not self.client.same_origin(newurl):
+            for name in ("Authorization", "Proxy-Authorization", "Cookie", *self.client.options.extra_headers):
+                new.remove_header(name.capitalize())
+        return new
+
+
 class HttpClient:
     """Requests to one service. ``provider`` (``image:openai``) and ``where`` (the settings table, e.g.
     ``[providers.options."image:openai"] in reelwright.toml``) go into every error message."""
@@ -142,6 +170,10 @@ class HttpClient:
         self.sleep = sleep
         self._slots = threading.BoundedSemaphore(options.concurrency)
         self._count = threading.Lock()
+        self._opener = urllib.request.build_opener(_Redirects(self))
+        for name, value in options.extra_headers.items():  # a key sent in a header of the user's own
+            if _SECRET_HEADER.search(name):
+                register_secret(value)
 
     # ---- addresses and keys ------------------------------------------------------------------------
 
@@ -159,6 +191,7 @@ class HttpClient:
         if not env:
             return None
         key = os.environ.get(env)
+        register_secret(key)
         if not key:
             raise ProviderError(f"{self.provider} needs an API key for {self.options.base_url}: set the environment "
                                 f"variable {env} (or set api_key_env = \"\" in {self.where} for a server that needs "
@@ -181,7 +214,24 @@ class HttpClient:
                 content_type: str | None = None, params: dict[str, Any] | None = None,
                 headers: dict[str, str] | None = None, timeout: float | None = None, retry_timeouts: bool = True,
                 not_found: str | None = None) -> Response:
-        """Send one request (retried as the options say). ``not_found`` replaces the advice given on a 404."""
+        """Send one request (retried as the options say). ``not_found`` replaces the advice given on a 404.
+        Errors never carry the key (redacted from their message, detail and body)."""
+        try:
+            return self._request(method, path, json_body=json_body, data=data, content_type=content_type,
+                                 params=params, headers=headers, timeout=timeout, retry_timeouts=retry_timeouts,
+                                 not_found=not_found)
+        except ProviderError as exc:
+            exc.args = tuple(redact(a) if isinstance(a, str) else a for a in exc.args)
+            for attr in ("detail", "url"):
+                if isinstance(getattr(exc, attr, None), str):
+                    setattr(exc, attr, redact(getattr(exc, attr)))
+            if isinstance(getattr(exc, "body", None), bytes):
+                exc.body = redact(exc.body.decode("utf-8", "replace")).encode("utf-8")
+            raise
+
+    def _request(self, method: str, path: str, *, json_body: Any, data: bytes | None, content_type: str | None,
+                 params: dict[str, Any] | None, headers: dict[str, str] | None, timeout: float | None,
+                 retry_timeouts: bool, not_found: str | None) -> Response:
         url = self.url(path, params)
         # the key goes only to base_url's server, never to another host named in an answer (a download URL)
         key = self.api_key() if self.same_origin(url) else None
@@ -202,7 +252,7 @@ class HttpClient:
                 self.requests += 1
             retry_after: float | None = None
             try:
-                with self._slots, urllib.request.urlopen(req, timeout=wait) as resp:  # noqa: S310
+                with self._slots, self._opener.open(req, timeout=wait) as resp:
                     return Response(resp.status, resp.headers, resp.read(), url)
             except urllib.error.HTTPError as exc:
                 status, detail = exc.code, error_detail(exc)
@@ -242,7 +292,8 @@ class HttpClient:
             delay = min(self.options.backoff * (2 ** attempt), self.options.max_backoff)
             if retry_after is not None:
                 delay = min(max(retry_after, 0.0), self.options.max_backoff)
-            log.info("%s: %s; retry %d/%d in %.2f s", url, reason, attempt + 1, self.options.retries, delay)
+            log.info("%s: %s; retry %d/%d in %.2f s", redact(url), redact(reason), attempt + 1, self.options.retries,
+                     delay)
             self.sleep(delay)
             attempt += 1
 

@@ -63,15 +63,13 @@ MODEL_SIZES: dict[str, tuple[str, ...]] = {
     "dall-e-3": ("1024x1024", "1792x1024", "1024x1792"),
     "gpt-image": ("1024x1024", "1536x1024", "1024x1536"),
 }
-# options that only change how we talk to the server, not the picture: kept out of cache keys
-_TRANSPORT = ("base_url", "api_key_env", "timeout", "retries", "backoff", "max_backoff", "concurrency",
-              "extra_headers", "response_format", "retry_timeouts")
 
 
 class OpenAIImages(ImageProvider):
     name: ClassVar[str] = "openai"
 
     class Options(HttpOptions):
+        TRANSPORT: ClassVar[frozenset[str]] = HttpOptions.TRANSPORT | {"response_format", "retry_timeouts"}
         base_url: str = Field("https://api.openai.com/v1", description="the API root, ending in /v1")
         api_key_env: str | None = Field("OPENAI_API_KEY", description="name of the environment variable holding "
                                         "the API key; empty for servers that need none")
@@ -117,8 +115,6 @@ class OpenAIImages(ImageProvider):
     def identity(self) -> dict[str, Any]:
         ident = super().identity()
         opts = ident["options"]
-        for key in _TRANSPORT:
-            opts.pop(key, None)
         opts["sizes"] = None if self.options.any_size else list(self.allowed_sizes())
         return ident
 

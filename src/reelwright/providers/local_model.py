@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
-from reelwright.documents.base import atomic_write_text
+from reelwright.fsutil import atomic_write_text, file_sha256, place
 from reelwright.errors import ProviderError
 from reelwright.progress import Progress
 
@@ -302,12 +302,12 @@ def install_model(name: str = DEFAULT_MODEL, *, folder: Path | None = None, spec
             raise ProviderError(f"assembled {spec.name} is {size} bytes, expected {spec.size}; the partial file "
                                 "was deleted, run the install again")
         if spec.sha256 is not None:
-            digest = _sha256_file(partial)
+            digest = file_sha256(partial)
             if digest != spec.sha256:
                 _discard(partial, state_path)
                 raise ProviderError(f"assembled {spec.name} fails its checksum (sha256 {digest[:16]}…, expected "
                                     f"{spec.sha256[:16]}…); the partial file was deleted, run the install again")
-        os.replace(partial, final)
+        place(partial, final)
         state_path.unlink(missing_ok=True)
         bar.advance(note="verified")
     finally:
@@ -323,9 +323,3 @@ def _discard(*paths: Path) -> None:
         p.unlink(missing_ok=True)
 
 
-def _sha256_file(path: Path) -> str:
-    sha = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while block := fh.read(_CHUNK * 8):
-            sha.update(block)
-    return sha.hexdigest()

@@ -55,8 +55,6 @@ log = logging.getLogger(__name__)
 
 ALGORITHM = 1  # bump when the post-processing below changes what a line sounds like
 _WHERE = '[providers.options."speech:openai"] in reelwright.toml'
-_TRANSPORT = ("base_url", "api_key_env", "timeout", "retries", "backoff", "max_backoff", "concurrency",
-              "extra_headers")
 
 
 class OpenAISpeech(SpeechProvider):
@@ -106,8 +104,6 @@ class OpenAISpeech(SpeechProvider):
 
     def identity(self) -> dict[str, Any]:
         ident = super().identity()
-        for key in _TRANSPORT:
-            ident["options"].pop(key, None)
         ident["algorithm"] = ALGORITHM
         return ident
 

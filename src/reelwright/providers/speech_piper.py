@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import zlib
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -29,6 +30,7 @@ from pydantic import Field
 from reelwright.errors import ProviderError
 from reelwright.media.audio import match_loudness, resample, trim_silence
 from reelwright.providers.base import Audio, ProviderOptions, SpeechProvider
+from reelwright.providers.piper_noise import NOISE_VERSION, SeededSession, seeded_model
 
 if TYPE_CHECKING:
     from piper import PiperVoice
@@ -90,7 +92,7 @@ class PiperSpeech(SpeechProvider):
         model, _ = self._paths()
         size = model.stat().st_size if model.is_file() else None
         return {**super().identity(), "model": model.name, "model_bytes": size,
-                "piper": _dist_version("piper-tts"), "algorithm": ALGORITHM}
+                "piper": _dist_version("piper-tts"), "algorithm": ALGORITHM, "noise": NOISE_VERSION}
 
     def _key(self, model: str | None) -> tuple[str, str]:
         model_path, config_path = self._paths(model)
@@ -107,9 +109,16 @@ class PiperSpeech(SpeechProvider):
                         raise ProviderError(f"speech:piper: voice file not found: {path} "
                                             "(set providers.options.piper.model to a Piper .onnx voice)")
                 try:
+                    import onnxruntime  # noqa: PLC0415
                     from piper import PiperVoice  # noqa: PLC0415
+                    from piper.config import PiperConfig  # noqa: PLC0415
 
-                    _VOICES[key] = PiperVoice.load(model_path, config_path=config_path)
+                    # the graph's noise seeded per line (piper_noise): the same line always sounds the same
+                    session = onnxruntime.InferenceSession(seeded_model(model_path),
+                                                           sess_options=onnxruntime.SessionOptions(),
+                                                           providers=["CPUExecutionProvider"])
+                    config = PiperConfig.from_dict(json.loads(config_path.read_text(encoding="utf-8")))
+                    _VOICES[key] = PiperVoice(config=config, session=SeededSession(session))
                 except Exception as exc:  # onnxruntime and config errors come in many types
                     raise ProviderError(f"speech:piper: cannot load {model_path.name}: {exc}") from exc
             return _VOICES[key]
@@ -160,10 +169,14 @@ class PiperSpeech(SpeechProvider):
         native = piper_voice.config.sample_rate
         pause = np.zeros(int(native * factor * self.options.sentence_pause_ms / 1000.0), dtype=np.float32)
         parts: list[np.ndarray] = []
-        for chunk in piper_voice.synthesize(text, syn_config=syn):
-            if parts:
-                parts.append(pause)
-            parts.append(np.asarray(chunk.audio_float_array, dtype=np.float32))
+        session = piper_voice.session
+        with session.lock:  # the line's seed, then one step per sentence: the same line, the same take
+            session.seed = zlib.crc32(json.dumps([text, model, voice, pitch, rate, self.options.model_dump(
+                mode="json")], sort_keys=True, ensure_ascii=False).encode("utf-8"))
+            for chunk in piper_voice.synthesize(text, syn_config=syn):
+                if parts:
+                    parts.append(pause)
+                parts.append(np.asarray(chunk.audio_float_array, dtype=np.float32))
         samples = (trim_silence(np.concatenate(parts), native, pad_ms=self.options.trim_ms * factor) if parts
                    else np.zeros(0, np.float32))
         if not len(samples):  # nothing speakable (punctuation only): a short silence

@@ -62,13 +62,6 @@ class OpenAIText(TextProvider):
     def url(self) -> str:
         return self.options.base_url.rstrip("/") + "/chat/completions"
 
-    def identity(self) -> dict[str, Any]:
-        ident = super().identity()
-        opts = ident["options"]
-        for key in ("timeout", "retries", "backoff", "max_backoff", "extra_headers", "api_key_env", "concurrency"):
-            opts.pop(key, None)  # how we talk to the server does not change what it writes
-        return ident
-
     # ---- the request -------------------------------------------------------------------------
 
     def complete_json(self, messages, schema, *, name="answer", max_tokens=None, seed=None, temperature=None):

@@ -15,11 +15,15 @@ draw and encode as the head.
 
 from __future__ import annotations
 
-import hashlib
+import ctypes
 import logging
 import multiprocessing
 import os
+import signal
+import sys
 import tempfile
+import threading
+import time
 from abc import ABC, abstractmethod
 from collections import Counter
 from collections.abc import Callable
@@ -35,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from reelwright.errors import BuildError, InputError
+from reelwright.fsutil import atomic_write_bytes, bytes_sha256, file_sha256
 from reelwright.project.cache import Cache
 from reelwright.render.shots import (
     prepare_shot,
@@ -45,6 +50,8 @@ from reelwright.render.shots import (
 
 __all__ = ["Executor", "LocalExecutor", "RayExecutor", "RenderJob", "make_executor", "pack_files",
            "unpack_files", "RENDER_PACKAGES"]
+
+_PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
 # The distributions whose code decides a segment's bytes: a Ray worker must have the head's versions.
 RENDER_PACKAGES = ("reelwright", "av", "numpy", "opencv-python-headless", "pillow", "scipy", "resvg-py",
@@ -100,20 +107,33 @@ def _raise_failures(failures: list[tuple[RenderJob, BaseException]]) -> None:
 
 def write_segment(path: Path, data: bytes) -> Path:
     """Write a segment's bytes to ``path`` atomically: a temp file beside it, renamed into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return path
+    return atomic_write_bytes(path, data)
 
 
 # ---- local processes ---------------------------------------------------------------------------
+
+def _watch_parent(parent: int) -> None:
+    while True:
+        if os.getppid() != parent:
+            os._exit(1)
+        time.sleep(0.5)
+
+
+def die_with_parent(parent: int) -> None:
+    """Worker initializer: this process ends when ``parent`` does, so a killed build leaves no worker rendering.
+
+    On Linux the kernel sends SIGKILL when the parent goes (``prctl(PR_SET_PDEATHSIG)``); everywhere a daemon
+    thread also checks that the parent is still ours (it is re-parented when the parent dies)."""
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):  # no libc symbol: the thread below still does it
+            pass
+    if os.getppid() != parent:  # the parent died before the signal was armed
+        os._exit(1)
+    threading.Thread(target=_watch_parent, args=(parent,), daemon=True, name="reelwright-parent-watch").start()
+
 
 class LocalExecutor(Executor):
     """``workers`` processes on this machine (0 = one per two cores); with one, shots render in this
@@ -151,7 +171,8 @@ class LocalExecutor(Executor):
         else:
             threads = max(1, cores // workers)  # only for specs that do not fix their own
             ctx = multiprocessing.get_context("spawn")
-            with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+            with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=die_with_parent,
+                                     initargs=(os.getpid(),)) as pool:
                 pending = {pool.submit(render_to_cache, job.spec, str(job.path), threads): job for job in jobs}
                 try:
                     while pending:
@@ -201,7 +222,7 @@ def pack_files(spec: dict) -> dict[str, Path]:
         if not path.is_file():
             raise InputError(f"{path} is gone (needed by shot {spec.get('id', '?')}); build again to remake it",
                              path=path)
-        if _sha256(path.read_bytes()) != sha:
+        if file_sha256(path) != sha:
             raise InputError(f"{path} changed since shot {spec.get('id', '?')} was planned (sha256 differs); "
                              "build again", path=path)
         out[sha] = path
@@ -219,7 +240,7 @@ def unpack_files(spec: dict, blobs: dict[str, bytes], folder: Path) -> dict:
             data = blobs.get(sha)
             if data is None:
                 raise BuildError(f"{original} did not travel with the task (sha256 {sha[:12]}…)")
-            if _sha256(data) != sha:
+            if bytes_sha256(data) != sha:
                 raise BuildError(f"{original} arrived damaged (sha256 differs)")
             target = folder / f"{sha}{Path(original).suffix}"
             target.write_bytes(data)
@@ -237,10 +258,6 @@ def unpack_files(spec: dict, blobs: dict[str, bytes], folder: Path) -> dict:
         return value
 
     return rewrite(spec)
-
-
-def _sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 
 # ---- Ray ---------------------------------------------------------------------------------------

@@ -8,12 +8,12 @@ whose pictures changed.
 
 from __future__ import annotations
 
-import os
 import zlib
 from pathlib import Path
 from typing import Any
 
 from reelwright.documents.bible import Bible, Look
+from reelwright.documents.breakdown import Wardrobe, Wear
 from reelwright.documents.storyboard import Shot
 from reelwright.documents.timeline import Timeline, TimelineShot
 from reelwright.media.avatar import default_look
@@ -30,6 +30,7 @@ from reelwright.media.video import EncoderSettings, SegmentWriter
 from reelwright.project.cache import make_key
 from reelwright.project.settings import Settings
 from reelwright.providers.image_comic import ComicImages
+from reelwright.fsutil import place, storage_errors, temp_path
 
 __all__ = ["shot_specs", "render_shot", "segment_key", "SUBTITLE_BOTTOM", "CAPTION_TOP"]
 
@@ -37,7 +38,9 @@ SUBTITLE_BOTTOM = 0.80  # subtitles end at 80% of the frame height (inside the l
 CAPTION_TOP = 0.09
 
 
-def subject_looks(bible: Bible, names: list[str]) -> dict[str, Any]:
+def subject_looks(bible: Bible, names: list[str], wear: dict[str, Wear] | None = None) -> dict[str, Any]:
+    """The drawn looks of ``names``; a costume colour in ``wear`` (the scene's, from the breakdown) dresses
+    the character in it."""
     looks = {}
     for name in names:
         c = bible.character(name)
@@ -45,10 +48,13 @@ def subject_looks(bible: Bible, names: list[str]) -> dict[str, Any]:
             looks[name] = c.look.model_dump(mode="json")
         else:
             looks[name] = {"style": "avataaars", "seed": name, "options": default_look(name), "description": ""}
+        colour = (wear or {}).get(name, Wear()).colour
+        if colour:
+            looks[name]["options"] = {**looks[name]["options"], "clothesColor": colour.lstrip("#")}
     return looks
 
 
-def _still_spec(ts: TimelineShot, bible: Bible, image: dict) -> dict:
+def _still_spec(ts: TimelineShot, bible: Bible, image: dict, wardrobe: Wardrobe | None = None) -> dict:
     if ts.media is not None:  # a generated picture: its content is the key (the path is not), read by the worker
         return {"file": ts.media.still.file, "sha256": ts.media.still.sha256,
                 "shot": {"id": ts.shot.id, "size": ts.shot.size, "caption": ts.shot.caption}}
@@ -56,7 +62,8 @@ def _still_spec(ts: TimelineShot, bible: Bible, image: dict) -> dict:
     shot = ts.shot.model_dump(mode="json", exclude={"frames", "reason", "text", "line", "sting", "props", "cross"})
     if ts.shot.size == "INSERT":
         shot["text"] = ts.shot.text
-    return {"shot": shot, "looks": subject_looks(bible, ts.shot.subjects), "image": image}
+    return {"shot": shot, "looks": subject_looks(bible, ts.shot.subjects, (wardrobe or {}).get(ts.shot.scene)),
+            "image": image}
 
 
 def _clip_spec(ts: TimelineShot, settings: Settings) -> dict | None:
@@ -81,8 +88,10 @@ def segment_key(spec: dict) -> str:
     return make_key("shot", spec_key_inputs(spec))
 
 
-def shot_specs(timeline: Timeline, bible: Bible, settings: Settings, image_identity: dict) -> list[dict]:
-    """Self-contained, JSON-able render instructions for every shot of ``timeline``."""
+def shot_specs(timeline: Timeline, bible: Bible, settings: Settings, image_identity: dict,
+               wardrobe: Wardrobe | None = None) -> list[dict]:
+    """Self-contained, JSON-able render instructions for every shot of ``timeline``; ``wardrobe`` (the
+    episode's costumes per scene, from the breakdown) colours the drawn characters' clothes."""
     enc = {"width": timeline.width, "height": timeline.height, "fps": timeline.fps,
            "crf": settings.video.crf, "preset": settings.video.preset,
            "threads": settings.render.threads}  # x264's output depends on its thread count: fixed, not per machine
@@ -99,7 +108,7 @@ def shot_specs(timeline: Timeline, bible: Bible, settings: Settings, image_ident
             "frames": ts.frames,
             "move": ts.shot.move,
             "seed": zlib.crc32(ts.shot.id.encode()),
-            "still": _still_spec(ts, bible, image_identity),
+            "still": _still_spec(ts, bible, image_identity, wardrobe),
             "mouth": ts.mouth,
             "cues": cues,
             "text_version": TEXT_VERSION,
@@ -112,7 +121,7 @@ def shot_specs(timeline: Timeline, bible: Bible, settings: Settings, image_ident
             spec["clip"] = clip
         if ts.fade_in and i > 0:
             prev = timeline.shots[i - 1]
-            spec["prev"] = {"still": _still_spec(prev, bible, image_identity), "frames": prev.frames,
+            spec["prev"] = {"still": _still_spec(prev, bible, image_identity, wardrobe), "frames": prev.frames,
                             "move": prev.shot.move,
                             "seed": zlib.crc32(prev.shot.id.encode())}
             prev_clip = _clip_spec(prev, settings)
@@ -202,10 +211,11 @@ def render_shot(spec: dict, out: str | Path, threads: int = 0) -> str:
 
 
 def render_to_cache(spec: dict, final: str, threads: int, frames=None) -> str:
-    tmp = Path(final).with_name(f".{Path(final).name}.{os.getpid()}.tmp")
+    tmp = temp_path(final)
     try:
-        encode_shot(spec, frames if frames is not None else prepare_shot(spec), tmp, threads)
-        os.replace(tmp, final)
+        with storage_errors(final):
+            encode_shot(spec, frames if frames is not None else prepare_shot(spec), tmp, threads)
+        place(tmp, final)
     finally:
         tmp.unlink(missing_ok=True)
     return final

@@ -18,6 +18,8 @@ from reelwright.documents.script import (
     Action, Caption, Centered, Dialogue, Lyrics, SceneHeading, ScriptDocument,
 )
 from reelwright.errors import InputError, Problem
+from reelwright.fsutil import read_user_bytes, user_file
+from reelwright.limits import MAX_LINE_CHARS, MAX_SCRIPT_BYTES
 from reelwright.screenplay.chinese import parse_chinese, write_chinese
 from reelwright.screenplay.english import english_score, parse_english, write_english
 from reelwright.screenplay.fdx import parse_fdx, write_fdx
@@ -176,26 +178,50 @@ def _parse_docx(path: Path) -> tuple[ScriptDocument, str]:
     return doc, f"; the document's {d.tables} table(s) are not read"
 
 
-def parse_script(path: str | Path) -> ScriptDocument:
+def parse_script(path: str | Path, root: str | Path | None = None) -> ScriptDocument:
     """Read and parse a script file (.fountain, .txt, .md, .docx, .fdx); the layout is told by content.
 
-    A file with no dialogue at all is an :class:`InputError` naming the layout it looked like.
+    Only a regular file of at most :data:`~reelwright.limits.MAX_SCRIPT_BYTES` (inside ``root``, when given) is
+    read, and a text script's lines are checked before parsing (:func:`line_problems`). A file with no dialogue at
+    all is an :class:`InputError` naming the layout it looked like.
     """
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in SCRIPT_SUFFIXES:
         raise InputError(f"not a script file: expected one of {', '.join(SCRIPT_SUFFIXES)}", path=path)
-    if suffix in (".docx", ".fdx") and not path.is_file():
+    if suffix in (".docx", ".fdx") and not path.is_file() and not path.exists():
         raise InputError("file not found", path=path)
+    top = None if root is None else Path(root)
     hint = ""
     if suffix == ".docx":
+        user_file(path, top, what="script")
         doc, hint = _parse_docx(path)
     elif suffix == ".fdx":
-        doc = _finish(parse_fdx(path.read_bytes(), path))
+        doc = _finish(parse_fdx(read_user_bytes(path, MAX_SCRIPT_BYTES, top, what="script"), path))
     else:
-        doc = parse_text(read_text(path), path)
+        text = read_text(path, limit=MAX_SCRIPT_BYTES, root=top)
+        problems = line_problems(text, path)
+        if problems:
+            raise InputError(problems=problems)
+        doc = parse_text(text, path)
     _require_dialogue(doc, str(path), hint)
     return doc
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def line_problems(text: str, path: str | Path | None) -> list[Problem]:
+    """A script's lines that no parser should see: over :data:`~reelwright.limits.MAX_LINE_CHARS` characters, or
+    holding a NUL or another control character (a voice would choke on it)."""
+    problems = []
+    for no, raw in enumerate(text.splitlines(), 1):
+        if len(raw) > MAX_LINE_CHARS:
+            problems.append(Problem(path, no, f"line of {len(raw)} characters; the limit is {MAX_LINE_CHARS}"))
+        if m := _CONTROL.search(raw):
+            problems.append(Problem(path, no, f"control character U+{ord(m.group()):04X} in the line (a NUL or "
+                                    "similar); remove it"))
+    return problems
 
 
 def write_script(doc: ScriptDocument, fmt: str) -> str:

@@ -178,6 +178,23 @@ def _dialogue(s: str, path: str | None, line: int) -> Dialogue | None:
                     subtitle=subtitle)
 
 
+_OPEN = {"【": "】", "（": "）", "(": "）"}
+
+
+def _unclosed(s: str) -> str | None:
+    """The first bracket (【, （ or ( ) the line opens and does not close, or None. A line is one unit in this
+    format: an unclosed 【字幕：… or 林晚：（低声… would otherwise turn into action or spoken words."""
+    stack: list[str] = []
+    for ch in s:
+        if ch in _OPEN:
+            stack.append(ch)
+        elif ch == "】" and stack and stack[-1] == "【":
+            stack.pop()
+        elif ch in "）)" and stack and stack[-1] in "（(":
+            stack.pop()
+    return stack[0] if stack else None
+
+
 def _is_marker(s: str) -> bool:
     """Lines that end an outline or a 人物小传 block."""
     return bool(_EPISODE.match(s) or _TITLE.match(s) or _OUTLINE.match(s) or _BIOS.match(s) or _CAST.match(s)
@@ -205,6 +222,9 @@ def parse_chinese(text: str, path: str | Path | None = None) -> ScriptDocument:
         s = raw.strip()
         if not s:
             continue
+        if (opener := _unclosed(s)) is not None:
+            raise ScriptSyntaxError(f"{opener} is not closed on this line: expected {_OPEN[opener]} (e.g. "
+                                    "【字幕：三年后】 or 林晚：（低声）台词)", path=where, line=no)
         if m := _EPISODE.match(s):
             close()
             number = chinese_number(m.group(1))

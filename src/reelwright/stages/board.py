@@ -55,8 +55,8 @@ from reelwright.stages.coverage import (
     with_update as _with,
 )
 
-__all__ = ["board_episode", "open_on_hook", "direct_episode", "merge_board", "apply_screen_direction",
-           "expression_for", "script_hash", "is_strong", "is_turn", "close_up_share",
+__all__ = ["board_episode", "open_on_hook", "direct_episode", "merge_board", "merge_fields",
+           "apply_screen_direction", "expression_for", "script_hash", "is_strong", "is_turn", "close_up_share",
            "find_props", "RULES"]
 
 RULES = ("establishing", "shot_reverse_shot", "screen_direction", "reactions", "inserts", "split_long_lines",
@@ -293,7 +293,9 @@ def direct_episode(episode: Episode, bible: Bible, *, night_of=None, rules: Boar
 _SCRIPT_FIELDS = ("line", "text", "speaker", "caption", "scene", "location", "interior", "night")
 
 
-def _merge_fields(fresh: dict, mine: dict, base: dict | None, script_fields: tuple[str, ...]) -> dict:
+def merge_fields(fresh: dict, mine: dict, base: dict | None, script_fields: tuple[str, ...]) -> dict:
+    """``fresh`` with the user's edits from ``mine``: a field that differs from ``base`` (as last generated)
+    is the user's; without ``base``, every field of ``mine`` except ``script_fields`` is."""
     data = dict(fresh)
     for name, value in mine.items():
         if base is not None:
@@ -325,7 +327,7 @@ def merge_board(fresh: Storyboard, existing: Storyboard | None, previous: Storyb
             continue
         base = gen[shot.id].model_dump() if shot.id in gen else None
         mine_data = {k: v for k, v in mine.model_dump().items() if k != "id"}
-        shots.append(Shot.model_validate(_merge_fields(shot.model_dump(), mine_data, base, _SCRIPT_FIELDS)))
+        shots.append(Shot.model_validate(merge_fields(shot.model_dump(), mine_data, base, _SCRIPT_FIELDS)))
     old_scenes = {s.scene: s for s in existing.scenes}
     gen_scenes = {s.scene: s for s in previous.scenes} if previous else {}
     scenes = []
@@ -335,7 +337,7 @@ def merge_board(fresh: Storyboard, existing: Storyboard | None, previous: Storyb
             scenes.append(sc)
             continue
         base = gen_scenes[sc.scene].model_dump() if sc.scene in gen_scenes else None
-        scenes.append(SceneSound.model_validate(_merge_fields(sc.model_dump(), mine.model_dump(), base, ("scene",))))
+        scenes.append(SceneSound.model_validate(merge_fields(sc.model_dump(), mine.model_dump(), base, ("scene",))))
     return fresh.model_copy(update={"shots": shots, "scenes": scenes})
 
 

@@ -30,8 +30,8 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from reelwright.documents.base import atomic_write_bytes
 from reelwright.documents.bible import Bible, Character
+from reelwright.documents.breakdown import Wardrobe, Wear
 from reelwright.documents.storyboard import Shot, Storyboard
 from reelwright.documents.timeline import MediaFile, ShotMedia
 from reelwright.errors import BudgetError, BuildError, InputError, ProviderError
@@ -46,10 +46,10 @@ from reelwright.providers.base import (
     ImageRequest,
     JobJournal,
     VideoProvider,
-    file_sha256,
 )
 from reelwright.providers.registry import get_provider
 from reelwright.stages.board import derive_board
+from reelwright.fsutil import atomic_write_bytes, file_sha256, safe_name
 
 __all__ = ["MediaMaker", "SIZE_PHRASES", "ANGLE_PHRASES", "character_prompt", "shot_prompt", "derive_seed",
            "still_size", "refs_dir", "redo_shot", "find_shot", "generative", "Job"]
@@ -110,14 +110,15 @@ def still_size(settings: Settings) -> tuple[int, int]:
 
 
 def refs_dir(root: Path, name: str) -> Path:
-    safe = re.sub(r"[\\/:*?\"<>|\s]+", "_", name).strip("._") or "character"
-    return Path(root) / "build" / "refs" / safe
+    """``build/refs/<name>``: the character's name made a safe file name (names are data, never paths)."""
+    return Path(root) / "build" / "refs" / safe_name(name)
 
 
-def character_prompt(name: str, c: Character | None) -> str:
-    """A character as words for a picture model: age and gender, the bible's look, what they wear."""
+def character_prompt(name: str, c: Character | None, wears: str = "") -> str:
+    """A character as words for a picture model: age and gender, the bible's look, what they wear (the
+    scene's costume from the breakdown, ``wears``, before the bible's wardrobe)."""
     if c is None:
-        return name
+        return f"{name}, wearing {wears}" if wears else name
     who = {"female": "woman", "male": "man"}.get(c.gender, "person")
     head = f"a {c.age}-year-old {who}" if c.age else f"a {who}"
     shown = name.title() if name.isascii() and name.isupper() else name  # MAYA is a script's caps, not a sign
@@ -125,8 +126,8 @@ def character_prompt(name: str, c: Character | None) -> str:
     look = c.look.description or c.description
     if look:
         parts.append(look.strip().rstrip("."))
-    if c.wardrobe:
-        parts.append(f"wearing {c.wardrobe[0].strip().rstrip('.')}")
+    if wears or c.wardrobe:
+        parts.append(f"wearing {(wears or c.wardrobe[0]).strip().rstrip('.')}")
     return ", ".join(parts)
 
 
@@ -138,14 +139,14 @@ def _location(shot: Shot, bible: Bible) -> str:
     return ", ".join(p for p in (f"{inside} {when}", where.strip().rstrip(".")) if p)
 
 
-def shot_prompt(shot: Shot, bible: Bible, settings: Settings) -> str:
-    """The picture prompt of one shot: style, framing (size and angle), subjects (look, expression, side),
-    location, the object of an insert."""
+def shot_prompt(shot: Shot, bible: Bible, settings: Settings, wear: dict[str, Wear] | None = None) -> str:
+    """The picture prompt of one shot: style, framing (size and angle), subjects (look, expression, side,
+    the costume ``wear`` gives them in the shot's scene), location, the object of an insert."""
     parts = [settings.images.style.strip().rstrip("."),
              f"{SIZE_PHRASES.get(shot.size, shot.size)}, {ANGLE_PHRASES.get(shot.angle, shot.angle)}"]
     people = []
     for name, side in zip(shot.subjects, _screen_sides(shot)):
-        desc = character_prompt(name, bible.character(name))
+        desc = character_prompt(name, bible.character(name), (wear or {}).get(name, Wear()).wears)
         mood = EXPRESSION_PHRASES.get(shot.expressions.get(name, "neutral"), "a neutral expression")
         people.append(f"{desc}, {mood}" + (f", {side}" if side else ""))
     if people:
@@ -192,6 +193,7 @@ class Job:
     seconds: float = 0.0  # media seconds expected (clips)
     path: Path | None = None  # where it is, once made or found
     error: str | None = None
+    sheet: tuple[str, str] | None = None  # a reference sheet's (character, view)
 
 
 @dataclass
@@ -219,9 +221,10 @@ class MediaMaker:
     """Makes (or finds in the cache) the reference sheets, stills and clips of a build."""
 
     def __init__(self, root: Path, bible: Bible, settings: Settings, cache: Cache, ledger: Ledger | None = None,
-                 *, quiet: bool = True, dry: bool = False) -> None:
+                 *, quiet: bool = True, dry: bool = False, wardrobe: dict[int, Wardrobe] | None = None) -> None:
 
         self.root, self.bible, self.settings, self.cache, self.ledger = Path(root), bible, settings, cache, ledger
+        self.wardrobe = wardrobe or {}  # episode → scene → character → costume (breakdown.yaml)
         self.quiet, self.dry = quiet, dry
         name = settings.providers.image
         image = get_provider(f"image:{name}", settings.provider_options("image", name), root=self.root)
@@ -309,7 +312,13 @@ class MediaMaker:
         if all(r is not None for r in refs):
             request = ImageRequest(purpose="reference", prompt=prompt, negative_prompt=self.settings.images.negative,
                                    width=w, height=h, seed=seed, references=tuple(str(r) for r in refs))
-        return self._job("image", lock, lock, seed, request)
+        job = self._job("image", lock, lock, seed, request)
+        job.sheet = (name, view)
+        return job
+
+    def wear(self, episode: int, shot: Shot) -> dict[str, Wear]:
+        """What the shot's characters wear in its scene (empty without a breakdown)."""
+        return self.wardrobe.get(episode, {}).get(shot.scene, {})
 
     def still_job(self, episode: int, shot: Shot, fronts: dict[str, Path | None]) -> Job:
         tag = f"ep{episode:03d}"
@@ -320,7 +329,8 @@ class MediaMaker:
         request = None
         if all(r is not None for r in refs):
             w, h = still_size(self.settings)
-            request = ImageRequest(purpose="shot", prompt=shot_prompt(shot, self.bible, self.settings),
+            prompt = shot_prompt(shot, self.bible, self.settings, self.wear(episode, shot))
+            request = ImageRequest(purpose="shot", prompt=prompt,
                                    negative_prompt=self.settings.images.negative, width=w, height=h, seed=seed,
                                    references=tuple(str(r) for r in refs))
         return self._job("image", f"{tag}/{shot.id}", lock, seed, request)
@@ -337,7 +347,8 @@ class MediaMaker:
         request = None
         if still is not None:
             motion = ", ".join(p for p in (self.settings.images.motion, MOVE_PHRASES.get(shot.move, "")) if p)
-            request = ClipRequest(prompt=f"{shot_prompt(shot, self.bible, self.settings)}. {motion}",
+            prompt = shot_prompt(shot, self.bible, self.settings, self.wear(episode, shot))
+            request = ClipRequest(prompt=f"{prompt}. {motion}",
                                   negative_prompt=self.settings.images.negative, image=str(still), seconds=seconds,
                                   fps=v.fps, width=v.width, height=v.height, seed=seed)
         return self._job("clip", f"{tag}/{shot.id}", lock, seed, request, seconds=seconds)
@@ -472,9 +483,10 @@ class MediaMaker:
         """Copy the reference sheets to ``build/refs/<character>/<view>.<ext>`` for people to look at."""
 
         for job in jobs:
-            if job.path is None:
+            if job.path is None or job.sheet is None:
                 continue
-            _, name, view = job.lock.split("/", 2)
+            name, view = job.sheet
+            view = view if re.fullmatch(r"[a-z][a-z0-9_]{0,31}", view) else safe_name(view)
             dest = refs_dir(self.root, name) / f"{view}{job.path.suffix}"
             data = job.path.read_bytes()
             if not dest.is_file() or dest.read_bytes() != data:

@@ -21,11 +21,12 @@ import numpy as np
 from reelwright.documents.bible import Bible, Voice, dialect_key, dialect_name
 from reelwright.documents.script import Episode, plain
 from reelwright.errors import InputError, ProviderError
+from reelwright.fsutil import file_sha256, user_file
 from reelwright.media.audio import resample, write_wav
 from reelwright.project.cache import Cache, make_key
 from reelwright.project.ledger import Ledger
 from reelwright.project.settings import Settings
-from reelwright.providers.base import Audio, SpeechProvider, file_sha256
+from reelwright.providers.base import Audio, SpeechProvider
 from reelwright.providers.registry import get_provider
 from reelwright.stages.timing import speech_seconds
 
@@ -56,10 +57,10 @@ def reference_path(voice: Voice, root: Path | None) -> Path | None:
         return None
     path = Path(voice.reference)
     path = path if path.is_absolute() else (Path(root) if root is not None else Path.cwd()) / path
-    if not path.is_file():
+    if not path.exists():
         raise InputError(f"voice reference {voice.reference!r} not found (relative to the project folder)",
                          path=(Path(root) / "bible.yaml") if root is not None else None)
-    return path.resolve()
+    return user_file(path, what=f"voice reference {voice.reference!r}").resolve()  # regular: not a FIFO
 
 
 def line_request(text: str, voice: Voice, settings: Settings, language: str,
@@ -219,9 +220,7 @@ def _speak(episode: Episode, ln: _Line, provider: SpeechProvider, settings: Sett
             audio = type(audio)(resample(audio.samples, audio.sample_rate, rate), rate)
     else:
         audio = Audio(np.zeros(rate // 4, dtype=np.float32), rate)
-    tmp = cache.temp_path(ln.path)
-    write_wav(tmp, audio)
-    cache.commit(tmp, ln.path)
+    write_wav(ln.path, audio)  # atomic: a temp file renamed into place
     cache.write_json("voice", ln.key, {"samples": int(len(audio.samples)), "sample_rate": audio.sample_rate})
     cache.did("voice")
     cache.record(f"voice/ep{episode.number:03d}/line{ln.index:03d}", "voice", ln.key, [str(ln.path)],
