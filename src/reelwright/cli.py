@@ -17,22 +17,20 @@ from reelwright.check.report import check_project, format_table
 from reelwright.documents.base import dump_document, read_text
 from reelwright.errors import InputError, ReelwrightError
 from reelwright.export.sheet import board_project
+from reelwright.fsutil import StorageError
 from reelwright.insights import run_insights
 from reelwright.lockfile import ProjectLock
-from reelwright.progress import ConsoleReporter
 from reelwright.production import breakdown_project, schedule_project
+from reelwright.progress import ConsoleReporter
 from reelwright.project.folder import Project, new_project
 from reelwright.project.ledger import money
 from reelwright.providers.local_model import install_model, list_models, models_dir
+from reelwright.redact import redact
 from reelwright.screenplay import parse_script, write_script
 from reelwright.studio import serve
-from reelwright.writing.writer import (
-    check_project_continuity,
-    write_episodes,
-    write_premise,
-)
-from reelwright.fsutil import StorageError
-from reelwright.redact import redact
+from reelwright.writing.checks import project_report
+from reelwright.writing.genre import GENRE_KEYS
+from reelwright.writing.writer import write_episodes, write_premise
 
 __all__ = ["main"]
 
@@ -180,7 +178,7 @@ def _cmd_write_premise(args: argparse.Namespace) -> int:
         premise, root, source = args.words[0], (args.words[1] if len(args.words) > 1 else "."), None
     report = write_premise(root, premise, source_text=source, provider=args.provider, episodes=args.episodes_count,
                            target_seconds=args.target_seconds, paywall_after=args.paywall_after, language=args.lang,
-                           quiet=args.quiet)
+                           genre=args.genre, quiet=args.quiet)
     print(report.summary())
     for path in report.written:
         print(f"  {path}")
@@ -204,12 +202,16 @@ def _cmd_write_episodes(args: argparse.Namespace) -> int:
 
 
 def _cmd_write_check(args: argparse.Namespace) -> int:
-    problems = check_project_continuity(args.dir)
-    for problem in problems:
-        print(problem)
-    if not problems:
-        print("no continuity problems found")
-    return 1 if problems else 0
+    report = project_report(args.dir, premise=args.premise)
+    if args.json:
+        print(json.dumps({"measures": report.measures(), "problems": {
+            k: [str(p) for p in v] for k, v in report.problems.items()}}, ensure_ascii=False, indent=1))
+    else:
+        for kind in report.KINDS:
+            for problem in report.problems.get(kind, []):
+                print(f"{report.LABELS[kind]}: {problem}")
+        print(report.summary())
+    return 1 if report.all() else 0
 
 
 def _cmd_models_list(args: argparse.Namespace) -> int:
@@ -431,6 +433,8 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--target-seconds", type=int, help="target episode length (default: [writing] target_seconds)")
     s.add_argument("--paywall-after", type=int, help="the paywall comes after this episode (default: 10)")
     s.add_argument("--lang", choices=["en", "zh"], help="language of a new project (default: en)")
+    s.add_argument("--genre", choices=list(GENRE_KEYS), help="the genre template (default: [writing] genre, else "
+                   "chosen from the premise)")
     s.add_argument("--provider", metavar="NAME", help="text provider: local, openai or a plugin's name "
                    "(default: [providers] text in reelwright.toml)")
     s.add_argument("--quiet", action="store_true", help="no progress output")
@@ -448,10 +452,15 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--quiet", action="store_true", help="no progress output")
     s.set_defaults(func=_cmd_write_episodes)
 
-    s = wsub.add_parser("check", help="report continuity problems in the scripts",
-                        description="Unknown names, characters appearing after their exit, relationships that "
-                        "contradict the bible. Exit 1 when any is found.")
+    s = wsub.add_parser("check", help="report what goes wrong in written scripts (any project's)",
+                        description="Continuity (unknown names, characters after their exit, relationships that "
+                        "contradict the bible), people the premise names who never speak, anachronisms against "
+                        "the period, repeated lines, instructions copied into a line, speakers not in the scene, "
+                        "fields cut off by a length limit, wardrobe that is not worn; and the dialogue's "
+                        "distinct-bigram ratio. Exit 1 when any problem is found.")
     s.add_argument("dir", nargs="?", default=".", help="project folder (default: .)")
+    s.add_argument("--premise", help="the premise to check names against (default: season.yaml's premise)")
+    s.add_argument("--json", action="store_true", help="print the measures and problems as JSON")
     s.set_defaults(func=_cmd_write_check)
 
     m = sub.add_parser("models", help="list or install local language models",
