@@ -57,7 +57,7 @@ def shot_takes(project: Project, number: int, shot_id: str, cache: Cache) -> Sho
     out = []
     for s in (takes.inputs.get("candidates", []) if takes is not None else []):
         entry = cache.lock.artifacts.get(f"ep{number:03d}/candidate/{shot_id}/{s}")
-        path = Path(entry.outputs[0]) if entry is not None and entry.outputs else None
+        path = cache.output_path(entry.outputs[0]) if entry is not None and entry.outputs else None
         out.append(Take(int(s), path if path is not None and path.is_file() else None, s == seed))
     return ShotTakes(number, shot_id, seed, prompt, history, out)
 
