@@ -8,11 +8,16 @@ $(BIN)/reelwright: pyproject.toml
 	$(BIN)/pip install -q -e '.[test]'
 	touch $@
 
-.PHONY: install test demo bench bench-render bench-write bench-schedule bench-season-overnight schemas
+.PHONY: install browser test demo bench bench-render bench-write bench-studio bench-schedule bench-season-overnight schemas
 install: $(BIN)/reelwright
 
-test: install
-	$(BIN)/pytest -q
+# the headless Chromium + chromedriver the studio's browser tests drive (Debian/Ubuntu apt; once)
+browser:
+	sh scripts/install-browser.sh
+
+# the browser tests are required here: a missing browser fails instead of skipping
+test: install browser
+	REELWRIGHT_REQUIRE_BROWSER=1 $(BIN)/pytest -q
 
 demo: install
 	$(BIN)/reelwright demo reelwright-demo
@@ -21,8 +26,13 @@ demo: install
 # on 2 cores; a smoke run: benchmarks/bench_season.py --episodes 2 --seconds 20 --width 270 --height 480)
 bench: install
 	$(BIN)/pip install -q -e '.[bench]'
+	$(BIN)/python benchmarks/bench_studio.py
 	$(BIN)/python benchmarks/bench_season.py
 	$(BIN)/python benchmarks/bench_schedule.py
+
+# the studio: season and episode pages of a 100-episode season against a static file, same server, side by side
+bench-studio: install
+	$(BIN)/python benchmarks/bench_studio.py
 
 bench-render: install
 	$(BIN)/python benchmarks/bench_render.py

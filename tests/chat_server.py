@@ -135,6 +135,7 @@ class FakeWriter:
         self.names = 0
         self.places = 0
         self.lines = 0
+        self.must_done = False
 
     def __call__(self, request: dict, n: int) -> Reply:
         if n in self.broken:
@@ -145,11 +146,16 @@ class FakeWriter:
             schema = json.loads(request["messages"][0]["content"].rsplit("\n", 1)[1])
         zh = "Simplified Chinese" in request["messages"][0]["content"]
         user = request["messages"][-1]["content"]
+        self.must_done = False
         return Reply(chat(self.instance(schema, "", zh, user)))
 
     def instance(self, schema: dict, key: str, zh: bool, user: str) -> Any:
         kind = schema.get("type")
         if "enum" in schema:
+            must = re.search(r" (\S+) speaks in this beat", user)
+            if key == "speaker" and must and must.group(1) in schema["enum"] and not self.must_done:
+                self.must_done = True  # the person the beat needs speaks first
+                return must.group(1)
             return schema["enum"][self.lines % len(schema["enum"])] if key == "speaker" else schema["enum"][0]
         if kind == "object":
             out = {}
@@ -189,7 +195,8 @@ class FakeWriter:
             return "她当众揭穿了他的秘密" if zh else "She exposes his secret in front of everyone"
         words = {"title": ("契约新娘", "The Contract Bride"), "logline": ("女佣被迫签下契约婚姻，却发现丈夫的秘密",
                  "A maid forced into a contract marriage uncovers her husband's secret"),
-                 "period": ("现代", "present day"), "dialect": ("", ""), "summary": ("女主发现了秘密", "She finds out.")}
+                 "period": ("现代", "present day"), "dialect": ("", ""), "summary": ("女主发现了秘密", "She finds out."),
+                 "wardrobe": ("灰色呢子大衣", "a grey wool coat"), "job": ("售货员", "shop assistant")}
         if key in words:
             return words[key][0 if zh else 1]
         return "她推开门，愣住了" if zh else "She slams the door and freezes"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import os
 from pathlib import Path
 
@@ -116,7 +117,8 @@ def test_split_text_keeps_paragraphs():
 def test_answers_are_cleaned_and_repaired_in_code():
     from reelwright.writing.prompts import ask_beat, clean
 
-    assert clean("She always has a purpose in", 27) == "She always has a purpose…"
+    assert clean("She always has a purpose in", 27) == "She always has a purpose in"  # fits: kept
+    assert clean("She always has a purpose in life", 27) == "She always has a purpose"  # whole words, no "…"
     assert clean('  "**Run** [[now]]"  ') == "Run now"
     assert clean("我发现了价值 secret", None, "en") == "secret"
     bible = bible_of(3)
@@ -126,13 +128,15 @@ def test_answers_are_cleaned_and_repaired_in_code():
     answer = {"action": "She slams the door", "event": "A fight", "lines": [
         {"speaker": "C0", "emotion": "angry", "text": "C0: (shouting) You lied."},
         {"speaker": "C1", "emotion": "cold", "text": "I did, and I would again."}]}
-    data, problems = ask.check(answer, False)
+    data, problems = ask.check(copy.deepcopy(answer), True)  # last try: the repeated line is dropped, the new one kept
     assert problems == [] and [ln["text"] for ln in data["lines"]] == ["I did, and I would again."]
-    only_repeats = {"action": "x", "event": "y", "lines": [{"speaker": "C0", "emotion": "sad", "text": "You lied."}]}
-    _, problems = ask.check(dict(only_repeats), False)
+    _, problems = ask.check(copy.deepcopy(answer), False)  # before that, the repeat is given back as a reason
     assert any("already said" in p for p in problems)
-    data, problems = ask.check(dict(only_repeats), True)  # last try: kept, and said so
-    assert problems == [] and ask.notes and "repeated" in ask.notes[0]
+    only_repeats = {"action": "x y", "event": "y", "lines": [{"speaker": "C0", "emotion": "sad", "text": "You lied."}]}
+    _, problems = ask.check(dict(only_repeats), True)  # nothing usable even on the last try: the fallback's turn
+    assert any("already said" in p for p in problems)
+    fallback = ask.fallback(problems)
+    assert fallback["lines"] and all(ln["text"] != "You lied." for ln in fallback["lines"])
 
 
 # ---- the whole flow against a real HTTP server on 127.0.0.1 -----------------------------------
@@ -156,11 +160,12 @@ def test_premise_to_three_episodes_with_the_openai_provider(tmp_path):
         report = write_premise(root, PREMISE, quiet=True)
         assert {p.name for p in report.written} == {"bible.yaml", "season.yaml"}
         bible = load_document(root / "bible.yaml", Bible)
-        assert bible.logline and bible.genre == "contract marriage" and bible.tone
-        assert [c.role for c in bible.characters] == ["protagonist", "love interest", "antagonist", "ally", "elder"]
+        assert bible.logline and bible.genre == "romance" and bible.tone  # "marriage" reads as a romance
+        # the premise names nobody: the roles a romance needs are invented, nothing more
+        assert [c.role for c in bible.characters] == ["protagonist", "love interest", "rival"]
         lead = bible.characters[0]
-        assert lead.goals and lead.secrets and lead.wardrobe and len(lead.relationships) == 4
-        assert len({c.name for c in bible.characters}) == 5 and len(bible.locations) >= 3 and bible.props
+        assert lead.goals and lead.secrets and lead.wardrobe and len(lead.relationships) == 2
+        assert len({c.name for c in bible.characters}) == 3 and len(bible.locations) >= 3 and bible.props
         season = load_document(root / "season.yaml", Season)
         assert season.episode_count == 12 and season.episode(10).paywall
         report = write_episodes(root, "1-3", quiet=True)
@@ -239,10 +244,10 @@ def test_rewriting_one_episode_leaves_the_others_alone(tmp_path):
 
 def test_an_interrupted_season_resumes_where_it_stopped(tmp_path):
     down = Reply({"error": {"message": "server going down"}}, status=500)
-    writer = FakeWriter(broken={n: down for n in range(14, 40)})
+    writer = FakeWriter(broken={n: down for n in range(13, 40)})
     with ChatServer(writer) as server:
         root = make_project(tmp_path, server.url)
-        write_premise(root, PREMISE, quiet=True)  # 7 requests
+        write_premise(root, PREMISE, quiet=True)  # 6 requests: people, series, 3 characters, places
         with pytest.raises(ProviderError, match="HTTP 500: server going down"):
             write_episodes(root, "1-3", quiet=True)  # episode 1 takes 6 answers, then the server fails
         assert (root / "scripts" / "ep001.fountain").exists() and not (root / "scripts" / "ep002.fountain").exists()
@@ -257,7 +262,7 @@ def test_an_interrupted_season_resumes_where_it_stopped(tmp_path):
 
 
 def test_bad_answers_are_retried_and_counted(tmp_path):
-    broken = {8: Reply(chat('{"title": "unclosed')), 9: Reply(chat({"title": 5}))}
+    broken = {7: Reply(chat('{"title": "unclosed')), 8: Reply(chat({"title": 5}))}
     with ChatServer(FakeWriter(broken=broken)) as server:
         root = make_project(tmp_path, server.url)
         write_premise(root, PREMISE, quiet=True)
@@ -265,8 +270,8 @@ def test_bad_answers_are_retried_and_counted(tmp_path):
         assert report.written and report.stats.retried == 1
         assert report.stats.first_try_valid == report.stats.asked - 1
         # the retry carried the problems back to the model
+        assert "problems" in server.requests[8]["messages"][-1]["content"]
         assert "problems" in server.requests[9]["messages"][-1]["content"]
-        assert "problems" in server.requests[10]["messages"][-1]["content"]
 
 
 def test_chinese_project_writes_the_chinese_format(tmp_path):

@@ -5,35 +5,32 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import re
 import shutil
 import sys
 from importlib.resources import files
 from pathlib import Path
 
-from reelwright import __version__
-from reelwright.build.pipeline import build, plan_build
+from reelwright import __version__, api
+from reelwright.build.pipeline import plan_build
 from reelwright.check.report import check_project, format_table
-from reelwright.deliver.package import deliver_project
 from reelwright.documents.base import dump_document, read_text
 from reelwright.errors import InputError, ReelwrightError
-from reelwright.export import export_project
 from reelwright.export.sheet import board_project
+from reelwright.fsutil import StorageError
 from reelwright.insights import run_insights
-from reelwright.localise.job import localise_project
+from reelwright.lockfile import ProjectLock
 from reelwright.production import breakdown_project, schedule_project
-from reelwright.project.cache import Cache
+from reelwright.progress import ConsoleReporter
 from reelwright.project.folder import Project, new_project
 from reelwright.project.ledger import money
 from reelwright.providers.local_model import install_model, list_models, models_dir
-from reelwright.screenplay import parse_script, write_script
-from reelwright.stages.images import redo_shot
-from reelwright.writing.writer import (
-    check_project_continuity,
-    write_episodes,
-    write_premise,
-)
-from reelwright.fsutil import StorageError
 from reelwright.redact import redact
+from reelwright.screenplay import parse_script, write_script
+from reelwright.studio import serve
+from reelwright.writing.checks import project_report
+from reelwright.writing.genre import GENRE_KEYS
+from reelwright.writing.writer import write_episodes, write_premise
 
 __all__ = ["main"]
 
@@ -44,12 +41,25 @@ def _cmd_new(args: argparse.Namespace) -> int:
     return 0
 
 
+def _command() -> str:
+    """What the project lock records as the holder: this command line."""
+    return " ".join(["reelwright", *sys.argv[1:]])
+
+
+def _events(args: argparse.Namespace) -> ConsoleReporter:
+    return ConsoleReporter(quiet=getattr(args, "quiet", False))
+
+
 def _build_and_report(root: Path | str, args: argparse.Namespace) -> int:
     project = Project.load(root)
     _print_warnings(project.warnings)
-    report = build(project, args.episodes, workers=args.workers, quiet=args.quiet,
-                   executor=getattr(args, "executor", None), address=getattr(args, "address", None),
-                   draft=getattr(args, "draft", False))
+    events = _events(args)
+    try:
+        report = api.build(project, args.episodes, workers=args.workers, executor=getattr(args, "executor", None),
+                           address=getattr(args, "address", None), on_event=events, command=_command(),
+                           draft=getattr(args, "draft", False))
+    finally:
+        events.close()
     print(report.summary())
     if report.draft:
         print("  draft preview (half size, fast encoder; no self-check): build/draft/, never delivered; "
@@ -85,22 +95,19 @@ def _cmd_build(args: argparse.Namespace) -> int:
 
 
 def _cmd_redo(args: argparse.Namespace) -> int:
-    import re
-
-
     m = re.fullmatch(r"(?:ep)?0*(\d+)", args.episode.strip().lower())
     if not m:
         raise InputError(f"bad episode {args.episode!r}: expected ep3 or 3")
     number = int(m.group(1))
     project = Project.load(args.dir)
-    cache = Cache(project.cache_dir, project.lock_path)
-    shot, seed = redo_shot(project, number, args.shot, cache, seed=args.seed)
-    print(f"ep{number:03d} shot {shot.id}: new seed {seed} (in reelwright.lock)")
-    if args.no_build:
-        print(f"run 'reelwright build {args.dir} --episodes {number}' to make it")
-        return 0
-    args.episodes = str(number)
-    return _build_and_report(project.root, args)
+    with ProjectLock(project.root, _command()):  # held from the new seed to the end of the rebuild
+        result = api.redo_shot(project, number, args.shot, seed=args.seed, rebuild=False, command=_command())
+        print(f"ep{number:03d} shot {result.shot.id}: new seed {result.seed} (in reelwright.lock)")
+        if args.no_build:
+            print(f"run 'reelwright build {args.dir} --episodes {number}' to make it")
+            return 0
+        args.episodes = str(number)
+        return _build_and_report(project.root, args)
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
@@ -175,7 +182,7 @@ def _cmd_write_premise(args: argparse.Namespace) -> int:
         premise, root, source = args.words[0], (args.words[1] if len(args.words) > 1 else "."), None
     report = write_premise(root, premise, source_text=source, provider=args.provider, episodes=args.episodes_count,
                            target_seconds=args.target_seconds, paywall_after=args.paywall_after, language=args.lang,
-                           quiet=args.quiet)
+                           genre=args.genre, quiet=args.quiet)
     print(report.summary())
     for path in report.written:
         print(f"  {path}")
@@ -199,12 +206,16 @@ def _cmd_write_episodes(args: argparse.Namespace) -> int:
 
 
 def _cmd_write_check(args: argparse.Namespace) -> int:
-    problems = check_project_continuity(args.dir)
-    for problem in problems:
-        print(problem)
-    if not problems:
-        print("no continuity problems found")
-    return 1 if problems else 0
+    report = project_report(args.dir, premise=args.premise)
+    if args.json:
+        print(json.dumps({"measures": report.measures(), "problems": {
+            k: [str(p) for p in v] for k, v in report.problems.items()}}, ensure_ascii=False, indent=1))
+    else:
+        for kind in report.KINDS:
+            for problem in report.problems.get(kind, []):
+                print(f"{report.LABELS[kind]}: {problem}")
+        print(report.summary())
+    return 1 if report.all() else 0
 
 
 def _cmd_models_list(args: argparse.Namespace) -> int:
@@ -223,8 +234,9 @@ def _cmd_models_install(args: argparse.Namespace) -> int:
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
-    report = export_project(Project.load(args.dir), args.format, args.episodes, relative=args.relative,
-                            out_dir=Path(args.out) if args.out else None, workers=args.workers, quiet=args.quiet)
+    with _events(args) as events:
+        report = api.export(args.dir, args.format, args.episodes, relative=args.relative, out_dir=args.out,
+                            workers=args.workers, on_event=events, command=_command())
     print(report.summary())
     for number, outs in report.timelines.items():
         print(f"  ep{number:03d}: " + "  ".join(str(p) for p in outs.values()))
@@ -232,8 +244,9 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
 
 def _cmd_localise(args: argparse.Namespace) -> int:
-    report = localise_project(Project.load(args.dir), args.to, args.episodes, dub=args.dub, provider=args.provider,
-                              workers=args.workers, quiet=args.quiet)
+    with _events(args) as events:
+        report = api.localise(args.dir, args.to, args.episodes, dub=args.dub, provider=args.provider,
+                              workers=args.workers, on_event=events, command=_command())
     print(report.summary())
     for (number, lang), dub in report.dubs.items():
         print(f"  ep{number:03d} {lang} dub: {dub.path}  {dub.duration:.2f} s (original "
@@ -246,8 +259,10 @@ def _cmd_localise(args: argparse.Namespace) -> int:
 
 
 def _cmd_deliver(args: argparse.Namespace) -> int:
-    report = deliver_project(Project.load(args.dir), args.episodes, languages=args.languages, dub=args.dub,
-                             provider=args.provider, workers=args.workers, quiet=args.quiet)
+    with _events(args) as events:
+        report = api.deliver(args.dir, args.episodes, languages=args.languages, dub=args.dub,
+                             provider=args.provider, workers=args.workers, approved_only=args.approved,
+                             on_event=events, command=_command())
     print(report.summary())
     for note in report.notes:
         print(f"note: {note}", file=sys.stderr)
@@ -305,6 +320,11 @@ def _cmd_insights(args: argparse.Namespace) -> int:
     for note in f.notes:
         print(f"note: {note}", file=sys.stderr)
     print(f"report: {result.files['html']}", file=out)
+    return 0
+
+
+def _cmd_studio(args: argparse.Namespace) -> int:
+    serve(args.dir, host=args.host, port=args.port)
     return 0
 
 
@@ -421,6 +441,8 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--target-seconds", type=int, help="target episode length (default: [writing] target_seconds)")
     s.add_argument("--paywall-after", type=int, help="the paywall comes after this episode (default: 10)")
     s.add_argument("--lang", choices=["en", "zh"], help="language of a new project (default: en)")
+    s.add_argument("--genre", choices=list(GENRE_KEYS), help="the genre template (default: [writing] genre, else "
+                   "chosen from the premise)")
     s.add_argument("--provider", metavar="NAME", help="text provider: local, openai or a plugin's name "
                    "(default: [providers] text in reelwright.toml)")
     s.add_argument("--quiet", action="store_true", help="no progress output")
@@ -438,10 +460,15 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--quiet", action="store_true", help="no progress output")
     s.set_defaults(func=_cmd_write_episodes)
 
-    s = wsub.add_parser("check", help="report continuity problems in the scripts",
-                        description="Unknown names, characters appearing after their exit, relationships that "
-                        "contradict the bible. Exit 1 when any is found.")
+    s = wsub.add_parser("check", help="report what goes wrong in written scripts (any project's)",
+                        description="Continuity (unknown names, characters after their exit, relationships that "
+                        "contradict the bible), people the premise names who never speak, anachronisms against "
+                        "the period, repeated lines, instructions copied into a line, speakers not in the scene, "
+                        "fields cut off by a length limit, wardrobe that is not worn; and the dialogue's "
+                        "distinct-bigram ratio. Exit 1 when any problem is found.")
     s.add_argument("dir", nargs="?", default=".", help="project folder (default: .)")
+    s.add_argument("--premise", help="the premise to check names against (default: season.yaml's premise)")
+    s.add_argument("--json", action="store_true", help="print the measures and problems as JSON")
     s.set_defaults(func=_cmd_write_check)
 
     m = sub.add_parser("models", help="list or install local language models",
@@ -528,6 +555,8 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--languages", help="subtitle languages besides each episode's own (default: [delivery] "
                    "languages)")
     s.add_argument("--dub", help="languages to dub (default: [delivery] dub)")
+    s.add_argument("--approved", action="store_true", help="only the episodes approved (in the studio, "
+                   "approvals.yaml) and not changed since")
     s.add_argument("--provider", metavar="NAME", help="text provider (default: [providers] text)")
     s.add_argument("--workers", type=int, default=None, help="render processes (default: reelwright.toml)")
     s.add_argument("--quiet", action="store_true", help="no progress output")
@@ -549,6 +578,18 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--out", help="folder for the report and charts (default: build/insights)")
     s.add_argument("--quiet", action="store_true", help="no progress output")
     s.set_defaults(func=_cmd_insights)
+
+    s = sub.add_parser("studio", help="review, fix and approve a season in the browser (a local web app)",
+                       description="Serve the studio for a project folder: the season's episodes with their state, "
+                       "each episode's video with its storyboard, script and self-check, shots to edit, redraw or "
+                       "pick takes for, the bible, builds with live progress, approval. Edits are ordinary edits "
+                       "of scripts/, boards/ and bible.yaml. Binds 127.0.0.1 unless --host says otherwise; any "
+                       "other address needs the access token it prints at start. See docs/studio.md.")
+    s.add_argument("dir", nargs="?", default=".", help="project folder (default: .)")
+    s.add_argument("--port", type=int, default=8700, help="port (default: 8700)")
+    s.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1; e.g. 0.0.0.0 to "
+                   "share on a LAN, with a token)")
+    s.set_defaults(func=_cmd_studio)
     return p
 
 

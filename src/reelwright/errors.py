@@ -17,6 +17,8 @@ __all__ = [
     "ProviderError",
     "BuildError",
     "BudgetError",
+    "Cancelled",
+    "ProjectBusy",
     "InfeasibleError",
     "Problem",
 ]
@@ -93,6 +95,18 @@ class BudgetError(BuildError):
     """A build stopped because its paid provider calls would go over ``[providers] budget``."""
 
     exit_code = 3
+
+
+class Cancelled(ReelwrightError):
+    """Long work stopped at a cancel request; what was finished is kept and the next run resumes."""
+
+    exit_code = 130
+
+
+class ProjectBusy(ReelwrightError):
+    """Another build, redo, delivery, localisation or export holds the project's lock; the message names it."""
+
+    exit_code = 1
 
 
 class InfeasibleError(InputError):

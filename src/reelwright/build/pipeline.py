@@ -10,7 +10,6 @@ episode as ``epNNN.me.wav`` for dubbing. Every build ends with the self-check
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,7 +19,7 @@ from reelwright.fsutil import atomic_write_bytes, atomic_write_text, clean_orpha
 from reelwright.documents.storyboard import Storyboard
 from reelwright.documents.timeline import Timeline
 from reelwright.render.executors import Executor, make_executor
-from reelwright.progress import Progress
+from reelwright.progress import CancelToken, EventSink, Progress, checkpoint, log, reporting
 from reelwright.project.folder import Project, episode_outputs, parse_episode_spec
 from reelwright.build.freshness import cached_check, is_fresh, record_fresh
 from reelwright.check.report import CheckResult, check_episode, format_brief
@@ -136,9 +135,8 @@ class _Prepared:
     specs: list[dict]
 
 
-def _log(msg: str, quiet: bool) -> None:
-    if not quiet:
-        print(msg, file=sys.stderr, flush=True)
+def _log(msg: str, quiet: bool, item: str = "") -> None:
+    log(msg, stage="build", item=item, quiet=quiet)
 
 
 def _mouths(lines, fps: int, cache: Cache) -> dict[int, list[bool]]:
@@ -293,16 +291,29 @@ def _wardrobe(project: Project, numbers: list[int]) -> dict[int, Wardrobe]:
 
 def build(project: Project, episodes: str | list[int] | None = None, *, workers: int | None = None,
           quiet: bool = False, cache: Cache | None = None, executor: str | Executor | None = None,
-          address: str | None = None, draft: bool = False) -> BuildReport:
+          address: str | None = None, on_event: EventSink | None = None, cancel: CancelToken | None = None,
+          draft: bool = False) -> BuildReport:
     """Build ``episodes`` (default: all) incrementally. Shots render with ``executor``: ``local`` (worker
     processes) or ``ray`` (tasks on the Ray cluster at ``address``), or an :class:`Executor`; None = the
     ``[render]`` settings.
+
+    Progress goes to ``on_event`` as :class:`~reelwright.progress.Event` s (else printed unless ``quiet``);
+    ``cancel`` set from another thread stops the build at the next line, shot or episode with
+    :class:`~reelwright.errors.Cancelled`, keeping every finished artifact for the next build.
 
     ``draft``: a preview: the same cut and sound, frames at ``[render] draft_scale`` with the fast
     ``draft_preset``, written to ``build/draft/`` and cached under keys of their own (the full-quality
     segments and lock entries are left as they are, so building at full quality again costs nothing that
     was not already owed). Drafts are marked as such in the file and ``deliver`` refuses them; the
     self-check, which judges deliverables, is not run on them."""
+    with reporting(on_event, cancel):
+        return _build(project, episodes, workers=workers, quiet=quiet, cache=cache, executor=executor,
+                      address=address, draft=draft)
+
+
+def _build(project: Project, episodes: str | list[int] | None, *, workers: int | None, quiet: bool,
+           cache: Cache | None, executor: str | Executor | None, address: str | None,
+           draft: bool = False) -> BuildReport:
 
     numbers = episodes if isinstance(episodes, list) else parse_episode_spec(episodes, list(project.episodes))
     cache = cache or Cache(project.cache_dir, project.lock_path)
@@ -335,6 +346,7 @@ def build(project: Project, episodes: str | list[int] | None = None, *, workers:
         prepared: list[_Prepared] = []
         boards: dict[int, Storyboard] = {}
         for number in todo:
+            checkpoint()
             src = project.episodes[number]
             tag = f"ep{number:03d}"
             board = make_board(project, number, cache)
@@ -379,6 +391,7 @@ def build(project: Project, episodes: str | list[int] | None = None, *, workers:
         # 5. per episode: stitch the segments under the mix
         at = 0
         for p in prepared:
+            checkpoint()
             segments, at = all_segments[at:at + len(p.specs)], at + len(p.specs)
             tag, timeline, outs = f"ep{p.number:03d}", p.timeline, p.outs
             final_key = make_key("episode", {"segments": [s.stem for s in segments], "mix": p.mix_key})
@@ -399,7 +412,7 @@ def build(project: Project, episodes: str | list[int] | None = None, *, workers:
             cache.record(f"{lock_tag}{tag}/video", "assemble", final_key, [str(outs["video"]), str(outs["srt"])])
             cache.save_lock()
             _log(f"{tag}: {timeline.frames / timeline.fps:.1f}s, {len(timeline.shots)} shots → {outs['video']}"
-                 + (" (draft: not for delivery)" if draft else ""), quiet)
+                 + (" (draft: not for delivery)" if draft else ""), quiet, tag)
     finally:
         cache.save_lock()
     report.draft = draft
@@ -413,7 +426,7 @@ def build(project: Project, episodes: str | list[int] | None = None, *, workers:
     # 6. the self-check of what this build made (cached for up-to-date episodes); then each is recorded fresh
     for p in prepared:
         check = check_episode(project, p.number)
-        _log(format_brief(check), quiet)
+        _log(format_brief(check), quiet, f"ep{p.number:03d}")
         # a failed check is recorded too: the same inputs would fail the same way
         record_fresh(project, p.number, cache, _music_files(project, p.timeline), check)
         report.results[p.number] = _result(project, p.number, p.mix_path, check, rebuilt=True)
@@ -421,7 +434,7 @@ def build(project: Project, episodes: str | list[int] | None = None, *, workers:
         check = cached_check(cache, state.key)
         if check is None:
             check = check_episode(project, number)
-            _log(format_brief(check), quiet)
+            _log(format_brief(check), quiet, f"ep{number:03d}")
         report.results[number] = _result(project, number, state.mix, check, rebuilt=False)
     cache.save_lock()
     report.work = dict(cache.work)

@@ -1,5 +1,6 @@
 """Typed, versioned documents. Each is a pydantic model saved as plain text in the project."""
 
+from reelwright.documents.approval import Approval, Approvals
 from reelwright.documents.base import Document, load_document, save_document, upgrader
 from reelwright.documents.bible import Bible, Character, Location, Look, Prop, Voice
 from reelwright.documents.breakdown import Breakdown
@@ -19,10 +20,13 @@ DOCUMENTS: dict[str, type[Document]] = {
     "timeline": Timeline,
     "lock": Lock,
     "glossary": Glossary,
+    "approvals": Approvals,
 }
 
 __all__ = [
     "DOCUMENTS",
+    "Approval",
+    "Approvals",
     "Beat",
     "Bible",
     "Breakdown",

@@ -7,7 +7,9 @@ characters a viewer can read in the time the line has), so constrained models
 cannot overrun it. Every answer is checked: the same number of lines, each
 within its length, the glossary renderings present, no text left in the source
 language, the target language's script present. A rejected answer is asked
-again with the problems spelled out; a batch that keeps failing is split into
+again with the problems spelled out (through the shared ask loop,
+:mod:`reelwright.providers.asking`, which says why the rejected answer itself is
+not sent back); a batch that keeps failing is split into
 single lines. Each accepted line is cached on its own (its text, speaker,
 languages, length budget, glossary renderings and the provider), so editing one
 line translates that line again and nothing else.
@@ -17,19 +19,13 @@ from __future__ import annotations
 
 import logging
 import re
-import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from reelwright.errors import BuildError
 from reelwright.project.cache import Cache, make_key
-from reelwright.providers.text import (
-    InvalidAnswer,
-    TextProvider,
-    obj,
-    schema_errors,
-    string,
-)
+from reelwright.errors import BuildError
+from reelwright.providers.asking import ask_json
+from reelwright.providers.text import TextProvider, obj, schema_errors, string
 
 __all__ = ["Translator", "Item", "TranslateStats", "LANGUAGES", "language_name", "script_of",
            "untranslated_problem", "TranslationError", "PROMPT_VERSION"]
@@ -273,39 +269,33 @@ class Translator:
         return got, problems
 
     def _batch(self, items: list[Item], src: str, dst: str, context: str) -> dict[str, str]:
+        """Ask through the shared ask loop; every line that passes is kept (and cached) even while others are
+        asked again, and only the lines still missing are named in the reasons."""
         schema = self._schema(items)
-        base = self._messages(items, src, dst, context)
-        messages = list(base)
-        problems: list[str] = []
         accepted: dict[str, str] = {}
-        for attempt in range(self.retries + 1):
-            self.stats.calls += 1
-            start = time.monotonic()
-            try:
-                answer = self.provider.complete_json(messages, schema, name="translation",
-                                                     max_tokens=60 + sum(i.budget for i in items) * 2,
-                                                     seed=self.seed + attempt,
-                                                     temperature=0.2 if attempt == 0 else min(0.3 + 0.2 * attempt, 1.0))
-            except InvalidAnswer as exc:
-                self.stats.seconds += time.monotonic() - start
-                problems = [str(exc)]
-                messages = _feedback(base, exc.text, problems)
-                continue
-            self.stats.seconds += answer.seconds or (time.monotonic() - start)
-            self.stats.completion_tokens += answer.completion_tokens
-            got, problems = self._problems(items, answer.data, schema, src, dst)
+        def check(data: Any, final: bool) -> tuple[Any, list[str]]:
+            got, problems = self._problems(items, data, schema, src, dst)
             for item in items:  # keep every line that passed, even when others did not
                 if item.key in got and item.key not in accepted:
                     accepted[item.key] = got[item.key]
                     self.cache.write_json("translate", self.item_key(item, src, dst),
-                                          {"text": got[item.key], "source": item.text, "model": answer.model})
+                                          {"text": got[item.key], "source": item.text})
                     self._advance()
-            if not problems and len(accepted) == len(items):
-                if attempt:
-                    self.stats.retried += 1
-                return accepted
-            log.info("translation %s→%s try %d rejected: %s", src, dst, attempt + 1, "; ".join(problems[:4]))
-            messages = _feedback(base, answer.text, problems)
+            if len(accepted) == len(items):
+                return accepted, []
+            return accepted, problems or ["some lines are missing"]
+
+        out = ask_json(self.provider, self._messages(items, src, dst, context), schema, check, name="translation",
+                       retries=self.retries, seed=self.seed, max_tokens=60 + sum(i.budget for i in items) * 2,
+                       temperature=lambda attempt: 0.2 if attempt == 0 else min(0.3 + 0.2 * attempt, 1.0))
+        self.stats.calls += out.calls
+        self.stats.seconds += out.seconds
+        self.stats.completion_tokens += out.completion_tokens
+        if out.ok:
+            if out.attempts > 1:
+                self.stats.retried += 1
+            return accepted
+        problems = out.problems
         rest = [i for i in items if i.key not in accepted]
         if len(items) > 1 and rest:  # a batch that keeps failing: one line at a time
             self.stats.split += 1
@@ -320,9 +310,3 @@ class Translator:
                 f"(a term with kind: phrase, source: the whole line), raise [writing] retries, or use a stronger "
                 f"model")
         return accepted
-
-
-def _feedback(messages: list[dict[str, str]], answer: str, problems: list[str]) -> list[dict[str, str]]:
-    note = ("Your answer had these problems:\n- " + "\n- ".join(problems[:8])
-            + "\nAnswer again with one corrected JSON object for all the lines.")
-    return [*messages, {"role": "assistant", "content": (answer or "")[:1500]}, {"role": "user", "content": note}]

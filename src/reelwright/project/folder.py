@@ -10,7 +10,6 @@ from pathlib import Path
 from reelwright.documents.base import (
     atomic_write_text,
     load_document,
-    node_line,
     parse_yaml,
     read_text,
     save_document,

@@ -170,6 +170,8 @@ class WritingSection(Section):
     seed: int = Field(0, description="seed for the model; change it to get a different draft")
     retries: int = Field(3, ge=0, le=10, description="new tries for an answer that fails validation")
     chunk_chars: int = Field(3000, ge=500, le=50000, description="a long source text is read in chunks this size")
+    genre: str = Field("", description="the genre template (life, romance, revenge, suspense, comedy, historical); "
+                       "empty = chosen from the premise")
 
 
 class RenderSection(Section):

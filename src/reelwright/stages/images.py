@@ -272,6 +272,10 @@ class MediaMaker:
             return entry.seed
         return derive_seed(base, *parts)
 
+    def job(self, stage: str, what: str, lock: str, seed: int, request, seconds: float = 0.0) -> Job:
+        """A job for ``request`` (found in the cache when it was made before)."""
+        return self._job(stage, what, lock, seed, request, seconds)
+
     def _job(self, stage: str, what: str, lock: str, seed: int, request, seconds: float = 0.0) -> Job:
         job = Job(stage, what, lock, seed, request, seconds=seconds)
         if request is not None:
@@ -422,6 +426,10 @@ class MediaMaker:
         inputs = {"seed_base": self.settings.images.seed, "prompt": job.request.prompt}
         self.cache.record(job.lock, job.stage, job.key, [str(job.path)], provider=spec, seed=job.seed,
                           inputs=inputs)
+
+    def run(self, jobs: list[Job], label: str) -> None:
+        """Make the uncached ``jobs`` (a build's, or a shot's candidate takes); failures are noted on the jobs."""
+        self._run(jobs, label)
 
     def _run(self, jobs: list[Job], label: str) -> None:
         """Make the uncached ``jobs`` (``concurrency`` at a time); failures are noted on the jobs."""

@@ -1,4 +1,4 @@
-"""Asking the model: cached answers, validation, retries with feedback, repairs, and the numbers.
+"""Asking the model for the writing stage: the shared ask loop, fallbacks, and the numbers.
 
 Each answer is cached under ``build/cache/write`` by a hash of the messages,
 the schema, the provider's identity and the seed, so an interrupted run
@@ -10,13 +10,13 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from reelwright.errors import BuildError
 from reelwright.project.cache import Cache, canonical_json, make_key
-from reelwright.providers.text import InvalidAnswer, TextProvider
+from reelwright.errors import BuildError
+from reelwright.providers.asking import ask_json
+from reelwright.providers.text import TextProvider
 from reelwright.writing.prompts import Ask
 
 __all__ = ["Writer", "WriteStats", "prompt_hash"]
@@ -32,6 +32,7 @@ class WriteStats:
     first_try_valid: int = 0  # asks whose first model answer passed the checks as it came
     first_try_repaired: int = 0  # … or after repairs made in code
     retried: int = 0  # asks that needed another try
+    fallbacks: int = 0  # asks answered by the plain in-character fallback after every try failed
     prompt_tokens: int = 0
     completion_tokens: int = 0
     seconds: float = 0.0  # time spent waiting for the model
@@ -53,7 +54,7 @@ class WriteStats:
     def as_dict(self) -> dict[str, Any]:
         return {"asks": self.asks, "cached": self.cached, "calls": self.calls,
                 "first_try_valid": self.first_try_valid, "first_try_repaired": self.first_try_repaired,
-                "retried": self.retried, "prompt_tokens": self.prompt_tokens,
+                "retried": self.retried, "fallbacks": self.fallbacks, "prompt_tokens": self.prompt_tokens,
                 "completion_tokens": self.completion_tokens, "model_seconds": round(self.seconds, 3),
                 "tokens_per_second": round(self.tokens_per_second, 2),
                 "first_try_share": round(self.first_try_share, 3), "warnings": len(self.warnings)}
@@ -64,7 +65,8 @@ def prompt_hash(asks: list[Ask]) -> str:
 
 
 class Writer:
-    """Asks the provider, checks each answer, retries with the problems spelled out, caches what passed."""
+    """Asks the provider through the one ask loop (:func:`reelwright.providers.asking.ask_json`), counts what it
+    cost, and falls back to the ask's plain in-character answer when every try was rejected."""
 
     def __init__(self, provider: TextProvider, cache: Cache, *, seed: int = 0, retries: int = 3) -> None:
         self.provider = provider
@@ -77,46 +79,36 @@ class Writer:
         self.stats.asks += 1
         key = make_key("write-ask", {"messages": ask.messages, "schema": ask.schema, "seed": self.seed,
                                      "provider": self.provider.identity()})
-        hit = self.cache.read_json("write", key)
-        if hit is not None:
+        out = ask_json(self.provider, ask.messages, ask.schema, ask.check, name=ask.name.split(":")[0],
+                       retries=self.retries, seed=self.seed, max_tokens=ask.max_tokens,
+                       temperature=self._temperature, cache=self.cache, stage="write", key=key)
+        if out.cached:
             self.stats.cached += 1
-            return hit["data"]
-        messages = list(ask.messages)
-        problems: list[str] = []
-        for attempt in range(self.retries + 1):
-            final = attempt == self.retries
-            self.stats.calls += 1
-            start = time.monotonic()
-            try:
-                answer = self.provider.complete_json(messages, ask.schema, name=ask.name.split(":")[0],
-                                                     max_tokens=ask.max_tokens, seed=self.seed + attempt,
-                                                     temperature=self._temperature(attempt))
-            except InvalidAnswer as exc:
-                self.stats.seconds += time.monotonic() - start
-                problems = [str(exc)]
-                log.info("%s: try %d unusable: %s", ask.name, attempt + 1, exc)
-                messages = self._feedback(ask.messages, exc.text, problems)
-                continue
-            self.stats.seconds += answer.seconds or (time.monotonic() - start)
-            self.stats.prompt_tokens += answer.prompt_tokens
-            self.stats.completion_tokens += answer.completion_tokens
-            raw_ok = attempt == 0 and not _raw_problems(ask, answer.data)
-            data, problems = ask.check(json.loads(json.dumps(answer.data)), final)
-            if not problems:
-                self.stats.warnings += ask.notes
-                if attempt == 0:
-                    self.stats.first_try_valid += raw_ok
-                    self.stats.first_try_repaired += not raw_ok
-                else:
-                    self.stats.retried += 1
-                self.cache.write_json("write", key, {"data": data, "attempts": attempt + 1,
-                                                     "model": answer.model})
-                return data
-            log.info("%s: try %d rejected: %s", ask.name, attempt + 1, "; ".join(problems[:5]))
-            messages = self._feedback(ask.messages, answer.text, problems)
+            return out.data
+        self.stats.calls += out.calls
+        self.stats.seconds += out.seconds
+        self.stats.prompt_tokens += out.prompt_tokens
+        self.stats.completion_tokens += out.completion_tokens
+        if out.ok:
+            self.stats.warnings += ask.notes
+            if out.attempts == 1:
+                raw_ok = not _raw_problems(ask, out.first_raw)
+                self.stats.first_try_valid += raw_ok
+                self.stats.first_try_repaired += not raw_ok
+            else:
+                self.stats.retried += 1
+            return out.data
         self.stats.failures.append(ask.name)
+        if ask.fallback is not None:
+            data = ask.fallback(out.problems)
+            self.stats.fallbacks += 1
+            self.stats.warnings.append(f"{ask.name}: no usable answer after {out.attempts} tries ("
+                                       + "; ".join(out.problems[:3]) + "); a plain line was written instead")
+            self.cache.write_json("write", key, {"data": data, "attempts": out.attempts, "model": out.model,
+                                                 "fallback": True})
+            return data
         raise BuildError(f"the model gave no usable answer for {ask.name} after {self.retries + 1} tries: "
-                         + "; ".join(problems[:5]) + ". Try another seed ([writing] seed), more retries, or a "
+                         + "; ".join(out.problems[:5]) + ". Try another seed ([writing] seed), more retries, or a "
                          "stronger model")
 
     def _temperature(self, attempt: int) -> float | None:
@@ -125,16 +117,6 @@ class Writer:
             return None
         base = float(getattr(self.provider.options, "temperature", 0.7) or 0.7)
         return max(base, min(base + 0.15 * attempt, 1.0))  # hotter than 1.0 a small model only rambles
-
-    @staticmethod
-    def _feedback(messages: list[dict[str, str]], answer: str, problems: list[str]) -> list[dict[str, str]]:
-        """The question again with the problems appended. The rejected answer itself is left out: shown its
-        own answer, a small model copies it word for word."""
-        note = ("\n\nA previous answer was rejected for these problems:\n- " + "\n- ".join(problems[:8])
-                + "\nWrite a new, different answer that avoids them. One JSON object only.")
-        out = [dict(m) for m in messages]
-        out[-1]["content"] = out[-1]["content"] + note
-        return out
 
 
 def _raw_problems(ask: Ask, data: Any) -> list[str]:

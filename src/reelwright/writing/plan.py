@@ -18,8 +18,9 @@ from reelwright.documents.script import (
 from reelwright.documents.season import Act, Beat, EpisodePlan, Season
 from reelwright.stages import timing
 from reelwright.stages.board import is_strong
+from reelwright.writing.genre import Genre, choose_genre, genre_from_label, get_genre
 
-__all__ = ["plan_season", "beat_layout", "acts_for", "estimate_seconds", "element_times", "seconds_per_line",
+__all__ = ["plan_season", "season_genre", "beat_layout", "acts_for", "estimate_seconds", "element_times", "seconds_per_line",
            "ROLES", "cast_for", "HOOK_SECONDS", "CLIFF_SECONDS", "TURN_SECONDS"]
 
 HOOK_SECONDS = 3
@@ -27,68 +28,6 @@ CLIFF_SECONDS = 10
 TURN_SECONDS = 15
 
 ROLES = ("protagonist", "love interest", "antagonist", "ally", "elder")
-
-_PURPOSES = {
-    "en": {
-        "hook": [
-            "open on a shocking moment the viewer cannot look away from: a slap, a humiliation or a reveal",
-            "open in the middle of a confrontation with an accusation",
-            "open on a secret being discovered",
-            "open on a threat or an ultimatum",
-        ],
-        "turn": {
-            "setup": ["the protagonist is wronged and the conflict is set up; end the beat on a reversal",
-                      "a first clue to a secret appears; end the beat on a reversal"],
-            "escalation": ["the antagonist strikes back and the stakes rise; end the beat on a reversal",
-                           "an ally wavers or a lie is told; end the beat on a reversal"],
-            "midpoint": ["a reversal: what everyone believed turns out to be false"],
-            "climax": ["the protagonist turns the tables in a confrontation; end the beat on a reversal",
-                       "secrets come out one after another; end the beat on a reversal"],
-        },
-        "cliffhanger": [
-            (1, "end on a question the viewer wants answered"),
-            (6, "end as a secret is about to be exposed; cut before it is"),
-            (8, "end on a sudden arrival or a line that changes everything; cut before the reaction"),
-            (9, "end on a shocking reveal that turns the story around; cut before the reaction"),
-            (10, "end on the season's biggest reveal, the hidden truth exposed in front of everyone; "
-                 "cut before anyone reacts"),
-        ],
-        "acts": {
-            "setup": "introduce the world, the protagonist's wound and the antagonist",
-            "escalation": "each episode raises the stakes; small wins, bigger losses",
-            "midpoint": "a reversal that turns the story around",
-            "climax": "the truth comes out and the protagonist wins or loses everything",
-        },
-    },
-    "zh": {
-        "hook": [
-            "开场就是冲突高潮：一记耳光、当众羞辱或惊人真相",
-            "开场就在激烈对峙中，有人当面指控",
-            "开场即发现一个秘密",
-            "开场就是威胁或最后通牒",
-        ],
-        "turn": {
-            "setup": ["主角受辱，矛盾建立；本段结尾要有反转", "秘密的第一条线索出现；本段结尾要有反转"],
-            "escalation": ["反派反击，赌注升级；本段结尾要有反转", "盟友动摇或有人撒谎；本段结尾要有反转"],
-            "midpoint": ["大反转：大家相信的事原来是假的"],
-            "climax": ["主角在对峙中反败为胜；本段结尾要有反转", "秘密接连曝光；本段结尾要有反转"],
-        },
-        "cliffhanger": [
-            (1, "以一个让观众想知道答案的问题结尾"),
-            (6, "秘密即将被揭穿时戛然而止"),
-            (8, "有人突然出现或一句话改变一切，在反应之前切断"),
-            (9, "以颠覆剧情的惊人真相结尾，在反应之前切断"),
-            (10, "以全季最大的真相结尾：隐藏的真相当众曝光，在任何人反应之前切断"),
-        ],
-        "acts": {
-            "setup": "交代世界、主角的伤痛和反派",
-            "escalation": "每集赌注升级，小胜之后是更大的失败",
-            "midpoint": "一次扭转全剧的大反转",
-            "climax": "真相大白，主角赢得或失去一切",
-        },
-    },
-}
-
 
 def _lang(language: str) -> str:
     return "zh" if language == "zh" else "en"
@@ -128,20 +67,28 @@ def _pick(options: list, *seeds: object) -> object:
     return options[int.from_bytes(h[:4], "big") % len(options)]
 
 
-def _by_role(bible: Bible) -> list[Character]:
+def _by_role(bible: Bible, named: list[str] | None = None) -> list[Character]:
+    """The protagonist first, then the people the source names (in its order), then the rest by role."""
     order = {r: i for i, r in enumerate(ROLES)}
-    return sorted(bible.characters, key=lambda c: (order.get(c.role, len(ROLES)), bible.characters.index(c)))
+    first = {n.casefold(): i for i, n in enumerate(named or [])}
+    return sorted(bible.characters, key=lambda c: (c.role != "protagonist", first.get(c.name.casefold(), 99),
+                                                   order.get(c.role, len(ROLES)), bible.characters.index(c)))
 
 
-def cast_for(bible: Bible, number: int, act: str, size: int, gone: set[str], strong: bool) -> list[str]:
-    """Who appears in an episode: the protagonist always, the antagonist in strong episodes, others in turn."""
-    people = [c for c in _by_role(bible) if c.name not in gone]
+def cast_for(bible: Bible, number: int, act: str, size: int, gone: set[str], strong: bool,
+             opponent: str = "antagonist", named: list[str] | None = None) -> list[str]:
+    """Who appears in an episode: the protagonist always, the people the source names in the first episode, the
+    genre's opponent (the antagonist, the rival, …) in strong episodes, others in turn."""
+    people = [c for c in _by_role(bible, named) if c.name not in gone]
     if not people:
         return []
     lead, rest = people[0], people[1:]
     chosen = [lead.name]
-    antagonist = next((c for c in rest if c.role == "antagonist"), None)
-    if antagonist and (strong or act in ("midpoint", "climax") or number % 2 == 1):
+    if number == 1 and named:
+        chosen += [c.name for c in rest if c.name.casefold() in {n.casefold() for n in named}][:max(0, size - 1)]
+    antagonist = next((c for c in rest if opponent and c.role == opponent), None)
+    if antagonist and antagonist.name not in chosen and len(chosen) < size and (
+            strong or act in ("midpoint", "climax") or number % 2 == 1):
         chosen.append(antagonist.name)
     others = [c for c in rest if c.name not in chosen]
     if others:
@@ -169,16 +116,27 @@ def _strengths(acts: list[str], paywall: int | None) -> list[int]:
     return out
 
 
+def season_genre(bible: Bible, premise: str = "", override: str = "") -> Genre:
+    """The genre template of a season: the override, else the bible's genre when it names one, else the premise's."""
+    if override:
+        return get_genre(override)
+    key = genre_from_label(bible.genre)
+    return get_genre(key) if key else choose_genre(premise)
+
+
 def plan_season(bible: Bible, *, episodes: int, target_seconds: int, paywall_after: int | None,
-                language: str, premise: str = "", existing: Season | None = None) -> Season:
-    """Lay out a season. Episodes already in ``existing`` keep their filled texts where the structure matches."""
+                language: str, premise: str = "", existing: Season | None = None, genre: Genre | None = None,
+                named: list[str] | None = None) -> Season:
+    """Lay out a season with the genre's arc and beat kinds. ``named``: the people the source names (all of
+    them in the first episode). Episodes already in ``existing`` keep their filled texts where the structure
+    matches."""
     lang = _lang(language)
-    table = _PURPOSES[lang]
+    genre = genre or season_genre(bible, premise)
     acts = acts_for(episodes)
     paywall = paywall_after if paywall_after is not None and paywall_after < episodes else None
     strengths = _strengths(acts, paywall)
     locations = [loc.name for loc in bible.locations] or (["客厅"] if lang == "zh" else ["APARTMENT"])
-    size = 3 if target_seconds <= 75 else 4
+    size = max(3 if target_seconds <= 75 else 4, min(5, len(named or [])))
     gone: set[str] = set()
     plans: list[EpisodePlan] = []
     for n in range(1, episodes + 1):
@@ -187,15 +145,15 @@ def plan_season(bible: Bible, *, episodes: int, target_seconds: int, paywall_aft
         old = existing.episode(n) if existing else None
         if old is not None:
             gone |= set(old.exits)
-        cast = cast_for(bible, n, act, size, gone, strength >= 9)
+        cast = cast_for(bible, n, act, size, gone, strength >= 9, genre.opponent, named)
         beats = []
         for i, (kind, start, end) in enumerate(beat_layout(target_seconds)):
             if kind == "hook":
-                purpose = str(_pick(table["hook"], "hook", n))
+                purpose = str(_pick(genre.hook_kinds(lang), "hook", n))
             elif kind == "turn":
-                purpose = str(_pick(table["turn"][act], "turn", n, i))
+                purpose = str(_pick(genre.turn_kinds(act, lang), "turn", n, i))
             else:
-                purpose = next(p for s, p in reversed(table["cliffhanger"]) if strength >= s)
+                purpose = genre.cliffhanger_kind(strength, lang)
             beats.append(Beat(kind=kind, start=start, end=end, purpose=purpose, speakers=list(cast)))
         main = locations[(n - 1) % len(locations)]
         where = [main]
@@ -217,8 +175,9 @@ def plan_season(bible: Bible, *, episodes: int, target_seconds: int, paywall_aft
         if act_list and act_list[-1].name == act:
             act_list[-1].last = n
         else:
-            act_list.append(Act(name=act, first=n, last=n, purpose=table["acts"][act]))
-    return Season(title=bible.title, language=language, logline=bible.logline, genre=bible.genre, tone=bible.tone,
+            act_list.append(Act(name=act, first=n, last=n, purpose=genre.act_purpose(act, lang)))
+    return Season(title=bible.title, language=language, logline=bible.logline, genre=bible.genre or
+                  genre.label[1 if lang == "zh" else 0], tone=bible.tone,
                   premise=premise, episode_count=episodes, target_seconds=target_seconds, paywall_after=paywall_after,
                   acts=act_list, episodes=plans)
 

@@ -1,8 +1,13 @@
-"""What the writer asks the model: messages, JSON schemas and the checks (with repairs) for each answer.
+"""What the writer asks the model: messages, JSON schemas and the checks (with repairs and fallbacks) for each answer.
 
 Every ask is an :class:`Ask`: chat messages, a flat schema (enums for speakers
-and emotions, ``maxLength`` on every string) and a ``check`` that cleans the
-answer, repairs what can be repaired in code and lists what cannot. A strong
+and emotions, a hard ``maxLength`` well above the length the prompt asks for)
+and a ``check`` that cleans the answer, repairs what code can repair and lists
+what it cannot. An over-long field is never cut with "…": the answer is asked
+again, shorter. Lines are checked for instructions copied into a character's
+mouth, repeats, speakers outside the scene and anachronisms against the
+period; wardrobe for things that are not worn. When every try fails, an ask
+with a ``fallback`` gives a plain answer that is still in character. A strong
 remote model and a small local one get the same asks.
 """
 
@@ -17,10 +22,14 @@ from typing import Any
 from reelwright.documents.bible import Bible, Character
 from reelwright.documents.season import Beat, EpisodePlan, Season
 from reelwright.providers.text import array, enum, integer, obj, schema_errors, string
+from reelwright.writing.checks import instruction_leak, repeated
+from reelwright.writing.genre import Genre
+from reelwright.writing.period import Period, anachronisms, dialect_words, era_details, is_garment, period_of
+from reelwright.writing.source import Person
 
-__all__ = ["Ask", "EMOTIONS", "GENRES", "TONES", "ask_chunk", "ask_series", "ask_character", "ask_places",
+__all__ = ["Ask", "EMOTIONS", "NEUTRAL", "ask_chunk", "ask_series", "ask_people", "ask_character", "ask_places",
            "ask_outline", "ask_beat", "clean", "story_so_far", "NAMES", "FALLBACK_NAMES", "line_limit",
-           "name_choices"]
+           "name_choices", "repeated", "fallback_line"]
 
 EMOTIONS = {
     "en": ["neutral", "calm", "happy", "tender", "sad", "angry", "afraid", "surprised", "cold", "smug",
@@ -28,17 +37,8 @@ EMOTIONS = {
     "zh": ["平静", "开心", "温柔", "难过", "愤怒", "害怕", "震惊", "冷笑", "得意", "绝望", "坚定", "急切"],
 }
 NEUTRAL = {"neutral", "calm", "平静"}
-GENRES = {
-    "en": ["contract marriage", "rebirth and revenge", "hidden identity", "family drama", "workplace revenge",
-           "period drama", "switched at birth", "underdog rises", "romance"],
-    "zh": ["契约婚姻", "重生复仇", "隐藏身份", "家庭伦理", "职场逆袭", "年代剧", "真假千金", "赘婿逆袭", "甜宠"],
-}
-TONES = {
-    "en": ["tense", "bittersweet", "romantic", "dark", "warm", "comic", "melodramatic"],
-    "zh": ["紧张", "虐心", "甜宠", "暗黑", "温情", "爽快", "狗血"],
-}
 GENDERS = ["female", "male"]
-NAMES = {  # the model picks a name from these (an enum): small models otherwise reuse taken names
+NAMES = {  # invented characters' names are chosen from these (an enum): small models otherwise reuse taken names
     ("en", "female"): ["Maya", "Chloe", "Iris", "Nora", "Vivian", "Elena", "Ruby", "Clara", "Sienna", "Hazel",
                        "Ivy", "Lena", "Stella", "Naomi", "Audrey", "Jade", "Celeste", "Margot", "Tessa", "Vera"],
     ("en", "male"): ["Leo", "Adrian", "Ethan", "Victor", "Julian", "Marcus", "Owen", "Felix", "Damien", "Rhys",
@@ -49,8 +49,6 @@ NAMES = {  # the model picks a name from these (an enum): small models otherwise
                      "裴衍", "谢迟", "许默", "贺峥", "季深", "宋屿", "厉寒", "林森", "苏哲"],
 }
 FALLBACK_NAMES = NAMES
-_ROLE_ZH = {"protagonist": "主角", "love interest": "男主/恋人", "antagonist": "反派", "ally": "盟友",
-            "elder": "长辈"}
 _PLACE_RE = {"en": re.compile(r"^[A-Z][A-Za-z ]{1,28}[A-Za-z]$"), "zh": re.compile(r"^[\u4e00-\u9fff]{2,8}$")}
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _MARKUP = re.compile(r"[*_#~\[\]{}<>|`\\^@]|/\*|\*/")
@@ -58,13 +56,15 @@ _LABEL = re.compile(r"^\s*(?:\d+[.)]\s*)?(?:beat\s*\d+|hook|turn|cliffhanger)\b[
 _LEADING_PAREN = re.compile(r"^(?:\s*[（(][^）)]*[）)])+\s*")  # "(angrily) …" would read back as a parenthetical
 _ENDS = (".", "!", "?", "。", "！", "？", "…", ")", "）")
 _SPEAKER_PREFIX = re.compile(r"^\s*[\w\u3400-\u9fff .'-]{1,24}\s*[:：]\s*")
+_SENTENCE_END = re.compile(r"[.!?。！？](?=\s|$)")
 
 Check = Callable[[Any, bool], tuple[Any, list[str]]]
 
 
 @dataclass
 class Ask:
-    """One question for the model: ``check(data, final)`` returns the cleaned answer and what is still wrong."""
+    """One question for the model: ``check(data, final)`` returns the cleaned answer and what is still wrong;
+    ``fallback(problems)`` (optional) gives a plain answer when every try was rejected."""
 
     name: str
     messages: list[dict[str, str]]
@@ -72,101 +72,192 @@ class Ask:
     check: Check
     max_tokens: int = 600
     notes: list[str] = field(default_factory=list)  # what a last-try repair had to accept (reported, not hidden)
+    fallback: Callable[[list[str]], Any] | None = None
 
 
 def line_limit(lang: str) -> int:
+    """Characters a spoken line may have (the prompt asks for fewer words than this allows)."""
     return 32 if lang == "zh" else 90
 
 
 def clean(text: Any, limit: int | None = None, lang: str | None = None) -> str:
     """One line of plain text: no markup that a script format would read as structure, quotes and space folded.
 
-    With ``lang="en"`` stray CJK characters (a small multilingual model's slips) are dropped.
+    With ``lang="en"`` stray CJK characters (a small multilingual model's slips) are dropped. With ``limit``, a
+    longer text keeps its whole sentences that fit, else its whole words; it never ends on a made-up "…".
     """
     s = str(text or "")
     if lang == "en":
         s = _CJK.sub("", s)
     s = _MARKUP.sub("", s)
     s = re.sub(r"\s+", " ", s).strip().strip("\"'“”‘’「」『』").strip()
-    if limit is not None and (len(s) > limit or (len(s) >= limit - 2 and not s.endswith(_ENDS))):
-        # cut off by the length limit (ours, or the grammar's mid-word): end on a whole sentence or word
-        s = s[:limit]
-        cut = max(s.rfind(e) for e in (". ", "! ", "? ", "。", "！", "？"))
-        if cut >= len(s) // 2:
-            s = s[:cut + 1]
-        else:
-            s = s[:limit - 1]
-            if " " in s[len(s) // 2:]:
-                s = s.rsplit(" ", 1)[0]
-            s = s.rstrip(" ,;:-—，、") + "…"
+    if limit is not None and len(s) > limit:
+        return _shorten(s, limit)
     return s
 
 
-def _system(lang: str) -> str:
-    text = ("You write vertical micro-dramas for phone screens: 1-minute episodes, fast, emotional, every scene a "
-            "conflict, plain spoken dialogue, no narration. Answer with a JSON object only.")
+def _shorten(s: str, limit: int) -> str:
+    """The longest run of whole sentences within ``limit``, else whole words ending on a clean stop."""
+    ends = [m.end() for m in _SENTENCE_END.finditer(s) if m.end() <= limit]
+    if ends:
+        return s[:ends[-1]].strip()
+    clauses = [m.start() for m in re.finditer(r"[，,：:；;、—]", s) if 0 < m.start() <= limit]
+    if clauses and clauses[-1] >= limit // 3:  # "王秀芬的面馆：一家人的秘密" → "王秀芬的面馆", not "…的秘"
+        return s[:clauses[-1]].strip()
+    cut = s[:limit]
+    if " " in cut[len(cut) // 2:]:
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(" ,;:-—，、")
+
+
+def _fit(data: dict, key: str, limit: int, lang: str, final: bool, errors: list[str], unit: str = "") -> None:
+    """Clean ``data[key]``; over ``limit`` it is rejected (asked again, shorter) until the last try, which keeps
+    its whole sentences."""
+    text = clean(data.get(key), None, lang)
+    if len(text) > limit:
+        if final:
+            text = _shorten(text, limit)
+        else:
+            errors.append(f"$.{key}: {len(text)} characters is too long; say it in at most {limit} characters"
+                          + (f" ({unit})" if unit else "") + ", a whole sentence, nothing cut off")
+    data[key] = text
+
+
+def _words(limit: int, lang: str) -> str:
+    return f"{limit}个字以内" if lang == "zh" else f"at most {max(4, limit // 6)} words"
+
+
+def _system(lang: str, genre: Genre | None = None) -> str:
+    tone = ""
+    if genre is not None:
+        tone = {"life": " Grounded and warm: everyday conflicts, small reversals of feeling, no villains or "
+                        "melodrama.",
+                "romance": " Romantic tension, banter and misunderstandings.",
+                "revenge": " Fast and sharp: conflict in every scene, reversals, satisfying comebacks.",
+                "suspense": " Tense and precise: clues, lies, questions.",
+                "comedy": " Light and funny: mix-ups and quick comebacks.",
+                "historical": " Period language, intrigue and emotion."}.get(genre.key, "")
+    text = ("You write vertical short dramas for phone screens: 1-minute episodes, plain spoken dialogue, no "
+            "narration." + tone + " Answer with a JSON object only.")
     if lang == "zh":
-        text += " Write every text value in Simplified Chinese (简体中文), short-drama style."
+        text += " Write every text value in Simplified Chinese (简体中文)."
     else:
         text += " Write every text value in English."
     return text
 
 
-def _msgs(lang: str, user: str) -> list[dict[str, str]]:
-    return [{"role": "system", "content": _system(lang)}, {"role": "user", "content": user}]
+def _msgs(lang: str, user: str, genre: Genre | None = None) -> list[dict[str, str]]:
+    return [{"role": "system", "content": _system(lang, genre)}, {"role": "user", "content": user}]
 
 
 def _with_schema(schema: dict, data: Any, errors: list[str]) -> list[str]:
     return schema_errors(data, schema) + errors
 
 
+def _period_rule(period: Period, lang: str) -> str:
+    """What the prompts say about the period: only its own things, with examples of them (named positively: a
+    small model told "no WeChat" writes WeChat)."""
+    if period.present:
+        return ""
+    d = era_details(period, lang)
+    if lang == "zh":
+        return (f"故事发生在{period.label}：只写那个年代有的东西、职业和衣着（不要现代科技和现代职业）。"
+                f"那时的职业如{'、'.join(d['jobs'][:5])}；常见物件如{'、'.join(d['props'][:5])}；"
+                f"衣着如{'、'.join(d['wardrobe'][:4])}。")
+    return (f"The story is set in {period.label}: only things, jobs and clothes of that time (no modern "
+            f"technology, no modern job titles). Jobs then: {', '.join(d['jobs'][:5])}; things people had: "
+            f"{', '.join(d['props'][:5])}; clothes: {', '.join(d['wardrobe'][:4])}.")
+
+
+def _dialect_rule(dialect: str, lang: str) -> str:
+    words = dialect_words(dialect)
+    if not words:
+        return ""
+    if lang == "zh":
+        return f"人物说{dialect}：台词在自然的地方用{dialect}常用词（如{'、'.join(words[:6])}）。"
+    return f"The characters speak {dialect}: use its common words where natural ({', '.join(words[:6])})."
+
+
+def _anachronism_errors(data: dict, keys: list[str], period: Period, lang: str) -> list[str]:
+    out = []
+    for key in keys:
+        value = data.get(key)
+        texts = value if isinstance(value, list) else [value]
+        for t in texts:
+            if isinstance(t, str):
+                out += [f"$.{key}: {p}" for p in anachronisms(t, period, lang)]
+    return out
+
+
 # ---- premise -----------------------------------------------------------------------------------
 
 
-def ask_chunk(chunk: str, index: int, total: int, lang: str) -> Ask:
+def ask_chunk(chunk: str, index: int, total: int, lang: str, known: list[str] | None = None) -> Ask:
     schema = obj({
-        "summary": string(400 if lang == "en" else 160),
-        "characters": array(obj({"name": string(24), "gender": enum(GENDERS), "description": string(120)}), 0, 6),
+        "summary": string(600 if lang == "en" else 240),
+        "characters": array(obj({"name": string(24), "gender": enum(GENDERS), "description": string(160)}), 0, 6),
     })
-    user = (f"Part {index} of {total} of a story:\n\"\"\"\n{chunk}\n\"\"\"\n\n"
-            "Summarise what happens in this part in two or three sentences, and list the named characters in it "
-            "(name as written, gender, one-line description).")
+    summary_limit = 400 if lang == "en" else 160
+    people = ("\nPeople named so far (keep exactly these names for them): " + ", ".join(known)) if known else ""
+    user = (f"Part {index} of {total} of a story:\n\"\"\"\n{chunk}\n\"\"\"{people}\n\n"
+            f"Summarise what happens in this part in two or three sentences ({_words(summary_limit, lang)}), and "
+            "list the named characters in it (name exactly as written in the text, gender, one-line description).")
 
     def check(data: Any, final: bool) -> tuple[Any, list[str]]:
-        errors = schema_errors(data, schema)
-        if errors and isinstance(data, dict) and isinstance(data.get("summary"), str):
-            chars = [c for c in data.get("characters") or [] if isinstance(c, dict) and not schema_errors(
-                c, schema["properties"]["characters"]["items"])]
-            data = {"summary": clean(data["summary"], schema["properties"]["summary"]["maxLength"], lang),
-                    "characters": chars[:6]}
-            errors = schema_errors(data, schema)
-        return data, errors
+        errors: list[str] = []
+        if not isinstance(data, dict) or not isinstance(data.get("summary"), str):
+            return data, schema_errors(data, schema)
+        chars = [c for c in data.get("characters") or [] if isinstance(c, dict) and not schema_errors(
+            c, schema["properties"]["characters"]["items"])]
+        kept = []
+        for c in chars:  # a name the text does not contain is the model's invention: dropped
+            c["name"] = clean(c["name"], 24)
+            c["description"] = clean(c["description"], 120, lang)
+            if c["name"] and c["name"] in chunk:
+                kept.append(c)
+        data["characters"] = kept[:6]
+        _fit(data, "summary", summary_limit, lang, final, errors)
+        return data, _with_schema(schema, data, errors)
 
-    return Ask("chunk", _msgs(lang, user), schema, check, max_tokens=400)
+    return Ask("chunk", _msgs(lang, user), schema, check, max_tokens=500)
 
 
-def ask_series(premise: str, lang: str) -> Ask:
-    schema = obj({
-        "title": string(40 if lang == "en" else 16),
-        "logline": string(200 if lang == "en" else 80),
-        "genre": enum(GENRES[lang]),
-        "tone": enum(TONES[lang]),
-        "period": string(40 if lang == "en" else 16),
-        "dialect": string(40 if lang == "en" else 16, min_length=0),
-    })
-    user = (f"Premise:\n{premise}\n\nCreate the series: a short catchy title, a one-sentence logline (who wants "
-            "what, against whom), the genre, the tone, the period it is set in, and a dialect if the characters "
-            "speak one (else empty).")
+def ask_people(text: str, lang: str) -> Ask:
+    """The people a premise names, for what patterns could not read (a name in an unusual form, a gender)."""
+    schema = obj({"people": array(obj({"name": string(24), "gender": enum(GENDERS), "age": integer(0, 110),
+                                       "job": string(30)}), 0, 8)})
+    user = (f"Premise:\n\"\"\"\n{text}\n\"\"\"\n\nList every person this premise names, with the name exactly as "
+            "written, their gender, their age (0 when not stated) and their job as written (empty when not "
+            "stated). Only people named in the text; invent nobody.")
 
     def check(data: Any, final: bool) -> tuple[Any, list[str]]:
-        if isinstance(data, dict):
-            props = schema["properties"]
-            for key in ("title", "logline", "period", "dialect"):
-                if isinstance(data.get(key), str):
-                    data[key] = clean(data[key], props[key]["maxLength"], lang)
+        if isinstance(data, dict) and isinstance(data.get("people"), list):
+            data["people"] = [p for p in data["people"] if isinstance(p, dict)]
         return data, schema_errors(data, schema)
 
-    return Ask("series", _msgs(lang, user), schema, check, max_tokens=300)
+    return Ask("people", _msgs(lang, user), schema, check, max_tokens=400,
+               fallback=lambda problems: {"people": []})
+
+
+def ask_series(premise: str, lang: str, genre: Genre, lead: str = "") -> Ask:
+    title_limit, log_limit = (40, 200) if lang == "en" else (16, 80)
+    schema = obj({"title": string(title_limit * 2), "logline": string(log_limit * 2)})
+    user = (f"Premise:\n{premise}\n\nGenre: {genre.label[1 if lang == 'zh' else 0]}.\nGive the series a short "
+            f"title ({_words(title_limit, lang)}) and a one-sentence logline ({_words(log_limit, lang)}): who wants "
+            "what" + (f" (the lead is {lead})" if lead else "") + ", told as the premise tells it.")
+
+    def check(data: Any, final: bool) -> tuple[Any, list[str]]:
+        errors: list[str] = []
+        if not isinstance(data, dict):
+            return data, schema_errors(data, schema)
+        _fit(data, "title", title_limit, lang, final, errors)
+        _fit(data, "logline", log_limit, lang, final, errors)
+        return data, _with_schema(schema, data, errors)
+
+    first = re.split(r"(?<=[.!?。！？])\s*", premise.strip())[0]
+    return Ask("series", _msgs(lang, user, genre), schema, check, max_tokens=300,
+               fallback=lambda problems: {"title": _shorten(first, title_limit) or "Untitled",
+                                          "logline": _shorten(first, log_limit)})
 
 
 def name_choices(lang: str, gender: str, taken: list[str], seed: object = "", count: int = 12) -> list[str]:
@@ -178,61 +269,147 @@ def name_choices(lang: str, gender: str, taken: list[str], seed: object = "", co
     return (pool[start:] + pool[:start])[:count] or [f"{gender.title()} {len(taken) + 1}"]
 
 
-def ask_character(premise: str, series: dict, role: str, gender: str, taken: list[str], lang: str,
-                  fixed_name: str | None = None, hint: str = "", seed: object = "") -> Ask:
-    names = [fixed_name] if fixed_name else name_choices(lang, gender, taken, seed)
-    schema = obj({
-        "name": enum(names),
-        "age": integer(16, 80),
-        "description": string(140 if lang == "en" else 50),
-        "look": string(140 if lang == "en" else 50),
-        "goal": string(100 if lang == "en" else 40),
-        "secret": string(100 if lang == "en" else 40),
-        "wardrobe": array(string(40 if lang == "en" else 16), 1, 3),
-    })
-    role_text = role if lang == "en" else f"{role}（{_ROLE_ZH.get(role, role)}）"
-    taken_text = ", ".join(taken) if taken else "none yet"
-    user = (f"Series: {series.get('title', '')}. {series.get('logline', '')}\nGenre: {series.get('genre', '')}. "
-            f"Period: {series.get('period', '')}.\nPremise: {premise}\nCharacters so far: {taken_text}.\n\n"
-            f"Create the {role_text} ({gender}). Name: "
-            + (fixed_name if fixed_name else f"choose one of {', '.join(names)}")
-            + ". Give their age, a one-line description, how they look, what they want (goal), what they hide "
-            "(secret), and 1-3 outfits they wear."
+def _relations_text(person: Person | None, lang: str) -> str:
+    if person is None or not person.relations:
+        return ""
+    if lang == "zh":
+        return "；".join(f"{other}是{person.name}的{word}" for other, word in person.relations.items())
+    return "; ".join(f"{other} is {person.name}'s {word}" for other, word in person.relations.items())
+
+
+def ask_character(premise: str, series: dict, role: str, gender: str, taken: list[str], lang: str, *,
+                  genre: Genre, period: Period, person: Person | None = None, hint: str = "",
+                  seed: object = "") -> Ask:
+    """A character: the source's person (name, age, job and relations fixed as the source states them) or, for a
+    role the source leaves open, an invented one."""
+    names = [person.name] if person else name_choices(lang, gender, taken, seed)
+    limits = {"description": 140, "look": 140, "goal": 100, "job": 30, "wardrobe": 40} if lang == "en" else \
+        {"description": 50, "look": 50, "goal": 40, "job": 10, "wardrobe": 16}
+    props = {"name": enum(names)}
+    if not (person and person.age):  # what the source states is not asked again
+        props["age"] = integer(6, 90)
+    props.update({"description": string(limits["description"] * 2), "look": string(limits["look"] * 2),
+                  "goal": string(limits["goal"] * 2)})
+    child = bool(person and person.age and person.age < 16)
+    if not (person and person.job) and not child:
+        props["job"] = string(limits["job"] * 2)
+    if genre.tropes:
+        props["secret"] = string(limits["goal"] * 2)
+    props["wardrobe"] = array(string(limits["wardrobe"] * 2), 1, 3)
+    schema = obj(props)
+    d = era_details(period, lang)
+    facts = []
+    if person:
+        facts.append(f"Name: {person.name}" + (f", age {person.age}" if person.age else "")
+                     + (f", job: {person.job}" if person.job else "") + ".")
+        if rel := _relations_text(person, lang):
+            facts.append(f"Relations: {rel}.")
+    role_text = role
+    asked = ["their age" if not (person and person.age) else "", "a one-line description",
+             "how they look", "what they want (goal)",
+             "their job" if "job" in props else "", "what they hide (secret)" if genre.tropes else "",
+             "1-3 garments they wear (clothes only, e.g. " + (
+                 ", ".join(d["wardrobe"][:2]) if d["wardrobe"] else ("a grey wool coat" if lang == "en"
+                                                                      else "灰色呢子大衣")) + ")"]
+    user = (f"Series: {series.get('title', '')}. {series.get('logline', '')}\nGenre: "
+            f"{genre.label[1 if lang == 'zh' else 0]}. {_period_rule(period, lang)}\nPremise: {premise}\n"
+            f"Characters so far: {', '.join(taken) if taken else 'none yet'}.\n\n"
+            f"Describe the {role_text} ({gender}). " + " ".join(facts)
+            + ("" if person else f" Name: choose one of {', '.join(names)}.")
+            + " Give " + ", ".join(a for a in asked if a) + ". Keep what the premise says about them."
+            + (f" Lengths: description and look {_words(limits['description'], lang)}, goal "
+               f"{_words(limits['goal'], lang)}, each garment {_words(limits['wardrobe'], lang)}.")
             + (f"\nWhat the source says about them: {hint}" if hint else ""))
 
     def check(data: Any, final: bool) -> tuple[Any, list[str]]:
+        errors: list[str] = []
         if not isinstance(data, dict):
             return data, schema_errors(data, schema)
-        props = schema["properties"]
-        for key in ("description", "look", "goal", "secret"):
-            if isinstance(data.get(key), str):
-                data[key] = clean(data[key], props[key]["maxLength"], lang)
-        if isinstance(data.get("wardrobe"), list):
-            data["wardrobe"] = list(dict.fromkeys(
-                clean(w, props["wardrobe"]["items"]["maxLength"], lang) for w in data["wardrobe"]
-                if isinstance(w, str) and clean(w, None, lang)))[:3]
         if isinstance(data.get("name"), str) and data["name"] not in names:
             match = [n for n in names if n.casefold() == data["name"].strip().casefold()]
             if match:
                 data["name"] = match[0]
-        return data, schema_errors(data, schema)
+        for key in ("description", "look", "goal", "job", "secret"):
+            if key in props and isinstance(data.get(key), str):
+                _fit(data, key, limits.get(key, limits["goal"]), lang, final, errors)
+        if isinstance(data.get("wardrobe"), list):
+            kept = []
+            for w in data["wardrobe"]:
+                if not isinstance(w, str) or not clean(w, None, lang):
+                    continue
+                w = clean(w, None, lang)
+                if len(w) > limits["wardrobe"]:
+                    if not final:
+                        errors.append(f"$.wardrobe: {w!r} is too long; name the garment in "
+                                      f"{_words(limits['wardrobe'], lang)}")
+                        continue
+                    w = _shorten(w, limits["wardrobe"])
+                if not is_garment(w, lang):
+                    errors.append(f"$.wardrobe: {w!r} is not something worn; list garments only")
+                    continue
+                kept.append(w)
+            data["wardrobe"] = list(dict.fromkeys(kept))[:3]
+            if final and not data["wardrobe"]:
+                data["wardrobe"] = _period_wardrobe(period, lang, gender)
+                errors = [e for e in errors if not e.startswith("$.wardrobe")]
+            elif data["wardrobe"] and final:
+                errors = [e for e in errors if not e.startswith("$.wardrobe")]
+        if isinstance(data.get("name"), str) and data["name"] not in names:
+            match = [n for n in names if n.casefold() == data["name"].strip().casefold()]
+            if match:
+                data["name"] = match[0]
+        errors += _anachronism_errors(data, ["description", "look", "goal", "job", "secret", "wardrobe"],
+                                      period, lang)
+        return data, _with_schema(schema, data, errors)
 
-    return Ask(f"character:{role}", _msgs(lang, user), schema, check, max_tokens=400)
+    def fallback(problems: list[str]) -> dict:
+        job = person.job if person and person.job else ""
+        rel = _relations_text(person, lang)
+        if lang == "zh":
+            desc = "，".join(x for x in (job, rel) if x) or ("主角" if role == "protagonist" else "配角")
+            out = {"description": desc[:limits["description"]], "look": "普通打扮，神情认真",
+                   "goal": "把日子过好" if not genre.tropes else "讨回公道"}
+        else:
+            desc = "; ".join(x for x in (job, rel) if x) or role
+            out = {"description": desc[:limits["description"]], "look": "plainly dressed, a serious face",
+                   "goal": "to keep the family together" if not genre.tropes else "to set things right"}
+        out.update({"name": names[0], "wardrobe": _period_wardrobe(period, lang, gender)})
+        if "age" in props:
+            out["age"] = 30
+        if "job" in props:
+            out["job"] = job
+        if "secret" in props:
+            out["secret"] = ""
+        return out
+
+    return Ask(f"character:{role}", _msgs(lang, user, genre), schema, check, max_tokens=450, fallback=fallback)
 
 
-def ask_places(premise: str, series: dict, people: list[Character], lang: str) -> Ask:
+def _period_wardrobe(period: Period, lang: str, gender: str) -> list[str]:
+    d = era_details(period, lang)["wardrobe"]
+    if d:
+        return d[:2]
+    if lang == "zh":
+        return ["白衬衫", "深色外套"] if gender == "male" else ["浅色连衣裙", "针织开衫"]
+    return ["a white shirt", "a dark jacket"] if gender == "male" else ["a plain dress", "a knitted cardigan"]
+
+
+def ask_places(premise: str, series: dict, people: list[Character], lang: str, *, genre: Genre, period: Period,
+               known: list[str] | None = None, needed: int = 3) -> Ask:
     place = obj({"name": string(30 if lang == "en" else 8, min_length=2), "interior": {"type": "boolean"},
-                 "description": string(100 if lang == "en" else 40)})
-    prop = obj({"name": string(30 if lang == "en" else 8, min_length=2), "description": string(100 if lang == "en"
-                                                                                               else 40)})
-    schema = obj({"locations": array(place, 3, 5), "props": array(prop, 1, 3)})
+                 "description": string(200 if lang == "en" else 80)})
+    prop = obj({"name": string(30 if lang == "en" else 8, min_length=2), "description": string(200 if lang == "en"
+                                                                                               else 80)})
+    desc_limit = 100 if lang == "en" else 40
+    schema = obj({"locations": array(place, max(1, needed), max(needed, 5)), "props": array(prop, 1, 3)})
     names = ", ".join(f"{c.name} ({c.role})" for c in people)
     rule = ("names of 2-4 plain words, letters only, e.g. 'Hotel Lobby'" if lang == "en"
-            else "names of 2-6 Chinese characters, e.g. 客厅, 豪宅书房")
-    secrets = "; ".join(f"{c.name}: {c.secrets[0]}" for c in people if c.secrets)
-    user = (f"Series: {series.get('title', '')}. {series.get('logline', '')}\nPeriod: {series.get('period', '')}."
-            f"\nCharacters: {names}.\nSecrets: {secrets}\n\nList 3-5 locations where the drama happens ({rule}; "
-            "interior true or false) and 1-3 important props (an object tied to a secret or a turn).")
+            else "names of 2-6 Chinese characters, e.g. 客厅, 面馆后厨")
+    have = ("Places the premise already has (do not repeat them): " + ", ".join(known) + ".\n") if known else ""
+    user = (f"Series: {series.get('title', '')}. {series.get('logline', '')}\n{_period_rule(period, lang)}"
+            f"\nPremise: {premise}\nCharacters: {names}.\n{have}\nList {needed}-5 more locations where the story "
+            f"happens ({rule}; interior true or false; a description of {_words(desc_limit, lang)}) and 1-3 "
+            "everyday props that matter to these people.")
     pattern = _PLACE_RE[lang]
 
     def fix(name: Any) -> str:
@@ -255,42 +432,44 @@ def ask_places(premise: str, series: dict, people: list[Character], lang: str) -
             items = data.get(key)
             if not isinstance(items, list):
                 continue
-            seen: set[str] = set()
+            seen: set[str] = {k.casefold() for k in known or []}
             kept = []
             for item in items:
                 if not isinstance(item, dict):
                     continue
                 item["name"] = fix(item.get("name"))
-                item["description"] = clean(item.get("description"), 100 if lang == "en" else 40, lang)
+                sub: list[str] = []
+                _fit(item, "description", desc_limit, lang, final, sub)
+                errors += [e.replace("$.description", f"$.{key}[{item['name']}].description") for e in sub]
                 if key == "locations" and not pattern.match(item["name"]):
                     if not final:
                         errors.append(f"$.{key}: {item['name']!r} is not a usable location name ({rule})")
+                    continue
+                bad = anachronisms(f"{item['name']} {item['description']}", period, lang)
+                if bad:
+                    if not final:
+                        errors += [f"$.{key}: {p}" for p in bad]
                     continue
                 if not item["name"] or item["name"].casefold() in seen:
                     continue
                 seen.add(item["name"].casefold())
                 kept.append(item)
             data[key] = kept
-        return data, _with_schema(schema, data, errors)
+        problems = _with_schema(schema, data, errors)
+        if final and data.get("locations"):  # fewer places than asked is a repair on the last try
+            problems = [p for p in problems if not (p.startswith("$.locations") and "at least" in p)]
+        return data, problems
 
-    return Ask("places", _msgs(lang, user), schema, check, max_tokens=500)
+    def fallback(problems: list[str]) -> dict:
+        base = ["客厅", "厨房", "街口"] if lang == "zh" else ["Living Room", "Kitchen", "Street Corner"]
+        return {"locations": [{"name": n, "interior": i < 2, "description": ""} for i, n in enumerate(base)
+                              if n.casefold() not in {k.casefold() for k in known or []}][:needed],
+                "props": []}
+
+    return Ask("places", _msgs(lang, user, genre), schema, check, max_tokens=600, fallback=fallback)
 
 
 # ---- episodes ----------------------------------------------------------------------------------
-
-
-def _key(text: str) -> str:
-    return "".join(re.findall(r"[\w\u3400-\u9fff]+", text.casefold()))
-
-
-def repeated(text: str, earlier) -> bool:
-    """The same line again: equal once case and punctuation are ignored, or one long line contains the other."""
-    key = _key(text)
-    for other in earlier:
-        o = _key(other)
-        if key == o or (min(len(key), len(o)) >= 12 and (key in o or o in key)):
-            return True
-    return False
 
 
 def _people(bible: Bible, names: list[str], lang: str, brief: bool = False) -> str:
@@ -302,9 +481,11 @@ def _people(bible: Bible, names: list[str], lang: str, brief: bool = False) -> s
         bits = [f"{c.role or 'character'}", c.gender or "", f"{c.age}" if c.age else ""]
         head = f"- {c.name} ({', '.join(b for b in bits if b)})"
         body = [] if brief else [c.description]
+        if brief and c.description:
+            body.append(c.description)
         if c.goals:
             body.append(f"wants: {c.goals[0]}")
-        if c.secrets:
+        if c.secrets and c.secrets[0]:
             body.append(f"hides: {c.secrets[0]}")
         rel = [f"{other} is their {what}" for other, what in c.relationships.items() if other in names]
         if rel:
@@ -331,79 +512,142 @@ def story_so_far(season: Season, number: int, budget: int = 900) -> str:
 
 def _context(bible: Bible, season: Season, plan: EpisodePlan, lang: str, brief: bool = False) -> str:
     act = next((a for a in season.acts if a.first <= plan.number <= a.last), None)
-    pay = " This episode ends just before the paywall: its cliffhanger must be the strongest yet." \
-        if plan.paywall else ""
+    period = period_of(bible.period)
+    pay = " This episode ends just before the paywall: its ending must be the strongest yet." if plan.paywall else ""
+    rules = " ".join(x for x in (_period_rule(period, lang), _dialect_rule(bible.dialect, lang)) if x)
     return (f"Series: {bible.title}. {bible.logline}\nGenre: {bible.genre}. Tone: {bible.tone}. "
-            f"Period: {bible.period}.{' Dialect: ' + bible.dialect + '.' if bible.dialect else ''}\n"
+            f"Period: {bible.period or 'present day'}.{' ' + rules if rules else ''}\n"
             f"Characters in this episode:\n{_people(bible, plan.cast, lang, brief)}\n"
             f"Story so far:\n{story_so_far(season, plan.number, 500 if brief else 900)}\n"
-            f"Episode {plan.number} of {season.episode_count}, act: {plan.act}"
-            f"{' (' + act.purpose + ')' if act and act.purpose else ''}.{pay}")
+            f"Episode {plan.number} of {season.episode_count}"
+            f"{': ' + act.purpose if act and act.purpose else ''}.{pay}")
 
 
-def ask_outline(bible: Bible, season: Season, plan: EpisodePlan, lang: str) -> Ask:
+def ask_outline(bible: Bible, season: Season, plan: EpisodePlan, lang: str, genre: Genre | None = None) -> Ask:
     limit = 140 if lang == "en" else 50
+    title_limit, syn_limit = (40, 220) if lang == "en" else (12, 80)
+    period = period_of(bible.period)
     schema = obj({
-        "title": string(40 if lang == "en" else 12),
-        "synopsis": string(220 if lang == "en" else 80),
-        "beats": array(obj({"text": string(limit)}), len(plan.beats), len(plan.beats)),
+        "title": string(title_limit * 2),
+        "synopsis": string(syn_limit * 2),
+        "beats": array(obj({"text": string(limit * 2)}), len(plan.beats), len(plan.beats)),
     })
     beats = "\n".join(f"{i + 1}. {b.kind} ({b.start}-{b.end} s): {b.purpose}" for i, b in enumerate(plan.beats))
-    user = (f"{_context(bible, season, plan, lang, brief=True)}\nLocation: {plan.location}.\n\nOutline this "
-            f"episode: a short "
-            f"title, a synopsis of one or two sentences, and for each of these {len(plan.beats)} beats one "
-            f"sentence saying what happens (who does what to whom):\n{beats}")
-
-    def check(data: Any, final: bool) -> tuple[Any, list[str]]:
-        if isinstance(data, dict):
-            for key in ("title", "synopsis"):
-                if isinstance(data.get(key), str):
-                    data[key] = clean(data[key], schema["properties"][key]["maxLength"], lang)
-            if isinstance(data.get("beats"), list):
-                data["beats"] = [{"text": clean(_LABEL.sub("", str(b.get("text") or "")), limit, lang)}
-                                 if isinstance(b, dict) else b for b in data["beats"]]
-        return data, schema_errors(data, schema)
-
-    return Ask(f"outline:{plan.number}", _msgs(lang, user), schema, check, max_tokens=500)
-
-
-def ask_beat(bible: Bible, season: Season, plan: EpisodePlan, index: int, lines: int, previous: list[str],
-             seen: set[str], lang: str) -> Ask:
-    beat: Beat = plan.beats[index]
-    speakers = [s for s in beat.speakers if bible.character(s)] or plan.cast
-    limit = line_limit(lang)
-    lo, hi = (1, 1) if beat.kind == "hook" else (max(1, lines - 1), lines + 1)
-    schema = obj({
-        "action": string(110 if lang == "en" else 36),
-        "lines": array(obj({"speaker": enum(speakers), "emotion": enum(EMOTIONS[lang]), "text": string(limit)}),
-                       lo, hi),
-        "event": string(110 if lang == "en" else 40),
-    })
-    shape = {"hook": "One striking visual action and ONE short line that grabs the viewer at once.",
-             "turn": f"One action line, then {lines} lines of dialogue; the last one is a reversal.",
-             "cliffhanger": f"One action line, then {lines} lines; the very last line is the cliffhanger, cut "
-                            "before anyone can react."}[beat.kind]
-    length = ("Each line at most 15 words, spoken, no stage directions." if lang == "en"
-              else "每句台词不超过20个字，口语化，不要舞台说明。")
-    # the whole episode so far (it only grows, so llama.cpp reuses the cached prompt prefix from the last beat)
-    so_far = "\n".join(previous[-16:]) or "(the episode starts here)"
-    user = (f"{_context(bible, season, plan, lang, brief=True)}\nEpisode {plan.number}: {plan.title}. "
-            f"{plan.synopsis}\n"
-            f"Lines already spoken in this episode (never repeat them):\n{so_far}\n\n"
-            f"Write beat {index + 1} of {len(plan.beats)}, the {beat.kind} ({beat.start}-{beat.end} s): "
-            f"{beat.purpose}.\nWhat happens: {beat.text or beat.purpose}\n{shape} {length} Speakers: "
-            f"{', '.join(speakers)}. Also say in one sentence what happened (event).")
-    names = {c.name.casefold() for c in bible.characters} | {c.name.split()[0].casefold() for c in bible.characters}
+    place = ", ".join(plan.locations or [plan.location])
+    user = (f"{_context(bible, season, plan, lang, brief=True)}\nWhere: {place}.\n\nOutline this episode: a short "
+            f"title ({_words(title_limit, lang)}), a synopsis of one or two sentences ({_words(syn_limit, lang)}), "
+            f"and for each of these {len(plan.beats)} beats one sentence ({_words(limit, lang)}) saying what "
+            f"happens, who does what to whom, with these people:\n{beats}")
 
     def check(data: Any, final: bool) -> tuple[Any, list[str]]:
         errors: list[str] = []
         if not isinstance(data, dict):
             return data, schema_errors(data, schema)
-        data["action"] = clean(data.get("action"), schema["properties"]["action"]["maxLength"], lang)
-        data["event"] = clean(data.get("event"), schema["properties"]["event"]["maxLength"], lang)
+        _fit(data, "title", title_limit, lang, final, errors)
+        _fit(data, "synopsis", syn_limit, lang, final, errors)
+        if isinstance(data.get("beats"), list):
+            out = []
+            for i, b in enumerate(data["beats"]):
+                if not isinstance(b, dict):
+                    out.append(b)
+                    continue
+                item = {"text": _LABEL.sub("", clean(b.get("text"), None, lang))}
+                sub: list[str] = []
+                _fit(item, "text", limit, lang, final, sub)
+                errors += [e.replace("$.text", f"$.beats[{i}].text") for e in sub]
+                out.append(item)
+            data["beats"] = out
+        bad = _anachronism_errors(data, ["title", "synopsis"], period, lang)
+        for b in data.get("beats") or []:
+            if isinstance(b, dict):
+                bad += [f"$.beats: {p}" for p in anachronisms(b.get("text", ""), period, lang)]
+        return data, _with_schema(schema, data, errors + bad)
+
+    def fallback(problems: list[str]) -> dict:
+        return {"title": "", "synopsis": "", "beats": [{"text": ""} for _ in plan.beats]}
+
+    return Ask(f"outline:{plan.number}", _msgs(lang, user, genre), schema, check, max_tokens=600,
+               fallback=fallback)
+
+
+_FALLBACK_LINES = {
+    "en": {"hook": ["{other}, you're up early.", "{other}? I didn't hear you come in.", "Sit down, {other}. Eat."],
+           "turn": ["That's not what you said yesterday, {other}.", "I'm only trying to help, {other}.",
+                    "You never asked me what I wanted, {other}.", "Fine. Do it your way, {other}.",
+                    "I heard you the first time, {other}."],
+           "cliffhanger": ["{other}, there's something I have to tell you.", "Wait. Who told you that, {other}?",
+                           "{other}... what did you just say?"]},
+    "zh": {"hook": ["{other}，你怎么起这么早？", "{other}？你什么时候回来的？", "{other}，坐下，先吃饭。"],
+           "turn": ["{other}，你昨天可不是这么说的。", "{other}，我只是想帮你。", "{other}，你从来没问过我想要什么。",
+                    "{other}，行，就按你说的办。", "{other}，我听见了，不用再说了。"],
+           "cliffhanger": ["{other}，有件事我得告诉你。", "等等，{other}，这话是谁跟你说的？", "{other}……你刚才说什么？"]},
+}
+
+
+def fallback_line(kind: str, speaker: str, other: str, lang: str, said: set[str] | list[str]) -> str:
+    """A plain line the speaker could say to ``other`` in a beat of this kind, not said before in the episode."""
+    options = _FALLBACK_LINES["zh" if lang == "zh" else "en"][kind]
+    start = int(hashlib.sha256(f"{speaker}{other}{kind}".encode()).hexdigest()[:4], 16)
+    for k in range(len(options)):
+        text = options[(start + k) % len(options)].format(other=other)
+        if not repeated(text, said):
+            return text
+    return options[start % len(options)].format(other=other).rstrip(".。") + ("。" if lang == "zh" else ", really.")
+
+
+def ask_beat(bible: Bible, season: Season, plan: EpisodePlan, index: int, lines: int, previous: list[str],
+             seen: set[str], lang: str, *, must: str | None = None, genre: Genre | None = None,
+             scene: list[str] | None = None) -> Ask:
+    """One beat: an action line and its dialogue. ``must``: a cast member who has not spoken yet and speaks here;
+    ``scene``: who is in the scene (only they may speak)."""
+    beat: Beat = plan.beats[index]
+    present = [s for s in (scene or beat.speakers) if bible.character(s)] or plan.cast
+    speakers = [s for s in beat.speakers if s in present] or present
+    if must and must not in speakers and bible.character(must):
+        speakers = [must, *speakers]
+    limit = line_limit(lang)
+    hard = limit * 2
+    period = period_of(bible.period)
+    lo, hi = (1, 1) if beat.kind == "hook" else (max(1, lines - 1), lines + 1)
+    if must and beat.kind == "hook":
+        lo, hi = 1, 1
+    action_limit = 110 if lang == "en" else 36
+    dialect = bible.dialect if dialect_words(bible.dialect) else ""
+    line = {"speaker": enum(speakers), "emotion": enum(EMOTIONS[lang]), "text": string(hard)}
+    if dialect:  # spoken in dialect, and the same line in the standard language for the subtitles
+        line["standard"] = string(hard)
+    schema = obj({
+        "action": string(action_limit * 2),
+        "lines": array(obj(line), lo, hi),
+        "event": string(action_limit * 2),
+    })
+    shape = {"hook": "One striking visual action and ONE short line that makes the viewer want to stay.",
+             "turn": f"One action line, then {lines} lines of dialogue; feelings shift by the last one.",
+             "cliffhanger": f"One action line, then {lines} lines; the last line leaves a question open."}[beat.kind]
+    length = ("Each line at most 15 words, spoken as people talk, no stage directions." if lang == "en"
+              else "每句台词不超过20个字，口语化，不要舞台说明。")
+    who = (f" {must} speaks in this beat (at least one line)." if must else "")
+    so_far = "\n".join(previous[-16:]) or "(the episode starts here)"
+    user = (f"{_context(bible, season, plan, lang, brief=True)}\nEpisode {plan.number}: {plan.title}. "
+            f"{plan.synopsis}\n"
+            f"Lines already spoken in this episode (never repeat them):\n{so_far}\n\n"
+            f"Write beat {index + 1} of {len(plan.beats)}, the {beat.kind} ({beat.start}-{beat.end} s): {beat.purpose}.\n"
+            f"What happens: {beat.text or beat.purpose}\n{shape} {length} Speakers (only these people are here): "
+            f"{', '.join(speakers)}.{who} Also say in one sentence what happened (event)."
+            + (f" Each line: text as spoken in {dialect}, standard as the same line in standard written "
+               + ("Chinese (普通话) for the subtitles." if lang == "zh" else "English for the subtitles.")
+               if dialect else ""))
+    names = {c.name.casefold() for c in bible.characters} | {c.name.split()[0].casefold() for c in bible.characters}
+    instructions = [beat.purpose, shape, length, *(a.purpose for a in season.acts)]
+
+    def check(data: Any, final: bool) -> tuple[Any, list[str]]:
+        errors: list[str] = []
+        if not isinstance(data, dict):
+            return data, schema_errors(data, schema)
+        _fit(data, "action", action_limit, lang, final, errors)
+        data["event"] = clean(data.get("event"), action_limit, lang)
         kept = []
         dropped = []
-        repeats = []
         for i, line in enumerate(data.get("lines") or []):
             if not isinstance(line, dict):
                 continue
@@ -411,31 +655,59 @@ def ask_beat(bible: Bible, season: Season, plan: EpisodePlan, index: int, lines:
             m = _SPEAKER_PREFIX.match(text)
             if m and m.group(0).split(":")[0].split("：")[0].strip().casefold() in names:
                 text = text[m.end():]
-            text = clean(_LEADING_PAREN.sub("", text), limit, lang)
+            text = clean(_LEADING_PAREN.sub("", text), None, lang)
             line["text"] = text
+            if dialect:
+                standard = clean(_LEADING_PAREN.sub("", clean(line.get("standard"), None, lang)), None, lang)
+                line["standard"] = standard if standard and len(standard) <= hard else text
+            speaker = line.get("speaker")
+            if isinstance(speaker, str) and speaker not in speakers:
+                match = [s for s in speakers if s.casefold() == speaker.strip().casefold()]
+                if match:
+                    line["speaker"] = speaker = match[0]
+                else:
+                    dropped.append(f"$.lines[{i}].speaker: {speaker!r} is not in this scene; only "
+                                   f"{', '.join(speakers)} may speak")
+                    continue
             if lang == "zh" and len(_CJK.findall(text)) < 2:
                 dropped.append(f"$.lines[{i}].text: write a spoken line in Chinese")
             elif lang == "en" and len(re.findall(r"[A-Za-z]+", text)) < 2:
                 dropped.append(f"$.lines[{i}].text: write a spoken line in English, at least two words")
+            elif len(text) > limit:
+                dropped.append(f"$.lines[{i}].text: {len(text)} characters is too long; say it in "
+                               f"{_words(limit, lang)}, a whole sentence")
             elif repeated(text, [*seen, *(k["text"] for k in kept)]):
                 dropped.append(f"$.lines[{i}].text: {text!r} was already said; write a new line")
-                repeats.append(line)
+            elif why := instruction_leak(text, instructions + [beat.text], lang):
+                dropped.append(f"$.lines[{i}].text: {text!r}: {why}; write what {speaker} would say")
+            elif bad := anachronisms(f"{text} {line.get('standard', '')}", period, lang):
+                dropped += [f"$.lines[{i}].text: {p}" for p in bad]
             else:
                 kept.append(line)
-        if final and not kept and repeats:  # last try and nothing new: a repeated line, reported, beats no beat
-            kept = repeats[:1]
-            dropped = []
-            this.notes.append(f"{this.name}: the model repeated an earlier line: {repeats[0]['text']!r}")
-        # a repeated or unusable line is dropped; only an answer with no usable line fails (the next beats get
-        # more lines when the episode runs short, so the length still comes out near the target)
-        if dropped and not kept:
+        # a bad line is dropped; the answer is asked again when nothing usable is left or a problem would stay
+        # in the script (the checks' findings are given back); on the last try the usable lines are kept
+        if dropped and (not kept or not final):
             errors += dropped
+        if must and kept and not any(k["speaker"] == must for k in kept):
+            if final:
+                plain = fallback_line(beat.kind, must, _other(must), lang, [*seen, *(k["text"] for k in kept)])
+                kept.append({"speaker": must, "emotion": EMOTIONS[lang][0], "text": plain,
+                             **({"standard": plain} if dialect else {})})
+                this.notes.append(f"{this.name}: {must} had no line; a plain one was added")
+            else:
+                errors.append(f"$.lines: {must} must say one of the lines")
         data["lines"] = kept
         if lang == "zh" and data["action"] and not _CJK.search(data["action"]):
             if final:
                 data["action"] = ""
             else:
                 errors.append("$.action: write it in Chinese")
+        if data["action"] and (bad := anachronisms(data["action"], period, lang) or (
+                [why] if (why := instruction_leak(data["action"], instructions, lang)) else [])):
+            if final:
+                data["action"] = ""
+            else:
+                errors += [f"$.action: {p}" for p in bad]
         problems = _with_schema(schema, data, errors)
         if kept:  # fewer lines than asked is a repair, not a failure
             problems = [p for p in problems if not (p.startswith("$.lines:") and "at least" in p)]
@@ -443,6 +715,22 @@ def ask_beat(bible: Bible, season: Season, plan: EpisodePlan, index: int, lines:
             problems = [p for p in problems if not (p.startswith("$.action:") and "too short" in p)]
         return data, problems
 
-    this = Ask(f"beat:{plan.number}:{index + 1}", _msgs(lang, user), schema, check,
-               max_tokens=140 + hi * (50 if lang == "en" else 55))
+    def _other(speaker: str) -> str:
+        rest = [s for s in present if s != speaker]
+        return rest[0] if rest else speaker
+
+    def fallback(problems: list[str]) -> dict:
+        speaker = must or speakers[0]
+        said = set(seen)
+        out = []
+        for k in range(lo):
+            who_ = speaker if k % 2 == 0 else _other(speaker)
+            text = fallback_line(beat.kind, who_, _other(who_), lang, said)
+            said.add(text)
+            out.append({"speaker": who_, "emotion": EMOTIONS[lang][0], "text": text,
+                        **({"standard": text} if dialect else {})})
+        return {"action": "", "lines": out, "event": clean(beat.text, action_limit, lang)}
+
+    this = Ask(f"beat:{plan.number}:{index + 1}", _msgs(lang, user, genre), schema, check,
+               max_tokens=160 + hi * (60 if lang == "en" else 70), fallback=fallback)
     return this

@@ -18,56 +18,33 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from reelwright.documents.base import (
-    atomic_write_text,
-    load_document,
-    read_text,
-    save_document,
-)
+from reelwright.project.cache import Cache, make_key
+from reelwright.documents.base import atomic_write_text, load_document, read_text, save_document
 from reelwright.documents.bible import Bible, Character, Location, Prop
-from reelwright.documents.script import (
-    Action,
-    Dialogue,
-    DialoguePart,
-    Episode,
-    Note,
-    SceneHeading,
-    ScriptDocument,
-)
+from reelwright.documents.script import Action, Dialogue, DialoguePart, Episode, Note, SceneHeading, ScriptDocument
 from reelwright.documents.season import EpisodePlan, Season
 from reelwright.errors import BuildError, InputError, Problem, ProviderError
 from reelwright.progress import Progress
-from reelwright.project.cache import Cache, make_key
 from reelwright.project.folder import SETTINGS, Project, stable_int
-from reelwright.project.settings import Settings, default_settings_toml
 from reelwright.providers.registry import get_provider
+from reelwright.project.settings import Settings, default_settings_toml
 from reelwright.providers.text import TextProvider
-from reelwright.screenplay import (
-    parse_script,
-    parse_text,
-    write_chinese,
-    write_fountain,
-)
+from reelwright.screenplay import parse_script, parse_text, write_chinese, write_fountain
 from reelwright.writing import prompts as P
 from reelwright.writing.ask import Writer, WriteStats, prompt_hash
 from reelwright.writing.continuity import check_continuity
-from reelwright.writing.plan import (
-    ROLES,
-    element_times,
-    estimate_seconds,
-    plan_season,
-    seconds_per_line,
-)
+from reelwright.writing.genre import Genre
+from reelwright.writing.period import period_of
+from reelwright.writing.plan import element_times, estimate_seconds, plan_season, season_genre, seconds_per_line
+from reelwright.writing.source import Person, SourceFacts, extract_facts, merge_facts, merge_people
 
 __all__ = ["write_premise", "write_episodes", "check_project_continuity", "text_provider", "WriteReport",
            "SEASON", "split_text", "episode_spec"]
 
 SEASON = "season.yaml"
-_GENDERS = {"protagonist": 0, "love interest": 1, "antagonist": 0, "ally": 1, "elder": 0}
 
 
 @dataclass
@@ -150,9 +127,12 @@ def _sha(text: str) -> str:
 
 def write_premise(root: str | Path, premise: str | None = None, *, source_text: str | None = None,
                   provider: str | None = None, episodes: int | None = None, target_seconds: int | None = None,
-                  paywall_after: int | None = None, language: str | None = None, quiet: bool = False
-                  ) -> WriteReport:
-    """Create or extend the bible and the season plan from a premise and/or a source text."""
+                  paywall_after: int | None = None, language: str | None = None, genre: str | None = None,
+                  quiet: bool = False) -> WriteReport:
+    """Create or extend the bible and the season plan from a premise and/or a source text.
+
+    The people, places, objects, period and dialect the text states come first (:mod:`reelwright.writing.source`); the model
+    describes them, and invents only the roles the genre needs that the source leaves open."""
     if not (premise and premise.strip()) and not (source_text and source_text.strip()):
         raise InputError("nothing to write from: give a premise or a source text")
     root = Path(root)
@@ -170,56 +150,86 @@ def write_premise(root: str | Path, premise: str | None = None, *, source_text: 
         asks.append(a)
         return writer.ask(a)
 
+    premise = (premise or "").strip()
     chunks = split_text(source_text, cfg.chunk_chars) if source_text else []
-    missing = [r for r in ROLES if not any(c.role == r for c in bible.characters)]
-    for c in bible.characters:  # existing characters without a role take the first free roles, in bible order
-        if not c.role and missing:
-            c.role = missing.pop(0)
-    bar = Progress("writing bible", len(chunks) + 2 + len(missing), enabled=not quiet)
+    facts = extract_facts(premise, lang) if premise else SourceFacts(language=lang)
+    from_source = SourceFacts(language=lang)
+    bar = Progress("writing bible", len(chunks) + 4, enabled=not quiet)
     try:
-        found: Counter[str] = Counter()
         hints: dict[str, tuple[str, str]] = {}
         digests = []
         for i, chunk in enumerate(chunks, 1):
-            data = ask(P.ask_chunk(chunk, i, len(chunks), lang))
+            merge_facts(from_source, extract_facts(chunk, lang))
+            data = ask(P.ask_chunk(chunk, i, len(chunks), lang, known=from_source.names[:8]))
             digests.append(data["summary"])
+            merge_people(from_source, [{"name": c["name"], "gender": c["gender"]} for c in data["characters"]],
+                         chunk)
             for c in data["characters"]:
-                name = P.clean(c["name"], 24)
-                found[name] += 1
-                hints.setdefault(name, (c["gender"], c["description"]))
+                hints.setdefault(c["name"], (c["gender"], c["description"]))
             bar.advance(note=f"source part {i}/{len(chunks)}")
+        if chunks:  # a novel's people in the order of how much they appear; the premise's own people first
+            from_source.people.sort(key=lambda p: (-p.mentions, p.first))
+            from_source.people = from_source.people[:6]
+            merge_facts(facts, from_source)
         digest = " ".join(digests)
-        story = " ".join(filter(None, [premise and premise.strip(), digest]))[:1500]
-        series = ask(P.ask_series(story, lang))
+        story = " ".join(filter(None, [premise, digest]))[:1500]
+        if premise and (not facts.people or any(not p.gender for p in facts.people)):
+            data = ask(P.ask_people(premise, lang))  # the model's help where the patterns found too little
+            merge_people(facts, data["people"], premise)
+        bar.advance(note="people")
+        chosen = season_genre(bible, " ".join([premise, source_text or ""]), genre or cfg.genre)
+        if genre or cfg.genre or not bible.genre:
+            bible.genre = chosen.label[1 if lang == "zh" else 0]
+        bible.tone = bible.tone or chosen.tone[1 if lang == "zh" else 0]
+        if not bible.period:
+            bible.period = facts.period.label if not facts.period.present else ("现代" if lang == "zh"
+                                                                               else "present day")
+        period = period_of(bible.period)
+        bible.dialect = bible.dialect or facts.dialect
+        lead = facts.people[0].name if facts.people else ""
+        series = ask(P.ask_series(story, lang, chosen, lead))
         bar.advance(note="series")
-        for key in ("logline", "genre", "tone", "period", "dialect"):
-            if not getattr(bible, key):
-                setattr(bible, key, series[key])
+        bible.logline = bible.logline or series["logline"]
         if not bible.title or bible.title == settings.project.title:
             bible.title = series["title"]
-        source_names = [n for n, _ in found.most_common() if not bible.character(n)]
-        protagonist_gender = "female"
-        for role in missing:
-            fixed = source_names.pop(0) if source_names else None
-            gender, hint = hints.get(fixed, (None, ""))
-            if gender is None:
-                lead = next((c for c in bible.characters if c.role == "protagonist" and c.gender), None)
-                protagonist_gender = lead.gender if lead else protagonist_gender
-                other = "male" if protagonist_gender == "female" else "female"
-                gender = protagonist_gender if _GENDERS[role] == 0 else other
+        series = {**series, "genre": bible.genre, "period": bible.period}
+        cast = _cast_plan(bible, facts, chosen)
+        bar.total += len(cast)
+        for role, gender, person in cast:
             taken = [c.name for c in bible.characters]
-            data = ask(P.ask_character(story, series, role, gender, taken, lang, fixed_name=fixed, hint=hint,
-                                        seed=cfg.seed))
-            character = _new_character(project, data["name"], gender)
+            hint = hints.get(person.name, ("", ""))[1] if person else ""
+            data = ask(P.ask_character(story, series, role, gender, taken, lang, genre=chosen, period=period,
+                                       person=person, hint=hint, seed=cfg.seed))
+            name = person.name if person else data["name"]
+            character = _new_character(project, name, gender)
+            job = person.job if person and person.job else data.get("job", "")
+            description = data["description"]
+            if job and job.casefold() not in description.casefold():
+                description = f"{job}{'，' if lang == 'zh' else '; '}{description}"
             character = character.model_copy(update={
-                "role": role, "gender": gender, "age": data["age"], "description": data["description"],
-                "goals": [data["goal"]], "secrets": [data["secret"]], "wardrobe": data["wardrobe"],
+                "role": role, "gender": gender, "age": person.age if person and person.age else data.get("age"),
+                "description": description,
+                "aliases": list(person.aliases) if person else [],
+                "goals": [data["goal"]], "secrets": [data["secret"]] if data.get("secret") else [],
+                "wardrobe": data["wardrobe"],
                 "look": character.look.model_copy(update={"description": data["look"]})})
+            if person and bible.dialect and not character.voice.dialect:  # the source's people speak its dialect
+                character = character.model_copy(update={
+                    "voice": character.voice.model_copy(update={"dialect": bible.dialect})})
             bible.characters.append(Character.model_validate(character.model_dump()))
-            bar.advance(note=f"{role}: {data['name']}")
-        _relate(bible, lang)
+            bar.advance(note=f"{role}: {name}")
+        _relate(bible, facts, chosen, lang)
+        for place in facts.places:
+            if bible.location(place) is None:
+                bible.locations.append(Location(name=place, interior=_interior(place, lang),
+                                                description=f"{facts.city} {place}".strip() if lang == "en"
+                                                else f"{facts.city}{place}", palette=stable_int(place)))
+        for thing in facts.objects:
+            if not any(p.name.casefold() == thing.casefold() for p in bible.props):
+                bible.props.append(Prop(name=thing, description=""))
         if len(bible.locations) < 3:
-            data = ask(P.ask_places(story, series, bible.characters, lang))
+            data = ask(P.ask_places(story, series, bible.characters, lang, genre=chosen, period=period,
+                                    known=[loc.name for loc in bible.locations], needed=3 - len(bible.locations)))
             for loc in data["locations"]:
                 if bible.location(loc["name"]) is None:
                     bible.locations.append(Location(name=loc["name"], interior=loc["interior"],
@@ -232,10 +242,11 @@ def write_premise(root: str | Path, premise: str | None = None, *, source_text: 
         bar.close()
     season_path = root / SEASON
     existing = load_document(season_path, Season) if season_path.exists() else None
+    named = [bible.character(p.name).name for p in facts.people if bible.character(p.name)]
     season = plan_season(bible, episodes=episodes or (existing.episode_count if existing else cfg.episodes),
                          target_seconds=target_seconds or (existing.target_seconds if existing else cfg.target_seconds),
                          paywall_after=paywall_after or (existing.paywall_after if existing else cfg.paywall_after),
-                         language=lang, premise=story, existing=existing)
+                         language=lang, premise=story, existing=existing, genre=chosen, named=named)
     phash = prompt_hash(asks)
     key = make_key("write-premise", {"story": story, "provider": text.identity(), "seed": cfg.seed})
     for name, doc in (("bible.yaml", bible), (SEASON, season)):
@@ -246,6 +257,77 @@ def write_premise(root: str | Path, premise: str | None = None, *, source_text: 
     return report
 
 
+_OUTSIDE = re.compile(r"street|road|lane|yard|garden|allotment|park|square|market|field|farm|harbour|dock|"
+                      r"corner|街|巷|院子|胡同|弄堂|市场|村|田|河边|路口|门口|天台", re.I)
+
+
+def _interior(place: str, lang: str) -> bool:
+    return not _OUTSIDE.search(place)
+
+
+def _role_for(word: str, genre: Genre, free: list[str]) -> str:
+    """The genre role a relation word suggests ("wife" → partner in a family story; "family" may repeat), else the
+    next free role."""
+    w = word.casefold()
+    table = {
+        "partner": ("wife", "husband", "妻子", "丈夫", "老婆", "老公", "媳妇", "老伴"),
+        "love interest": ("fiancé", "fiance", "fiancée", "ex-fiancé", "boyfriend", "girlfriend", "ex-boyfriend",
+                          "ex-girlfriend", "未婚夫", "未婚妻", "男友", "女友", "前男友", "前女友", "恋人", "丈夫", "妻子",
+                          "前夫", "前妻"),
+        "antagonist": ("stepmother", "stepsister", "继母", "继妹", "继姐", "后妈", "前夫", "前妻", "仇人", "ex-husband",
+                       "ex-wife"),
+        "family": ("son", "daughter", "grandson", "granddaughter", "mother", "father", "stepson", "stepdaughter",
+                   "brother", "sister", "儿子", "女儿", "孙子", "孙女", "母亲", "父亲", "妈妈", "爸爸", "继子", "继女",
+                   "哥哥", "姐姐", "弟弟", "妹妹", "奶奶", "爷爷"),
+        "neighbour": ("neighbour", "neighbor", "邻居"),
+        "elder": ("mother", "father", "grandmother", "grandfather", "母亲", "父亲", "奶奶", "爷爷", "婆婆", "公公"),
+        "rival": ("ex-fiancé", "ex-girlfriend", "ex-boyfriend", "前男友", "前女友"),
+        "friend": ("friend", "best friend", "朋友", "好友", "闺蜜"),
+    }
+    for role in [r for r in genre.roles if r != "protagonist"]:
+        if w and w in table.get(role, ()) and (role in free or role in ("family", "friend", "neighbour")):
+            return role
+    return free[0] if free else "supporting"
+
+
+def _cast_plan(bible: Bible, facts: SourceFacts, genre: Genre) -> list[tuple[str, str, Person | None]]:
+    """``(role, gender, person)`` for every character to write: the source's people first (their roles read from
+    how they relate to the lead), then invented ones only for the roles the genre needs that nobody fills."""
+    have = {c.role for c in bible.characters if c.role}
+    for c in bible.characters:  # existing characters without a role take the first free roles, in bible order
+        if not c.role:
+            free = [r for r in genre.roles if r not in have]
+            c.role = free[0] if free else "supporting"
+            have.add(c.role)
+    out: list[tuple[str, str, Person | None]] = []
+    people = [p for p in facts.people if bible.character(p.name) is None]
+    lead_person = facts.people[0] if facts.people else None
+    for p in people:
+        free = [r for r in genre.roles if r not in have]
+        if "protagonist" in free and p is lead_person:
+            role = "protagonist"
+        else:
+            word = (lead_person.relations.get(p.name) if lead_person else None) or next(
+                (w for q in facts.people for o, w in q.relations.items() if o == p.name), "")
+            role = _role_for(word, genre, [r for r in free if r != "protagonist"] or ["supporting"])
+        have.add(role)
+        out.append((role, p.gender or "female", p))
+    lead_gender = next((g for r, g, _ in out if r == "protagonist"), None) or next(
+        (c.gender for c in bible.characters if c.role == "protagonist" and c.gender), "female")
+    count = len(bible.characters) + len(out)
+    for role in genre.roles:
+        if role in have:
+            continue
+        if role not in genre.required and count >= 3:
+            continue
+        gender = lead_gender if role in ("protagonist", "ally", "friend", "rival") else (
+            "male" if lead_gender == "female" else "female")
+        out.append((role, gender, None))
+        have.add(role)
+        count += 1
+    return out
+
+
 def _new_character(project, name: str, gender: str) -> Character:
     """A character with the project's default look and voice (gender-aware where the project supports it)."""
     try:
@@ -254,23 +336,28 @@ def _new_character(project, name: str, gender: str) -> Character:
         return project._default_character(name)
 
 
-def _relate(bible: Bible, lang: str) -> None:
-    """Relationships decided in code from the roles, so later episodes cannot contradict them."""
-    words = {
-        "en": {"love interest": ("love interest", "love interest"), "antagonist": ("enemy", "enemy"),
-               "ally": ("best friend", "best friend"), "elder": ("family elder", "family's youngest")},
-        "zh": {"love interest": ("恋人", "恋人"), "antagonist": ("仇敌", "仇敌"), "ally": ("挚友", "挚友"),
-               "elder": ("长辈", "晚辈")},
-    }["zh" if lang == "zh" else "en"]
+def _relate(bible: Bible, facts: SourceFacts, genre: Genre, lang: str) -> None:
+    """Relationships as the source states them; for invented characters, decided in code from the genre's roles."""
+    for p in facts.people:
+        c = bible.character(p.name)
+        if c is None:
+            continue
+        for other, word in p.relations.items():
+            o = bible.character(other)
+            if o is not None:
+                c.relationships.setdefault(o.name, word)
     lead = next((c for c in bible.characters if c.role == "protagonist"), None)
     if lead is None:
         return
+    i = 2 if lang == "zh" else 0
     for c in bible.characters:
-        if c is lead or c.role not in words:
+        if c is lead or c.role not in genre.relations or bible.character(c.name) is None:
             continue
-        to_lead, to_other = words[c.role]
-        lead.relationships.setdefault(c.name, to_lead)
-        c.relationships.setdefault(lead.name, to_other)
+        if any(p.name == c.name for p in facts.people) and c.name in lead.relationships:
+            continue
+        words = genre.relations[c.role]
+        lead.relationships.setdefault(c.name, words[i])
+        c.relationships.setdefault(lead.name, words[i + 1])
 
 
 # ---- episodes ----------------------------------------------------------------------------------
@@ -352,7 +439,6 @@ def write_episodes(root: str | Path, spec: str | None = None, *, force: bool = F
         bar.close()
         cache.save_lock()
     report.problems = check_project_continuity(root)
-
     for path in report.written:
         if path.suffix in (".fountain", ".txt"):
             ep = parse_script(path).episodes[0]
@@ -405,11 +491,11 @@ def _cue(bible: Bible, name: str, lang: str) -> str:
 def _write_one(writer: Writer, bible: Bible, season: Season, number: int, lang: str, bar: Progress
                ) -> tuple[list[P.Ask], str]:
     """Outline (when not filled yet) and write one episode; returns the asks made and the script text."""
-
     plan = season.episode(number)
     asks: list[P.Ask] = []
+    genre = season_genre(bible, season.premise)
     if _needs_outline(plan):
-        a = P.ask_outline(bible, season, plan, lang)
+        a = P.ask_outline(bible, season, plan, lang, genre)
         asks.append(a)
         data = writer.ask(a)
         plan.title = plan.title or data["title"]
@@ -420,6 +506,7 @@ def _write_one(writer: Writer, bible: Bible, season: Season, number: int, lang: 
     elements: list = []
     previous: list[str] = []
     seen: set[str] = set()
+    spoken: set[str] = set()
     events: list[str] = []
     spl = seconds_per_line(lang)
     scene = 1
@@ -433,7 +520,9 @@ def _write_one(writer: Writer, bible: Bible, season: Season, number: int, lang: 
         now = _now(elements)
         budget = beat.end - now - 2.0  # the action line takes about two seconds
         lines = 1 if beat.kind == "hook" else max(1 if beat.kind == "turn" else 2, min(5, round(budget / spl)))
-        a = P.ask_beat(bible, season, plan, i, lines, previous, seen, lang)
+        unspoken = [c for c in plan.cast if c not in spoken and bible.character(c)]
+        must = unspoken[0] if unspoken else None  # everyone in the episode speaks, the lead first
+        a = P.ask_beat(bible, season, plan, i, lines, previous, seen, lang, must=must, genre=genre, scene=plan.cast)
         asks.append(a)
         data = writer.ask(a)
         if lang != "zh":
@@ -442,9 +531,12 @@ def _write_one(writer: Writer, bible: Bible, season: Season, number: int, lang: 
             elements.append(Action(text=data["action"]))
         for line in data["lines"]:
             emotion = None if line["emotion"] in P.NEUTRAL else line["emotion"]
+            standard = line.get("standard") or ""
             elements.append(Dialogue(character=_cue(bible, line["speaker"], lang), emotion=emotion,
-                                     parts=[DialoguePart(text=line["text"])]))
+                                     parts=[DialoguePart(text=line["text"])],
+                                     subtitle=standard if standard and standard != line["text"] else None))
             seen.add(line["text"])
+            spoken.add(line["speaker"])
             previous.append(f"{line['speaker']}: {line['text']}")
         if data["event"]:
             events.append(data["event"])
@@ -478,7 +570,6 @@ def _verify(parsed: ScriptDocument, made: ScriptDocument, bible: Bible) -> None:
 
 def check_project_continuity(root: str | Path) -> list[Problem]:
     """Continuity problems in every script of the project (see :mod:`reelwright.writing.continuity`)."""
-
     root = Path(root)
     project = Project.load(root)
     season = load_document(root / SEASON, Season) if (root / SEASON).exists() else None
