@@ -8,7 +8,7 @@ $(BIN)/reelwright: pyproject.toml
 	$(BIN)/pip install -q -e '.[test]'
 	touch $@
 
-.PHONY: install browser test demo bench bench-render bench-write bench-studio bench-schedule schemas
+.PHONY: install browser test demo bench bench-render bench-write bench-studio bench-schedule bench-season-overnight schemas
 install: $(BIN)/reelwright
 
 # the headless Chromium + chromedriver the studio's browser tests drive (Debian/Ubuntu apt; once)
@@ -46,3 +46,10 @@ bench-write: install
 
 schemas: install
 	$(BIN)/python -m reelwright.documents.schemas tests/golden/schemas
+
+# premise → bible/season → N scripts → build → localise → deliver on the embedded defaults, resumable
+# (run again with the same DIR); prints per-episode cost per stage and the 80-episode projection
+OVERNIGHT_EPISODES ?= 3
+OVERNIGHT_DIR ?= overnight-season
+bench-season-overnight: install
+	$(BIN)/python benchmarks/bench_overnight.py --episodes $(OVERNIGHT_EPISODES) --dir $(OVERNIGHT_DIR)

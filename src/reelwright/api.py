@@ -127,14 +127,16 @@ def plan(project: ProjectLike, episodes: str | int | list[int] | None = None) ->
 
 def build(project: ProjectLike, episodes: str | int | list[int] | None = None, *, workers: int | None = None,
           executor: str | None = None, address: str | None = None, on_event: EventSink | None = None,
-          cancel: CancelToken | None = None, command: str = "build (Python API)") -> BuildReport:
+          cancel: CancelToken | None = None, command: str = "build (Python API)",
+          draft: bool = False) -> BuildReport:
     """Build ``episodes`` (default: all) incrementally under the project lock; ends with the self-check, whose
-    results are in ``report.checks`` and saved as ``build/epNNN.check.json``."""
+    results are in ``report.checks`` and saved as ``build/epNNN.check.json``. ``draft``: a quick preview in
+    ``build/draft/`` (see :func:`reelwright.build.pipeline.build`), not self-checked, never delivered."""
     project = _project(project)
     numbers = _numbers(project, episodes)
     with ProjectLock(project.root, command):
         report = _pipeline_build(project, numbers, workers=workers, quiet=on_event is None, executor=executor,
-                                 address=address, on_event=on_event, cancel=cancel)
+                                 address=address, on_event=on_event, cancel=cancel, draft=draft)
         _save_checks(project, report.checks)
     return report
 

@@ -56,10 +56,14 @@ def _build_and_report(root: Path | str, args: argparse.Namespace) -> int:
     events = _events(args)
     try:
         report = api.build(project, args.episodes, workers=args.workers, executor=getattr(args, "executor", None),
-                           address=getattr(args, "address", None), on_event=events, command=_command())
+                           address=getattr(args, "address", None), on_event=events, command=_command(),
+                           draft=getattr(args, "draft", False))
     finally:
         events.close()
     print(report.summary())
+    if report.draft:
+        print("  draft preview (half size, fast encoder; no self-check): build/draft/, never delivered; "
+              "build without --draft for the real thing")
     for note in report.notes:
         print(f"note: {note}", file=sys.stderr)
     if report.spent:
@@ -359,6 +363,10 @@ def _parser() -> argparse.ArgumentParser:
                    "the calls the build would make, those already cached and the estimated cost "
                    "([providers.prices]), against [providers] budget")
     s.add_argument("--json", action="store_true", help="with --dry-run: print JSON")
+    s.add_argument("--draft", action="store_true", help="a quick preview: the same cut and sound at "
+                   "[render] draft_scale of the size with the fast draft_preset, written to build/draft/ and "
+                   "cached apart from the full-quality build (switching back re-renders nothing); deliver "
+                   "refuses drafts")
     s.set_defaults(func=_cmd_build)
 
     s = sub.add_parser("redo", help="generate one shot's picture again (new seed) and rebuild its episode",

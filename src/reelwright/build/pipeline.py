@@ -30,7 +30,7 @@ from reelwright.documents.script import plain
 from reelwright.errors import InputError
 from reelwright.media.audio import Audio, loudness, mix, mouth_track, normalize, read_wav, true_peak_dbtp, write_wav
 from reelwright.media.music import BedCue, MUSIC_VERSION, StingHit, applied_gain, music_stem
-from reelwright.media.video import assemble
+from reelwright.media.video import DRAFT_COMMENT, assemble
 from reelwright.project.ledger import Ledger, call_cost, money
 from reelwright.providers.registry import get_provider
 from reelwright.render.executors import render_segments
@@ -64,7 +64,7 @@ class EpisodeResult:
     timeline: Path
     me: Path | None  # the music-and-effects stem beside the episode; None when the episode has none
     mix: Path  # the episode's mix in the cache (stereo WAV at the loudness target)
-    check: CheckResult
+    check: CheckResult | None  # None for a draft: drafts are not deliverables, so not self-checked
     rebuilt: bool  # False: the freshness check found it up to date (nothing was derived again)
 
     @property
@@ -81,6 +81,7 @@ class BuildReport:
     work: dict[str, int] = field(default_factory=dict)
     results: dict[int, EpisodeResult] = field(default_factory=dict)
     spent: float = 0.0  # money spent on provider calls (by the [providers] prices)
+    draft: bool = False  # a draft preview (build/draft/), not a deliverable
     notes: list[str] = field(default_factory=list)  # what the user should know (e.g. a dialect spoken as Mandarin)
 
     @property
@@ -91,7 +92,7 @@ class BuildReport:
 
     @property
     def checks(self) -> list[CheckResult]:
-        return [self.results[n].check for n in self.episodes if n in self.results]
+        return [c for n in self.episodes if n in self.results and (c := self.results[n].check) is not None]
 
     @property
     def up_to_date(self) -> list[int]:
@@ -290,22 +291,29 @@ def _wardrobe(project: Project, numbers: list[int]) -> dict[int, Wardrobe]:
 
 def build(project: Project, episodes: str | list[int] | None = None, *, workers: int | None = None,
           quiet: bool = False, cache: Cache | None = None, executor: str | Executor | None = None,
-          address: str | None = None, on_event: EventSink | None = None, cancel: CancelToken | None = None
-          ) -> BuildReport:
+          address: str | None = None, on_event: EventSink | None = None, cancel: CancelToken | None = None,
+          draft: bool = False) -> BuildReport:
     """Build ``episodes`` (default: all) incrementally. Shots render with ``executor``: ``local`` (worker
     processes) or ``ray`` (tasks on the Ray cluster at ``address``), or an :class:`Executor`; None = the
     ``[render]`` settings.
 
     Progress goes to ``on_event`` as :class:`~reelwright.progress.Event` s (else printed unless ``quiet``);
     ``cancel`` set from another thread stops the build at the next line, shot or episode with
-    :class:`~reelwright.errors.Cancelled`, keeping every finished artifact for the next build."""
+    :class:`~reelwright.errors.Cancelled`, keeping every finished artifact for the next build.
+
+    ``draft``: a preview: the same cut and sound, frames at ``[render] draft_scale`` with the fast
+    ``draft_preset``, written to ``build/draft/`` and cached under keys of their own (the full-quality
+    segments and lock entries are left as they are, so building at full quality again costs nothing that
+    was not already owed). Drafts are marked as such in the file and ``deliver`` refuses them; the
+    self-check, which judges deliverables, is not run on them."""
     with reporting(on_event, cancel):
         return _build(project, episodes, workers=workers, quiet=quiet, cache=cache, executor=executor,
-                      address=address)
+                      address=address, draft=draft)
 
 
 def _build(project: Project, episodes: str | list[int] | None, *, workers: int | None, quiet: bool,
-           cache: Cache | None, executor: str | Executor | None, address: str | None) -> BuildReport:
+           cache: Cache | None, executor: str | Executor | None, address: str | None,
+           draft: bool = False) -> BuildReport:
 
     numbers = episodes if isinstance(episodes, list) else parse_episode_spec(episodes, list(project.episodes))
     cache = cache or Cache(project.cache_dir, project.lock_path)
@@ -325,7 +333,8 @@ def _build(project: Project, episodes: str | list[int] | None, *, workers: int |
         plan = plan_build(project, [n for n in numbers if is_fresh(project, n, cache) is None], cache=cache)
         ledger.check_plan(plan.total_cost, f" ({plan.brief()})")
     report = BuildReport(numbers)
-    fresh = {n: state for n in numbers if (state := is_fresh(project, n, cache)) is not None}
+    # a draft never takes the full build's freshness shortcut (its own shots and assembly are cached)
+    fresh = {} if draft else {n: state for n in numbers if (state := is_fresh(project, n, cache)) is not None}
     todo = [n for n in numbers if n not in fresh]
     workers = settings.render.workers if workers is None else workers
     if not isinstance(executor, Executor):
@@ -352,7 +361,8 @@ def _build(project: Project, episodes: str | list[int] | None, *, workers: int |
                                       language=project.language(number), ledger=ledger, root=project.root)
             mouths = _mouths(lines, settings.video.fps, cache)
             timeline = cut_episode(board, lines, mouths, settings)
-            prepared.append(_Prepared(number, timeline, episode_outputs(project, number), "", Path(), None, []))
+            prepared.append(_Prepared(number, timeline, episode_outputs(project, number, draft=draft), "", Path(),
+                                      None, []))
         # 2. generated pictures: reference sheets, a still per shot, a clip per shot (cached by request)
         wardrobe = _wardrobe(project, numbers)
         if generative(settings):
@@ -367,11 +377,14 @@ def _build(project: Project, episodes: str | list[int] | None, *, workers: int |
         for p in prepared:
             save_document(p.timeline, p.outs["timeline"])
             p.mix_key, p.mix_path, p.me_path = _mix(project, p.timeline, lines_of(p.timeline, cache), cache)
-            p.specs = shot_specs(p.timeline, project.bible, settings, image.identity(), wardrobe.get(p.number))
+            p.specs = shot_specs(p.timeline, project.bible, settings, image.identity(), wardrobe.get(p.number),
+                                 draft=draft)
         # 4. every shot of every episode in one pool: episodes render in parallel as well as shots
         all_specs = [spec for p in prepared for spec in p.specs]
-        names = [f"ep{p.number:03d}/" for p in prepared for _ in p.specs]
+        lock_tag = "draft/" if draft else ""  # drafts have lock entries of their own
+        names = [f"{lock_tag}ep{p.number:03d}/" for p in prepared for _ in p.specs]
         label = f"ep{todo[0]:03d} render" if len(todo) == 1 else f"render {len(todo)} episodes"
+        label += " (draft)" if draft else ""
         with Progress(label, len(all_specs), enabled=not quiet and bool(all_specs)) as bar:
             all_segments = render_segments(all_specs, cache, names=names, workers=workers, on_done=bar.advance,
                                            executor=executor)
@@ -382,22 +395,34 @@ def _build(project: Project, episodes: str | list[int] | None, *, workers: int |
             segments, at = all_segments[at:at + len(p.specs)], at + len(p.specs)
             tag, timeline, outs = f"ep{p.number:03d}", p.timeline, p.outs
             final_key = make_key("episode", {"segments": [s.stem for s in segments], "mix": p.mix_key})
-            entry = cache.lock.artifacts.get(f"{tag}/video")
+            entry = cache.lock.artifacts.get(f"{lock_tag}{tag}/video")
             if entry is None or entry.key != final_key or not outs["video"].is_file():
+                meta = {"title": f"{project.settings.project.title} — {tag}"}
+                if draft:
+                    meta["comment"] = DRAFT_COMMENT
+                # a draft is assembled once: the true-peak re-check is for deliverables
                 _assemble_within_ceiling(project, outs["video"], segments, read_wav(p.mix_path).samples,
-                                         timeline.sample_rate, {"title": f"{project.settings.project.title} — {tag}"})
+                                         timeline.sample_rate, meta, tries=1 if draft else 3)
                 write_srt(timeline, outs["srt"])
                 cache.did("assemble")
             if p.me_path is not None and (entry is None or entry.key != final_key or not outs["me"].is_file()):
                 atomic_write_bytes(outs["me"], p.me_path.read_bytes())
             elif p.me_path is None:
                 outs["me"].unlink(missing_ok=True)
-            cache.record(f"{tag}/video", "assemble", final_key, [str(outs["video"]), str(outs["srt"])])
+            cache.record(f"{lock_tag}{tag}/video", "assemble", final_key, [str(outs["video"]), str(outs["srt"])])
             cache.save_lock()
-            _log(f"{tag}: {timeline.frames / timeline.fps:.1f}s, {len(timeline.shots)} shots → {outs['video']}",
-                 quiet, tag)
+            _log(f"{tag}: {timeline.frames / timeline.fps:.1f}s, {len(timeline.shots)} shots → {outs['video']}"
+                 + (" (draft: not for delivery)" if draft else ""), quiet, tag)
     finally:
         cache.save_lock()
+    report.draft = draft
+    if draft:  # not a deliverable: no self-check, and nothing recorded fresh for the full-quality build
+        for p in prepared:
+            report.results[p.number] = _result(project, p.number, p.mix_path, None, rebuilt=True, draft=True)
+        cache.save_lock()
+        report.work = dict(cache.work)
+        report.spent = ledger.spent
+        return report
     # 6. the self-check of what this build made (cached for up-to-date episodes); then each is recorded fresh
     for p in prepared:
         check = check_episode(project, p.number)
@@ -417,8 +442,9 @@ def _build(project: Project, episodes: str | list[int] | None, *, workers: int |
     return report
 
 
-def _result(project: Project, number: int, mix: Path, check: CheckResult, *, rebuilt: bool) -> EpisodeResult:
-    outs = episode_outputs(project, number)
+def _result(project: Project, number: int, mix: Path, check: CheckResult | None, *, rebuilt: bool,
+            draft: bool = False) -> EpisodeResult:
+    outs = episode_outputs(project, number, draft=draft)
     return EpisodeResult(number, outs["video"], outs["srt"], outs["timeline"],
                          outs["me"] if outs["me"].is_file() else None, mix, check, rebuilt)
 

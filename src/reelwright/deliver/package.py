@@ -39,6 +39,7 @@ from reelwright.documents.bible import Look
 from reelwright.documents.glossary import Glossary
 from reelwright.fsutil import file_sha256
 from reelwright.documents.timeline import Cue, Timeline, TimelineShot
+from reelwright.errors import BuildError
 from reelwright.export.media import (
     episode_media,
     episode_stems,
@@ -61,7 +62,7 @@ from reelwright.localise.tracks import (
 from reelwright.localise.translate import Translator
 from reelwright.media.audio import Audio, read_wav, write_wav
 from reelwright.media.cover import card_frame, cover_images, cover_still, save_png
-from reelwright.media.video import EncoderSettings, SegmentWriter, assemble, probe
+from reelwright.media.video import EncoderSettings, SegmentWriter, assemble, is_draft, probe
 from reelwright.project.cache import Cache, make_key
 from reelwright.project.folder import Project, parse_episode_spec
 from reelwright.render.shots import subject_looks
@@ -239,6 +240,10 @@ def _card_segment(project: Project, timeline: Timeline, cache: Cache) -> tuple[P
 def _video(out: _Outputs, path: Path, segments: list[Path], audio_key: str, audio_fn, sr: int, *, kind: str,
            episode: int, language: str | None, title: str) -> None:
 
+    drafts = [p for p in segments if is_draft(p)]
+    if drafts:  # a preview is never a deliverable
+        raise BuildError(f"{path.name}: {drafts[0]} is a draft render (build --draft); deliver only takes "
+                         "full-quality shots: run 'reelwright build' without --draft")
     key = make_key("deliver-video", {"segments": [p.stem for p in segments], "audio": audio_key})
     if out.fresh(path, key):
         out.done(path, key, False, kind, episode, language)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+from functools import lru_cache
 from dataclasses import dataclass
 from typing import Literal
 
@@ -363,19 +364,26 @@ def _insert(canvas: np.ndarray, shot: Shot, ox: float, oy: float, W: float, H: f
 
 
 def _background(shot: Shot, CW: int, CH: int, size: str, angle: str) -> np.ndarray:
+    """The shot's set, framed and blurred for its size: a fresh array the caller may paint on."""
+    return _framed_background(shot.location, shot.interior, shot.night, CW, CH, size, angle).copy()
+
+
+@lru_cache(maxsize=2)  # a shot's mouth-shut and mouth-open stills share it
+def _framed_background(location: str, interior: bool, night: bool, CW: int, CH: int, size: str,
+                       angle: str) -> np.ndarray:
     horizon = None
     if angle == "high":
-        horizon = 0.5 if shot.interior else 0.46
+        horizon = 0.5 if interior else 0.46
     elif angle == "low":
-        horizon = 0.7 if shot.interior else 0.68
-    base = render_background(shot.location, shot.interior, shot.night, CW, CH, horizon=horizon)
+        horizon = 0.7 if interior else 0.68
+    base = render_background(location, interior, night, CW, CH, horizon=horizon)
     zoom = {"ECU": 2.2, "CU": 1.8, "MCU": 1.45, "OTS": 1.35, "MS": 1.15, "2S": 1.15, "INSERT": 1.6,
             "POV": 1.05}.get(size, 1.0)
     blur = {"ECU": 0.012, "CU": 0.008, "MCU": 0.005, "OTS": 0.005, "INSERT": 0.01, "MS": 0.0015,
             "2S": 0.0015}.get(size, 0.0)
     if zoom == 1.0 and blur == 0.0:
-        return base.copy()
-    hz = (horizon or (0.6 if shot.interior else 0.56)) * CH
+        return base
+    hz = (horizon or (0.6 if interior else 0.56)) * CH
     w, h = CW / zoom, CH / zoom
     x0 = (CW - w) / 2
     y0 = min(max(hz - h * (hz / CH), 0.0), CH - h)

@@ -71,23 +71,30 @@ class Camera:
         x0, y0 = cx - vw / 2, cy - vh / 2
         return np.array([[sx, 0, -x0 * sx], [0, sy, -y0 * sy]], dtype=np.float64)
 
-    def view(self, still: np.ndarray, t: float, frame: int) -> np.ndarray:
+    def crop(self, still_w: int, still_h: int, t: float, frame: int) -> tuple[int, int, int, int]:
+        """The whole-pixel rectangle (x0, y0, x1, y1) of a ``still_w`` × ``still_h`` still that frame ``frame``
+        (at progress ``t``) shows, scaled to the frame size; the moves only scale and translate.
+
+        One rule for both renderers (RGB :meth:`view`, and the I420 planes of :mod:`reelwright.media.planes`)."""
         m = self.matrix(t, frame)
         if m is None:
-            if still.shape[1] == self.width and still.shape[0] == self.height:
-                return still
-            y0 = (still.shape[0] - self.height) // 2
-            x0 = (still.shape[1] - self.width) // 2
-            return still[y0:y0 + self.height, x0:x0 + self.width]
-        # The moves only scale and translate: crop the view and resize it (about 4× cheaper than a
-        # general warpAffine at 1080×1920); the crop is rounded to whole still pixels.
+            x0, y0 = (still_w - self.width) // 2, (still_h - self.height) // 2
+            return x0, y0, x0 + self.width, y0 + self.height
         sx, sy = m[0, 0], m[1, 1]
         x0, y0 = -m[0, 2] / sx, -m[1, 2] / sy
         vw, vh = self.width / sx, self.height / sy
-        h, w = still.shape[:2]
+        w, h = still_w, still_h
         # a still a fraction of a pixel smaller than the view must not round to -1 (a one-pixel crop)
         xa, ya = max(int(round(min(max(x0, 0), w - vw))), 0), max(int(round(min(max(y0, 0), h - vh))), 0)
-        xb, yb = min(xa + int(round(vw)), w), min(ya + int(round(vh)), h)
+        return xa, ya, min(xa + int(round(vw)), w), min(ya + int(round(vh)), h)
+
+    def view(self, still: np.ndarray, t: float, frame: int) -> np.ndarray:
+        h, w = still.shape[:2]
+        if self.matrix(t, frame) is None and (w, h) == (self.width, self.height):
+            return still
+        # Crop the view and resize it (about 4× cheaper than a general warpAffine at 1080×1920); the crop is
+        # rounded to whole still pixels.
+        xa, ya, xb, yb = self.crop(w, h, t, frame)
         roi = still[ya:yb, xa:xb]
         if roi.shape[1] == self.width and roi.shape[0] == self.height:
             return roi

@@ -18,8 +18,12 @@ import cv2
 import numpy as np
 
 from reelwright.fsutil import place, storage_errors, temp_path
+from reelwright.media.planes import Planes
 
-__all__ = ["EncoderSettings", "SegmentWriter", "assemble", "probe", "rgb_to_i420"]
+__all__ = ["EncoderSettings", "SegmentWriter", "assemble", "probe", "rgb_to_i420", "DRAFT_COMMENT", "is_draft"]
+
+# The container comment of every draft segment and episode (``build --draft``): what delivery refuses.
+DRAFT_COMMENT = "reelwright draft: a preview, not for delivery"
 
 
 @dataclass(frozen=True)
@@ -30,6 +34,7 @@ class EncoderSettings:
     crf: int = 21
     preset: str = "veryfast"
     threads: int = 0  # 0 = let x264 decide
+    draft: bool = False  # a preview (``build --draft``): the file says so in its comment
 
     def as_dict(self) -> dict:
         return {"codec": "libx264", "profile": "high", "pix_fmt": "yuv420p", "width": self.width,
@@ -42,7 +47,10 @@ def rgb_to_i420(rgb: np.ndarray) -> np.ndarray:
 
 
 class SegmentWriter:
-    """Encode RGB (or ready I420) frames to ``path``; always flushed and closed on exit."""
+    """Encode frames to ``path``; always flushed and closed on exit.
+
+    Either :meth:`write` RGB (or ready I420) arrays, or draw into :meth:`planes` (the encoder's own input
+    frame, reused for every frame: x264 copies a picture when it is handed one) and :meth:`send` it."""
 
     def __init__(self, path: str | Path, settings: EncoderSettings) -> None:
         self.settings = settings
@@ -63,13 +71,36 @@ class SegmentWriter:
         stream.codec_context.colorspace = 6  # SMPTE 170M (BT.601), what cvtColor produces
         stream.codec_context.color_primaries = 6
         stream.codec_context.color_trc = 6
+        if settings.draft:
+            self.container.metadata["comment"] = DRAFT_COMMENT
         self.stream = stream
         self.count = 0
+        self._frame: av.VideoFrame | None = None
+        self._planes: Planes | None = None
 
     def write(self, frame: np.ndarray) -> None:
         if frame.ndim == 3:
             frame = rgb_to_i420(frame)
         vf = av.VideoFrame.from_ndarray(frame, format="yuv420p")
+        vf.pts = self.count
+        vf.time_base = Fraction(1, self.settings.fps)
+        self.count += 1
+        self.container.mux(self.stream.encode(vf))
+
+    def planes(self) -> Planes:
+        """The encoder's input frame as writable I420 planes (the same buffer every call)."""
+        if self._planes is None:
+            vf = av.VideoFrame(self.settings.width, self.settings.height, "yuv420p")
+            views = [np.frombuffer(p, np.uint8, count=p.line_size * p.height).reshape(p.height, p.line_size)
+                     [:, :p.width] for p in vf.planes]
+            self._frame, self._planes = vf, Planes(*views)
+        return self._planes
+
+    def send(self) -> None:
+        """Encode what :meth:`planes` holds now as the next frame."""
+        vf = self._frame
+        if vf is None:
+            raise RuntimeError("send() before planes(): draw into the writer's planes first")
         vf.pts = self.count
         vf.time_base = Fraction(1, self.settings.fps)
         self.count += 1
@@ -173,6 +204,12 @@ def _merge(a: Iterable[tuple[float, av.Packet]], b: Iterable[tuple[float, av.Pac
         else:
             yield nb
             nb = next(ib, None)
+
+
+def is_draft(path: str | Path) -> bool:
+    """Whether the MP4 at ``path`` is a draft preview (its comment is :data:`DRAFT_COMMENT`)."""
+    with av.open(str(path)) as c:
+        return c.metadata.get("comment", "") == DRAFT_COMMENT
 
 
 def probe(path: str | Path, *, count_frames: bool = False) -> dict:

@@ -330,8 +330,11 @@ _STARTER_ZH = """《我的短剧》
 """
 
 
-def episode_outputs(project: Project, number: int) -> dict[str, Path]:
-    stem = project.build_dir / f"ep{number:03d}"
+def episode_outputs(project: Project, number: int, *, draft: bool = False) -> dict[str, Path]:
+    """Where an episode's build outputs go: ``build/``, or ``build/draft/`` for a draft (kept apart, so
+    nothing that reads ``build/epNNN.*`` can pick up a draft)."""
+    folder = project.build_dir / "draft" if draft else project.build_dir
+    stem = folder / f"ep{number:03d}"
     return {"video": stem.with_suffix(".mp4"), "srt": stem.with_suffix(".srt"),
-            "timeline": project.build_dir / f"ep{number:03d}.timeline.json",
-            "me": project.build_dir / f"ep{number:03d}.me.wav"}
+            "timeline": folder / f"ep{number:03d}.timeline.json",
+            "me": folder / f"ep{number:03d}.me.wav"}

@@ -183,6 +183,9 @@ class RenderSection(Section):
     address: str = Field("", description="Ray: the cluster to join (ray://head:10001, head:6379, auto); empty or "
                          "local = start a Ray instance on this machine")
     ray_cpus: float = Field(2.0, gt=0, le=64, description="Ray: CPUs reserved for each shot task")
+    draft_scale: float = Field(0.5, gt=0.05, le=1.0, description="build --draft: frame size as a share of the "
+                               "project's (rounded to even pixels)")
+    draft_preset: str = Field("ultrafast", description="build --draft: the x264 preset (a fast one)")
 
 
 class DeliverySection(Section):
@@ -392,6 +395,8 @@ threads = 3                    # x264 threads per shot: fixed, so every machine 
 executor = "local"             # local | ray (pip install 'reelwright[ray]'; see docs/scale.md)
 address = ""                   # ray: ray://head:10001, head:6379 or auto; "" or "local" = a Ray instance here
 ray_cpus = 2.0                 # ray: CPUs reserved for each shot task
+draft_scale = 0.5              # build --draft: frame size as a share of the project's
+draft_preset = "ultrafast"     # build --draft: the x264 preset
 
 [board]                        # storyboard and edit rules: set one to false to switch it off
 establishing = true            # a wide shot opens each scene

@@ -42,7 +42,7 @@ from reelwright.errors import BuildError, InputError
 from reelwright.fsutil import atomic_write_bytes, bytes_sha256, file_sha256
 from reelwright.project.cache import Cache
 from reelwright.render.shots import (
-    prepare_shot,
+    prepare_planes,
     render_shot,
     render_to_cache,
     segment_key,
@@ -137,12 +137,17 @@ def die_with_parent(parent: int) -> None:
 
 class LocalExecutor(Executor):
     """``workers`` processes on this machine (0 = one per two cores); with one, shots render in this
-    process while a helper thread draws the next shot's stills."""
+    process while a helper thread draws the next shot's stills.
+
+    ``profile``: a list that gets, per shot rendered in this process (one worker), the seconds spent
+    preparing it (stills and text), warping, blending text, fading, converting clip frames, in the
+    encoder, and waiting for the helper thread, with its frame count and the frames reused as they were."""
 
     name = "local"
 
-    def __init__(self, workers: int = 0) -> None:
+    def __init__(self, workers: int = 0, *, profile: list[dict] | None = None) -> None:
         self.workers = workers
+        self.profile = profile
 
     def run(self, jobs: list[RenderJob], on_done: Callable[[RenderJob], None]) -> None:
         if not jobs:
@@ -152,21 +157,31 @@ class LocalExecutor(Executor):
         cores = os.cpu_count() or 1
         # Default: one process per two cores. x264 already keeps two cores busy with its own threads,
         # so on a 2-core laptop a second process only doubles memory; on bigger machines it pays off.
-        workers = max(1, min(self.workers or max(1, cores // 2), len(jobs)))
+        workers = 1 if self.profile is not None else max(1, min(self.workers or max(1, cores // 2), len(jobs)))
         failures: list[tuple[RenderJob, BaseException]] = []
         if workers == 1:
             # Draw the next shot's stills on a helper thread while this shot encodes (x264 and the
             # drawing libraries release the GIL), so the encoder is not left idle between shots.
+            timed = self.profile is not None
+
+            def prepare(job: RenderJob):
+                return prepare_planes(job.spec, {"shot": job.shot} if timed else None)  # type: ignore[dict-item]
+
             with ThreadPoolExecutor(max_workers=1) as drawer:
-                ahead = drawer.submit(prepare_shot, jobs[0].spec)
+                ahead = drawer.submit(prepare, jobs[0])
                 for n, job in enumerate(jobs):
                     current = ahead
-                    ahead = drawer.submit(prepare_shot, jobs[n + 1].spec) if n + 1 < len(jobs) else None
+                    ahead = drawer.submit(prepare, jobs[n + 1]) if n + 1 < len(jobs) else None
                     try:
-                        render_to_cache(job.spec, str(job.path), 0, current.result())
+                        t0 = time.perf_counter()
+                        frames = current.result()
+                        waited = time.perf_counter() - t0
+                        render_to_cache(job.spec, str(job.path), 0, frames)
                     except Exception as exc:  # noqa: BLE001 - reported with the shot id below
                         failures.append((job, exc))
                         continue
+                    if self.profile is not None:
+                        self.profile.append({**frames.times, "wait": waited})
                     on_done(job)
         else:
             threads = max(1, cores // workers)  # only for specs that do not fix their own

@@ -8,6 +8,7 @@ whose pictures changed.
 
 from __future__ import annotations
 
+import time
 import zlib
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ from reelwright.media.frames import (
     expand_runs,
     load_still,
 )
+from reelwright.media.planes import PlaneShot
 from reelwright.media.text import TEXT_VERSION, render_text_layer
 from reelwright.media.video import EncoderSettings, SegmentWriter
 from reelwright.project.cache import make_key
@@ -32,7 +34,8 @@ from reelwright.project.settings import Settings
 from reelwright.providers.image_comic import ComicImages
 from reelwright.fsutil import place, storage_errors, temp_path
 
-__all__ = ["shot_specs", "render_shot", "segment_key", "SUBTITLE_BOTTOM", "CAPTION_TOP"]
+__all__ = ["shot_specs", "render_shot", "segment_key", "SUBTITLE_BOTTOM", "CAPTION_TOP", "prepare_shot",
+           "prepare_planes", "encode_shot", "draft_size"]
 
 SUBTITLE_BOTTOM = 0.80  # subtitles end at 80% of the frame height (inside the lower safe zone)
 CAPTION_TOP = 0.09
@@ -88,13 +91,25 @@ def segment_key(spec: dict) -> str:
     return make_key("shot", spec_key_inputs(spec))
 
 
+def draft_size(width: int, height: int, scale: float) -> tuple[int, int]:
+    """A draft's frame size: ``scale`` of the project's, rounded to even pixels (I420 needs them)."""
+    return max(2, round(width * scale / 2) * 2), max(2, round(height * scale / 2) * 2)
+
+
 def shot_specs(timeline: Timeline, bible: Bible, settings: Settings, image_identity: dict,
-               wardrobe: Wardrobe | None = None) -> list[dict]:
+               wardrobe: Wardrobe | None = None, *, draft: bool = False) -> list[dict]:
     """Self-contained, JSON-able render instructions for every shot of ``timeline``; ``wardrobe`` (the
-    episode's costumes per scene, from the breakdown) colours the drawn characters' clothes."""
+    episode's costumes per scene, from the breakdown) colours the drawn characters' clothes.
+
+    ``draft``: smaller frames (``[render] draft_scale``) and a fast preset (``draft_preset``); the same cut,
+    text and stills drawn at the smaller size. A draft spec says so (``encoder.draft``), so its segments
+    have keys of their own and never stand in for a full-quality shot."""
     enc = {"width": timeline.width, "height": timeline.height, "fps": timeline.fps,
            "crf": settings.video.crf, "preset": settings.video.preset,
            "threads": settings.render.threads}  # x264's output depends on its thread count: fixed, not per machine
+    if draft:
+        w, h = draft_size(timeline.width, timeline.height, settings.render.draft_scale)
+        enc.update(width=w, height=h, preset=settings.render.draft_preset, draft=True)
     specs = []
     for i, ts in enumerate(timeline.shots):
         end = ts.start + ts.frames
@@ -165,7 +180,10 @@ def _overlays(spec: dict, width: int, height: int) -> list:
 
 
 def prepare_shot(spec: dict):
-    """Everything drawn once per shot (stills, text layers), ready to stream frames."""
+    """Everything drawn once per shot (stills, text layers), ready to stream RGB frames.
+
+    The RGB path: the reference the I420 renderer (:func:`prepare_planes`) is tested against, and what
+    other renderers (the MoviePy benchmark) are compared with."""
     import numpy as np  # noqa: PLC0415
 
 
@@ -194,27 +212,56 @@ def prepare_shot(spec: dict):
     return frames
 
 
+def prepare_planes(spec: dict, times: dict[str, float] | None = None):
+    """The shot as the renderer streams it: stills and text layers drawn once, in the encoder's I420."""
+    t0 = time.perf_counter()
+    shot = PlaneShot.from_frames(prepare_shot(spec), times)
+    if times is not None:
+        times["prepare"] = times.get("prepare", 0.0) + time.perf_counter() - t0
+    return shot
+
+
 def encode_shot(spec: dict, frames, out: str | Path, threads: int = 0) -> str:
+    """Encode ``frames`` (a :class:`~reelwright.media.planes.PlaneShot`, or any iterable of RGB frames) to
+    an MP4 segment at ``out``."""
     enc = spec["encoder"]
     # the spec's own thread count wins: x264's output depends on it (``threads`` is for older specs)
     settings = EncoderSettings(enc["width"], enc["height"], enc["fps"], enc["crf"], enc["preset"],
-                               enc.get("threads", threads))
+                               enc.get("threads", threads), bool(enc.get("draft")))
     with SegmentWriter(out, settings) as writer:
-        for img in frames:
-            writer.write(img)
+        if isinstance(frames, PlaneShot):
+            times = frames.times
+            try:
+                buf = writer.planes()
+                for i in range(frames.frames):
+                    frames.draw(i, buf)
+                    t0 = time.perf_counter()
+                    writer.send()
+                    if times is not None:
+                        times["encode"] = times.get("encode", 0.0) + time.perf_counter() - t0
+                t0 = time.perf_counter()
+                writer.close()  # the flush: x264's last frames
+                if times is not None:
+                    times["encode"] = times.get("encode", 0.0) + time.perf_counter() - t0
+                    times["frames"] = times.get("frames", 0) + frames.frames
+            finally:
+                frames.close()
+        else:
+            for img in frames:
+                writer.write(img)
     return str(out)
 
 
 def render_shot(spec: dict, out: str | Path, threads: int = 0) -> str:
     """Render one shot spec to an MP4 segment at ``out`` (the caller renames it into the cache)."""
-    return encode_shot(spec, prepare_shot(spec), out, threads)
+    return encode_shot(spec, prepare_planes(spec), out, threads)
 
 
 def render_to_cache(spec: dict, final: str, threads: int, frames=None) -> str:
     tmp = temp_path(final)
     try:
         with storage_errors(final):
-            encode_shot(spec, frames if frames is not None else prepare_shot(spec), tmp, threads)
+            encode_shot(spec, frames if frames is not None else prepare_planes(spec), tmp, threads)
         place(tmp, final)
     finally:
         tmp.unlink(missing_ok=True)
