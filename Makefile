@@ -8,7 +8,7 @@ $(BIN)/reelwright: pyproject.toml
 	$(BIN)/pip install -q -e '.[test]'
 	touch $@
 
-.PHONY: install browser test demo bench bench-render bench-write bench-studio bench-schedule bench-season-overnight schemas
+.PHONY: install browser test demo bench bench-freshness bench-render bench-write bench-studio bench-schedule bench-season-overnight schemas
 install: $(BIN)/reelwright
 
 # the headless Chromium + chromedriver the studio's browser tests drive (Debian/Ubuntu apt; once)
@@ -27,8 +27,13 @@ demo: install
 bench: install
 	$(BIN)/pip install -q -e '.[bench]'
 	$(BIN)/python benchmarks/bench_studio.py
+	$(BIN)/python benchmarks/bench_freshness.py
 	$(BIN)/python benchmarks/bench_season.py
 	$(BIN)/python benchmarks/bench_schedule.py
+
+# season-scale freshness: no-op build, one-line edit and a second deliver, for a season of 1 and of 100 episodes
+bench-freshness: install
+	$(BIN)/python benchmarks/bench_freshness.py
 
 # the studio: season and episode pages of a 100-episode season against a static file, same server, side by side
 bench-studio: install

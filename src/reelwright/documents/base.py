@@ -226,12 +226,16 @@ def validation_problems(
     return problems
 
 
-def load_document(path: Path, cls: type[D], *, root: Path | None = None) -> D:
+def load_document(path: Path, cls: type[D], *, root: Path | None = None, text: str | None = None,
+                  parsed: tuple[Any, yaml.Node | None] | None = None) -> D:
     """Load a YAML or JSON document, upgrading old versions; errors name file and line. Given the project
-    ``root``, a file that leads outside it is refused."""
+    ``root``, a file that leads outside it is refused. ``text`` and ``parsed`` (:func:`parse_yaml`'s answer)
+    spare a caller that already holds them a second read and parse."""
     path = Path(path)
-    text = read_text(path, root=root)
-    data, node = parse_yaml(text, path)
+    if parsed is None:
+        text = read_text(path, root=root) if text is None else text
+        parsed = parse_yaml(text, path)
+    data, node = parsed
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -244,6 +248,21 @@ def load_document(path: Path, cls: type[D], *, root: Path | None = None) -> D:
         return cls.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(problems=validation_problems(exc, path, node)) from None
+
+
+def load_own_document(path: Path, cls: type[D]) -> D:
+    """A document reelwright writes itself and reads back often (the lock): parsed by libyaml alone, without the
+    node tree kept for line numbers; anything unexpected falls back to :func:`load_document` and its located
+    errors."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+        try:
+            data = json.loads(text)  # how reelwright writes them (JSON is YAML too, for older readers)
+        except ValueError:
+            data = yaml.load(text, Loader=_LOADER)  # noqa: S506 - a safe loader; an older YAML lock
+        return cls.model_validate(cls.upgrade(data))
+    except Exception:  # noqa: BLE001 - the careful path below reports what is wrong, with its line
+        return load_document(path, cls)
 
 
 def dump_document(doc: Document, fmt: str = "yaml") -> str:

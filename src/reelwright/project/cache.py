@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from reelwright import __version__
-from reelwright.documents.base import load_document, save_document
+from reelwright.documents.base import dump_document, load_own_document
 from reelwright.documents.lock import Lock, LockEntry
-from reelwright.fsutil import atomic_write_bytes, clean_orphans, place, temp_path
+from reelwright.fsutil import atomic_write_bytes, atomic_write_text, clean_orphans, place, temp_path
 
 __all__ = ["Cache", "make_key", "canonical_json"]
 
@@ -51,13 +51,15 @@ class Cache:
         self.lock = Lock()
         if lock_path is not None and Path(lock_path).exists():
             try:
-                self.lock = load_document(lock_path, Lock)
+                self.lock = load_own_document(lock_path, Lock)
             except ValueError:
                 self.lock = Lock()  # a damaged lock only loses provenance, never artifacts
             for entry in self.lock.artifacts.values():  # locks before 0.1.1 held absolute paths
-                entry.outputs = [self._relative(p) for p in entry.outputs]
+                if any(os.path.isabs(p) for p in entry.outputs):
+                    entry.outputs = [self._relative(p) for p in entry.outputs]
         self.work: Counter[str] = Counter()
         self._mutex = threading.Lock()
+        self._saved = dict(self.lock.artifacts)  # what the file holds: a save with nothing new writes nothing
 
     @property
     def base(self) -> Path | None:
@@ -116,10 +118,21 @@ class Cache:
             self.work[stage] += n
 
     def save_lock(self) -> None:
+        """Write the lock file when an entry was recorded, replaced or removed since it was read or written
+        (entries are replaced, never changed in place, so comparing identities is enough)."""
         if self.lock_path is not None:
             with self._mutex:
-                self.lock.artifacts = dict(sorted(self.lock.artifacts.items()))
-                save_document(self.lock, self.lock_path)
+                current = self.lock.artifacts
+                if current.keys() == self._saved.keys() and all(current[k] is v for k, v in self._saved.items()) \
+                        and Path(self.lock_path).exists():
+                    return
+                self.lock.artifacts = dict(sorted(current.items()))
+                # JSON (which YAML reads too): a season's lock parses in milliseconds
+                text = dump_document(self.lock, "json")
+                path = Path(self.lock_path)
+                if not path.exists() or path.read_text(encoding="utf-8") != text:
+                    atomic_write_text(path, text)
+                self._saved = dict(self.lock.artifacts)
 
     def clean_temp(self) -> int:
         """Remove temp files left by interrupted runs (never those of a process still running)."""

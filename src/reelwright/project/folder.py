@@ -145,12 +145,13 @@ class Project:
         path = self.board_path(number)
         if not path.exists() and not path.is_symlink():
             return None
-        board = load_document(path, Storyboard, root=self.root)
+        parsed = parse_yaml(read_text(path, root=self.root), path)  # once: the document and its lines
+        board = load_document(path, Storyboard, parsed=parsed)
+        node = parsed[1]
         known = {c.name for c in self.bible.characters}
         episode = self.episodes[number].episode if number in self.episodes else None
         if episode is not None:
             known |= set(episode.characters())
-        _, node = parse_yaml(read_text(path, root=self.root), path)
         problems = board_problems(board, episode, self.settings, path, self.root, node, known)
         if problems:
             raise ConfigError(problems=problems)
