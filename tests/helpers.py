@@ -214,3 +214,33 @@ def openai_text_settings(root: Path, url: str) -> None:
     toml = toml.replace("[render]", f'[providers]\ntext = "openai"\n\n[providers.options.openai]\nbase_url = '
                         f'"{url}"\nmodel = "scripted"\napi_key_env = ""\nretries = 0\n\n[render]')
     (root / "reelwright.toml").write_text(toml, encoding="utf-8")
+
+
+# ---- writing: a project whose text provider is the scripted OpenAI-compatible server ----
+
+WRITING_TOML = """
+[project]
+title = "Test"
+language = "{lang}"
+
+[providers]
+text = "openai"
+
+[providers.options.openai]
+base_url = "{url}"
+model = "fake-model"
+api_key_env = ""
+backoff = 0.01
+max_backoff = 0.02
+retries = 2
+
+[writing]
+episodes = {episodes}
+target_seconds = {seconds}
+retries = 2
+"""
+
+
+def writing_toml(lang: str, url: str, episodes: int = 12, seconds: int = 60) -> str:
+    """Settings for a writing test: ``text = "openai"`` at ``url``, the ``[writing]`` section last."""
+    return WRITING_TOML.format(lang=lang, url=url, episodes=episodes, seconds=seconds)

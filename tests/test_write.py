@@ -12,6 +12,7 @@ try:  # tests/ is a package when it has an __init__.py, else a folder on sys.pat
     from tests.chat_server import ChatServer, FakeWriter, Reply, chat
 except ImportError:  # pragma: no cover
     from chat_server import ChatServer, FakeWriter, Reply, chat
+from tests.helpers import writing_toml
 from reelwright.cli import main
 from reelwright.documents import Bible, Season, load_document
 from reelwright.documents.bible import Character, Look
@@ -35,33 +36,12 @@ from reelwright.writing.writer import (
 )
 
 PREMISE = "A maid is forced into a contract marriage with a cold CEO who hides a secret."
-TOML = """
-[project]
-title = "Test"
-language = "{lang}"
-
-[providers]
-text = "openai"
-
-[providers.options.openai]
-base_url = "{url}"
-model = "fake-model"
-api_key_env = ""
-backoff = 0.01
-max_backoff = 0.02
-retries = 2
-
-[writing]
-episodes = {episodes}
-target_seconds = 60
-retries = 2
-"""
 
 
 def make_project(tmp_path: Path, url: str, lang: str = "en", episodes: int = 12) -> Path:
     root = tmp_path / "series"
     (root / "scripts").mkdir(parents=True)
-    (root / "reelwright.toml").write_text(TOML.format(lang=lang, url=url, episodes=episodes), encoding="utf-8")
+    (root / "reelwright.toml").write_text(writing_toml(lang, url, episodes), encoding="utf-8")
     return root
 
 

@@ -13,6 +13,7 @@ try:  # tests/ is a package when it has an __init__.py, else a folder on sys.pat
     from tests.chat_server import ChatServer, FakeWriter, Reply, chat, scripted
 except ImportError:  # pragma: no cover
     from chat_server import ChatServer, FakeWriter, Reply, chat, scripted
+from tests.helpers import writing_toml
 from reelwright.cli import main
 from reelwright.documents import Bible, Season, load_document
 from reelwright.documents.bible import Character, Look
@@ -20,35 +21,19 @@ from reelwright.project.folder import Project
 from reelwright.providers.asking import ask_json
 from reelwright.providers.registry import get_provider
 from reelwright.providers.text import obj, string
-from reelwright.writing.writer import write_episodes, write_premise
 from reelwright.writing.checks import distinct_bigram_ratio, instruction_leak, looks_cut
 from reelwright.writing.genre import GENRE_KEYS, choose_genre, get_genre
-from reelwright.writing.period import anachronisms, dialect_of, era_details, is_garment, period_of
+from reelwright.writing.period import (
+    anachronisms,
+    dialect_of,
+    era_details,
+    is_garment,
+    period_of,
+)
 from reelwright.writing.plan import plan_season
 from reelwright.writing.prompts import clean
 from reelwright.writing.source import extract_facts, merge_facts, merge_people
-
-TOML = """
-[project]
-title = "Test"
-language = "{lang}"
-
-[providers]
-text = "openai"
-
-[providers.options.openai]
-base_url = "{url}"
-model = "fake-model"
-api_key_env = ""
-backoff = 0.01
-max_backoff = 0.02
-retries = 2
-
-[writing]
-episodes = 3
-target_seconds = 45
-retries = 2
-"""
+from reelwright.writing.writer import write_episodes, write_premise
 
 ZH_PREMISE = ("1979年的重庆，40岁的裁缝周玉梅和丈夫陈德明（45岁）开着一家裁缝铺，儿子陈小龙（16岁）想去当兵。"
               "邻居何大姐天天来串门。一家人说四川话。")
@@ -59,7 +44,7 @@ EN_PREMISE = ("Margaret Bell (58), a retired nurse in Glasgow in 1983, looks aft
 def make_project(tmp_path: Path, url: str, lang: str = "en") -> Path:
     root = tmp_path / "series"
     (root / "scripts").mkdir(parents=True)
-    (root / "reelwright.toml").write_text(TOML.format(lang=lang, url=url), encoding="utf-8")
+    (root / "reelwright.toml").write_text(writing_toml(lang, url, 3, 45), encoding="utf-8")
     return root
 
 
@@ -174,7 +159,7 @@ def test_the_genre_can_be_chosen_by_flag_and_by_setting(tmp_path):
         assert load_document(root / "bible.yaml", Bible).genre == "comedy"
         other = tmp_path / "other"
         (other / "scripts").mkdir(parents=True)
-        (other / "reelwright.toml").write_text(TOML.format(lang="en", url=server.url) + 'genre = "suspense"\n',
+        (other / "reelwright.toml").write_text(writing_toml("en", server.url, 3, 45) + 'genre = "suspense"\n',
                                                encoding="utf-8")
         write_premise(other, EN_PREMISE, quiet=True)
         assert load_document(other / "season.yaml", Season).acts[0].purpose == get_genre("suspense").acts["setup"][0]

@@ -1,11 +1,10 @@
 """Platform metrics against the built episodes: drops named by shot and line, the funnel, the paywall, and
 the edit's craft against retention with honest uncertainty (``reelwright insights``; docs/insights.md).
 
-For a program (the studio, a notebook)::
+For a program (the studio, a notebook), :func:`run_insights` (writes to build/insights/ by default):
 
-    from reelwright.insights import run_insights
-    result = run_insights("my-series", ["retention.csv", "episodes.xlsx"])   # build/insights/ by default
-    result.findings.paywall.recommended_after, result.files["html"], result.files["ep001"]
+>>> result = run_insights("my-series", ["retention.csv", "episodes.xlsx"])  # doctest: +SKIP
+>>> result.findings.paywall.recommended_after, result.files["html"]  # doctest: +SKIP
 
 ``analyse`` returns the :class:`Findings` without writing anything; ``write_report`` / ``write_charts`` draw
 them (charts need only the findings, so the JSON is enough to draw them again).
