@@ -13,6 +13,7 @@ import math
 from dataclasses import dataclass, field
 
 from reelwright.production.schedule import Plan, build_model
+from reelwright.production.solving import solve_cp
 
 __all__ = ["Explanation", "precheck", "diagnose"]
 
@@ -114,21 +115,13 @@ def precheck(plan: Plan) -> list[Explanation]:
 
 def _feasible(plan: Plan, relax: frozenset[str], seconds: float) -> tuple[bool | None, list[str]]:
     """(True: feasible, False: proven infeasible, None: unknown in the time; the core of groups)."""
-    from ortools.sat.python import cp_model  # noqa: PLC0415 - heavy (pandas), only when scheduling
-
     built = build_model(plan, diagnose=True, relax=relax)
-    lits = list(built.groups.values())
-    built.model.add_assumptions(lits)
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = seconds
-    solver.parameters.num_workers = 1
-    status = solver.solve(built.model)
-    core = []
-    if status == cp_model.INFEASIBLE:
+    built.model.add_assumptions(list(built.groups.values()))
+    solved = solve_cp(built.model, [], seconds=seconds, workers=1)
+    if solved.status == "INFEASIBLE":
         names = {v.index: k for k, v in built.groups.items()}
-        core = [names[i] for i in solver.sufficient_assumptions_for_infeasibility() if i in names]
-        return False, core
-    return (True if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) else None), core
+        return False, [names[i] for i in solved.core if i in names]
+    return (True if solved.found else None), []
 
 
 def _describe(plan: Plan, group: str) -> Explanation:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from reelwright.documents.breakdown import Breakdown
 from reelwright.production.constraints import ScheduleSettings, shoot_dates
+from reelwright.production.solving import Solved, solve_cp
 
 if TYPE_CHECKING:
     from ortools.sat.python import cp_model
@@ -286,22 +287,18 @@ def day_order(plan: Plan, assignment: dict[str, int]) -> dict[int, list[str]]:
     return days
 
 
-def _run(plan: Plan, built: Model, hint: dict[str, int] | None, seconds: float, workers: int):
-    from ortools.sat.python import cp_model  # noqa: PLC0415 - heavy (pandas), only when scheduling
-
+def _run(plan: Plan, built: Model, hint: dict[str, int] | None, seconds: float, workers: int
+         ) -> tuple[str, Solved, dict[str, int] | None]:
     if hint:
         index = {st.id: s for s, st in enumerate(plan.strips)}
         for sid, day in hint.items():
             for d in plan.days:
                 built.model.add_hint(built.x[index[sid], d], d == day)
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = seconds
-    solver.parameters.num_workers = workers
-    solver.parameters.repair_hint = True
-    status = solver.solve(built.model)
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return status, solver, None
-    return status, solver, {plan.strips[s].id: d for (s, d), var in built.x.items() if solver.value(var)}
+    keys = list(built.x)
+    solved = solve_cp(built.model, [built.x[k] for k in keys], seconds=seconds, workers=workers)
+    if solved.values is None:
+        return solved.status, solved, None
+    return solved.status, solved, {plan.strips[s].id: d for (s, d), v in zip(keys, solved.values) if v}
 
 
 def solve(plan: Plan, *, time_limit: float | None = None, workers: int | None = None,
@@ -311,8 +308,6 @@ def solve(plan: Plan, *, time_limit: float | None = None, workers: int | None = 
     The search starts from :func:`first_fit` (or ``hint``). With ``warm_start`` > 0 that share of the time
     first looks for few company moves alone (moves are what a location-by-location stripboard is good
     at); the weighted objective then starts from the schedule found."""
-    from ortools.sat.python import cp_model  # noqa: PLC0415 - heavy (pandas), only when scheduling
-
     limit = time_limit or plan.settings.time_limit
     workers = workers or plan.settings.workers
     t0 = time.monotonic()
@@ -321,19 +316,19 @@ def solve(plan: Plan, *, time_limit: float | None = None, workers: int | None = 
     if warm_start > 0 and plan.weights["company_moves"] > 0:
         moves_only = {"company_moves": plan.weights["company_moves"], "actor_days": 0.0, "shoot_days": 0.0}
         status, _, found = _run(plan, build_model(plan, weights=moves_only), hint, limit * warm_start, workers)
-        if status == cp_model.INFEASIBLE:
+        if status == "INFEASIBLE":
             return None
         hint = found or hint
     warm = found  # a complete schedule from the warm start, or None
     remaining = max(1.0, limit - (time.monotonic() - t0))
-    status, solver, assignment = _run(plan, build_model(plan), hint, remaining, workers)
+    status, solved, assignment = _run(plan, build_model(plan), hint, remaining, workers)
     if assignment is None:
         if warm is None:
             return None
         # the warm start's schedule keeps every rule: better than none when the time ran out
         return Schedule(plan, day_order(plan, warm), "FEASIBLE", time.monotonic() - t0)
-    return Schedule(plan, day_order(plan, assignment), solver.status_name(status), time.monotonic() - t0,
-                    solver.objective_value, solver.best_objective_bound)
+    return Schedule(plan, day_order(plan, assignment), status, time.monotonic() - t0, solved.objective,
+                    solved.bound)
 
 
 def greedy_baseline(plan: Plan) -> dict[str, int]:
@@ -362,7 +357,7 @@ def first_fit(plan: Plan) -> dict[str, int]:
     cut into day-sized blocks, biggest first, each block on the day where it adds the least (an empty day
     adds no move; a day outside an actor's span adds paid days) among the days its cast, location,
     capacity and hour limits allow; a block that fits no day is placed scene by scene. Day-pair rules
-    (turnaround, cover) are left to the solver, which repairs the hint."""
+    (turnaround, cover) are left to the solver, which searches from the hint."""
     w = plan.weights
     n = len(plan.dates)
     seconds, minutes = [0] * n, [0] * n

@@ -13,6 +13,7 @@ or a path to any ``.gguf`` file.
 
 from __future__ import annotations
 
+import atexit
 import os
 import threading
 import time
@@ -88,6 +89,9 @@ class LocalText(TextProvider):
                                          verbose=False)
                 except Exception as exc:  # noqa: BLE001 - llama.cpp reports load failures as ValueError/RuntimeError
                     raise ProviderError(f"llama.cpp could not load {path}: {exc}") from exc
+                # freed while the interpreter still works: left to __del__ at exit, llama.cpp's free
+                # functions are already gone and it prints a TypeError
+                atexit.register(_LOADED[key].close)
             return _LOADED[key]
 
     def complete_json(self, messages, schema, *, name="answer", max_tokens=None, seed=None, temperature=None):

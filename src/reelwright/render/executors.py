@@ -15,14 +15,11 @@ draw and encode as the head.
 
 from __future__ import annotations
 
-import ctypes
 import logging
 import multiprocessing
 import os
-import signal
 import sys
 import tempfile
-import threading
 import time
 from abc import ABC, abstractmethod
 from collections import Counter
@@ -38,6 +35,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from reelwright.children import die_with_parent
 from reelwright.errors import BuildError, InputError
 from reelwright.fsutil import atomic_write_bytes, bytes_sha256, file_sha256
 from reelwright.project.cache import Cache
@@ -50,8 +48,6 @@ from reelwright.render.shots import (
 
 __all__ = ["Executor", "LocalExecutor", "RayExecutor", "RenderJob", "make_executor", "pack_files",
            "unpack_files", "RENDER_PACKAGES"]
-
-_PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
 # The distributions whose code decides a segment's bytes: a Ray worker must have the head's versions.
 RENDER_PACKAGES = ("reelwright", "av", "numpy", "opencv-python-headless", "pillow", "scipy", "resvg-py",
@@ -111,29 +107,6 @@ def write_segment(path: Path, data: bytes) -> Path:
 
 
 # ---- local processes ---------------------------------------------------------------------------
-
-def _watch_parent(parent: int) -> None:
-    while True:
-        if os.getppid() != parent:
-            os._exit(1)
-        time.sleep(0.5)
-
-
-def die_with_parent(parent: int) -> None:
-    """Worker initializer: this process ends when ``parent`` does, so a killed build leaves no worker rendering.
-
-    On Linux the kernel sends SIGKILL when the parent goes (``prctl(PR_SET_PDEATHSIG)``); everywhere a daemon
-    thread also checks that the parent is still ours (it is re-parented when the parent dies)."""
-    if sys.platform.startswith("linux"):
-        try:
-            libc = ctypes.CDLL(None, use_errno=True)
-            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-        except (OSError, AttributeError):  # no libc symbol: the thread below still does it
-            pass
-    if os.getppid() != parent:  # the parent died before the signal was armed
-        os._exit(1)
-    threading.Thread(target=_watch_parent, args=(parent,), daemon=True, name="reelwright-parent-watch").start()
-
 
 class LocalExecutor(Executor):
     """``workers`` processes on this machine (0 = one per two cores); with one, shots render in this
