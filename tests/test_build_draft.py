@@ -57,10 +57,11 @@ def test_deliver_never_takes_a_draft(tiny_project):
     cache = Cache(project.cache_dir, project.lock_path)
     segments = [root / e.outputs[0] for k, e in cache.lock.artifacts.items() if k.startswith("draft/ep001/shot/")]
     assert segments and all(is_draft(s) for s in segments)
+    folder = root / "build" / "deliver"
     with pytest.raises(BuildError, match="draft"):
-        _video(_Outputs(cache, DeliverReport([1]), root / "build" / "deliver"), root / "x.master.mp4", segments,
-               "k", lambda: None, 48000, kind="master", episode=1, language=None, title="t")
-    assert not (root / "x.master.mp4").exists()
+        _video(_Outputs(cache, DeliverReport([1]), folder), folder / "x.master.mp4", segments, "k", lambda: None,
+               48000, kind="master", episode=1, language=None, title="t")
+    assert not (folder / "x.master.mp4").exists()
 
 
 def test_cli_build_draft_help():

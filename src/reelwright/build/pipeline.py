@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from reelwright.project.cache import Cache, make_key
-from reelwright.documents.base import load_document, save_document
+from reelwright.documents.base import load_document, load_own_document, save_document
 from reelwright.fsutil import atomic_write_bytes, atomic_write_text, clean_orphans, file_sha256, user_file
 from reelwright.documents.storyboard import Storyboard
 from reelwright.documents.timeline import Timeline
@@ -72,7 +72,7 @@ class EpisodeResult:
         return f"ep{self.number:03d}"
 
     def load_timeline(self) -> Timeline:
-        return load_document(self.timeline, Timeline)
+        return load_own_document(self.timeline, Timeline)
 
 
 @dataclass

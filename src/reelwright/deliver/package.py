@@ -240,14 +240,14 @@ def _card_segment(project: Project, timeline: Timeline, cache: Cache) -> tuple[P
 def _video(out: _Outputs, path: Path, segments: list[Path], audio_key: str, audio_fn, sr: int, *, kind: str,
            episode: int, language: str | None, title: str) -> None:
 
+    key = make_key("deliver-video", {"segments": [p.stem for p in segments], "audio": audio_key})
+    if out.fresh(path, key):  # made from these very segments, which were checked when it was made
+        out.done(path, key, False, kind, episode, language)
+        return
     drafts = [p for p in segments if is_draft(p)]
     if drafts:  # a preview is never a deliverable
         raise BuildError(f"{path.name}: {drafts[0]} is a draft render (build --draft); deliver only takes "
                          "full-quality shots: run 'reelwright build' without --draft")
-    key = make_key("deliver-video", {"segments": [p.stem for p in segments], "audio": audio_key})
-    if out.fresh(path, key):
-        out.done(path, key, False, kind, episode, language)
-        return
     meta = {"title": title}
     if language:
         meta["language"] = language

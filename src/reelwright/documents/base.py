@@ -19,6 +19,7 @@ __all__ = [
     "Model",
     "upgrader",
     "load_document",
+    "load_own_document",
     "save_document",
     "atomic_write_bytes",
     "atomic_write_text",

@@ -21,7 +21,7 @@ from pathlib import Path
 from reelwright.documents.base import (
     atomic_write_bytes,
     atomic_write_text,
-    load_document,
+    load_own_document,
 )
 from reelwright.documents.bible import Bible, Look
 from reelwright.documents.script import Dialogue, Episode, plain
@@ -219,7 +219,7 @@ def board_project(project, episodes: str | None = None, *, sheet: bool = False,
             episode = project.episodes[number].episode
             board = make_board(project, number, cache)
             timeline_path = episode_outputs(project, number)["timeline"]
-            timeline = load_document(timeline_path, Timeline) if timeline_path.is_file() else None
+            timeline = load_own_document(timeline_path, Timeline) if timeline_path.is_file() else None
             seconds = shot_seconds(board, episode, timeline, fps)
             summary = {"episode": number, "board": str(project.board_path(number)), "shots": len(board.shots),
                        "seconds": round(sum(seconds.values()), 1),

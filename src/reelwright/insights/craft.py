@@ -18,9 +18,9 @@ is poor.
 from __future__ import annotations
 
 import math
+from statistics import NormalDist
 
 import numpy as np
-from scipy import stats
 
 from reelwright.check.report import check_timeline
 from reelwright.documents.timeline import Timeline
@@ -92,7 +92,7 @@ def holm(p: list[float]) -> list[float]:
     return out
 
 
-_Q = float(stats.norm.ppf(1 - ALPHA / 2))
+_Q = NormalDist().inv_cdf(1 - ALPHA / 2)  # the two-sided normal quantile (1.96 at 5%)
 
 
 def _ranks(v: np.ndarray) -> np.ndarray:

@@ -24,7 +24,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy import stats
 
 from reelwright.documents.season import EpisodePlan
 from reelwright.documents.timeline import Timeline
@@ -196,6 +195,8 @@ def find_drops(curve: list[float], rule: DropRule = DropRule(), viewers: float |
     n_eff = np.maximum(np.round(at_risk / (1.0 + lev)), 1.0)
     leavers = np.round(h * n_eff)
     b = np.clip(base, 0.5 / n_eff, 1.0 - 1e-9)
+    from scipy import stats  # noqa: PLC0415 - half a second to import; only an analysis needs it
+
     pvals = stats.binom.sf(leavers - 1, n_eff, b)
     z = (h - base) / np.sqrt(b * (1 - b) / n_eff)
     tested = np.arange(len(h)) >= start

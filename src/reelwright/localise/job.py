@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from reelwright.build.pipeline import BuildReport, build
-from reelwright.documents.base import atomic_write_text, load_document, save_document
+from reelwright.documents.base import atomic_write_text, load_own_document, save_document
 from reelwright.documents.timeline import Timeline
 from reelwright.errors import InputError
 from reelwright.export.media import episode_media
@@ -79,7 +79,7 @@ def localise_project(project: Project, languages: str | list[str], episodes: str
             report.written.append(project.root / GLOSSARY)
         glossary = load_glossary(project)
         for number in numbers:
-            timeline = load_document(episode_outputs(project, number)["timeline"], Timeline)
+            timeline = load_own_document(episode_outputs(project, number)["timeline"], Timeline)
             rules = subtitle_rules(project, timeline.fps)
             for lang in langs:
                 src = project.episodes[number].episode

@@ -19,10 +19,18 @@ from pathlib import Path
 from typing import Literal, Sequence
 
 import numpy as np
-from scipy import ndimage, signal
+from scipy import ndimage
 
 from reelwright.errors import InputError
 from reelwright.fsutil import atomic_write_bytes
+
+
+def scipy_signal():
+    """``scipy.signal``, imported on first use: the import takes about a second, and a no-op build, a second
+    delivery or ``--help`` never filters or resamples."""
+    import scipy.signal  # noqa: PLC0415 - heavy, see above
+
+    return scipy.signal
 
 
 @dataclass
@@ -38,7 +46,7 @@ class Audio:
 
 
 __all__ = ["Audio", "resample", "read_wav", "write_wav", "frame_envelope", "mouth_track", "mix", "loudness",
-           "true_peak_dbtp", "normalize", "match_loudness", "trim_silence", "pitch_hz"]
+           "true_peak_dbtp", "normalize", "match_loudness", "trim_silence", "pitch_hz", "scipy_signal"]
 
 _EPS = 1e-12
 
@@ -75,7 +83,7 @@ def resample(x: np.ndarray, sr_in: float, sr_out: float) -> np.ndarray:
     ratio = (Fraction(sr_out) / Fraction(sr_in)).limit_denominator(1000)
     if ratio == 1 or len(x) == 0:
         return x.copy()
-    y = signal.resample_poly(x, ratio.numerator, ratio.denominator, axis=0)
+    y = scipy_signal().resample_poly(x, ratio.numerator, ratio.denominator, axis=0)
     return y.astype(np.float32, copy=False)
 
 
@@ -230,7 +238,7 @@ def _weighted_power(x2: np.ndarray, sr: int) -> np.ndarray:
     Filtered in float32 (4x faster than float64 here; the error is far below 0.001 LU)."""
     if x2.shape[1] > 5:
         raise ValueError("loudness supports at most 5 channels")
-    y = signal.sosfilt(_k_weighting(sr).astype(np.float32), x2, axis=0)
+    y = scipy_signal().sosfilt(_k_weighting(sr).astype(np.float32), x2, axis=0)
     weights = np.array([1.0, 1.0, 1.0, 1.41, 1.41][: x2.shape[1]], dtype=np.float32)
     return (np.square(y) @ weights).astype(np.float64)
 

@@ -28,11 +28,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from scipy import signal
 
 from reelwright.errors import InputError
 from reelwright.limits import MAX_MUSIC_SECONDS
-from reelwright.media.audio import loudness
+from reelwright.media.audio import loudness, scipy_signal
 
 __all__ = ["MUSIC_VERSION", "MOODS", "BED_LUFS", "STING_LUFS", "bed", "sting", "ambience", "load_music", "fit",
            "duck_gain", "music_stem", "applied_gain", "BedCue", "StingHit"]
@@ -97,13 +96,13 @@ def _decay(n: int, rate: int, seconds: float, attack: float = 0.004) -> np.ndarr
 
 
 def _lowpass(x: np.ndarray, hz: float, rate: int, order: int = 2) -> np.ndarray:
-    sos = signal.butter(order, min(hz, rate * 0.45), "low", fs=rate, output="sos")
-    return signal.sosfilt(sos, x, axis=0).astype(np.float32)
+    sos = scipy_signal().butter(order, min(hz, rate * 0.45), "low", fs=rate, output="sos")
+    return scipy_signal().sosfilt(sos, x, axis=0).astype(np.float32)
 
 
 def _band(x: np.ndarray, lo: float, hi: float, rate: int) -> np.ndarray:
-    sos = signal.butter(2, [lo, min(hi, rate * 0.45)], "band", fs=rate, output="sos")
-    return signal.sosfilt(sos, x, axis=0).astype(np.float32)
+    sos = scipy_signal().butter(2, [lo, min(hi, rate * 0.45)], "band", fs=rate, output="sos")
+    return scipy_signal().sosfilt(sos, x, axis=0).astype(np.float32)
 
 
 def _at_loudness(x: np.ndarray, rate: int, lufs: float) -> np.ndarray:
@@ -273,8 +272,8 @@ def ambience(kind: str, samples: int, rate: int, seed: int = 0) -> np.ndarray:
         x *= swell.astype(np.float32)
     else:
         brown = np.cumsum(white, axis=0)
-        sos = signal.butter(2, [90, 1400], "band", fs=rate, output="sos")
-        x = signal.sosfilt(sos, brown, axis=0).astype(np.float32) + 0.02 * _band(white, 300, 3000, rate)
+        sos = scipy_signal().butter(2, [90, 1400], "band", fs=rate, output="sos")
+        x = scipy_signal().sosfilt(sos, brown, axis=0).astype(np.float32) + 0.02 * _band(white, 300, 3000, rate)
     x *= _env(n, rate, 0.3, 0.3)[:, None]
     return _at_loudness(x.astype(np.float32), rate, BED_LUFS)
 

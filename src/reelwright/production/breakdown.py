@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from reelwright.documents.base import load_document, save_document
+from reelwright.documents.base import load_document, load_own_document, save_document
 from reelwright.documents.breakdown import BREAKDOWN_FILE, Breakdown, CastEntry, PropUse, SceneBreakdown
 from reelwright.documents.script import Action, Episode, plain
 from reelwright.documents.timeline import Timeline
@@ -52,7 +52,7 @@ def _cut_frames(project: Project, number: int, fps: int) -> dict[int, int] | Non
     if not path.is_file() or path.stat().st_mtime < src.stat().st_mtime:
         return None
     try:
-        timeline = load_document(path, Timeline)
+        timeline = load_own_document(path, Timeline)
     except InputError:
         return None
     out: dict[int, int] = {}

@@ -68,14 +68,15 @@ class Cache:
 
     def _relative(self, path: str | Path) -> str:
         """``path`` as the lock records it: relative to the project (posix), or as given when outside it."""
-        p = Path(path)
         if self.base is None:
-            return str(p)
-        base = Path(os.path.abspath(self.base))
-        absolute = Path(os.path.abspath(p))
-        if absolute == base or base in absolute.parents:
-            return absolute.relative_to(base).as_posix()
-        return str(p)
+            return str(Path(path))
+        base = os.path.abspath(self.base)
+        absolute = os.path.abspath(path)
+        if absolute == base:
+            return "."
+        if absolute.startswith(base.rstrip(os.sep) + os.sep):
+            return Path(absolute[len(base.rstrip(os.sep)) + 1:]).as_posix()
+        return str(Path(path))
 
     def output_path(self, recorded: str) -> Path:
         """A path from the lock as a usable path (relative ones resolve against the project)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any, ClassVar
 
@@ -22,7 +23,8 @@ class ComicOptions(ProviderOptions):
     """The comic renderer has no options yet; unknown keys are rejected."""
 
 
-def _package_version(name: str) -> str:
+@lru_cache(maxsize=None)
+def _package_version(name: str) -> str:  # read from the installed metadata once a process
     try:
         return version(name)
     except PackageNotFoundError:
