@@ -35,6 +35,7 @@ def test_public_names_are_exported():
                                 "check", "localise", "deliver", "export"}
 
 
+@pytest.mark.slow
 def test_build_reports_events_with_counts_and_saves_checks(tmp_path):
     root = write_tiny_project(tmp_path / "p", TWO_SCENE_SCRIPT)
     events: list[rw.Event] = []
@@ -54,6 +55,7 @@ def test_build_reports_events_with_counts_and_saves_checks(tmp_path):
     assert isinstance(saved, rw.CheckResult) and saved.ok == report.checks_ok
 
 
+@pytest.mark.slow
 def test_cancel_from_another_thread_leaves_a_resumable_build(tmp_path):
     script = TWO_SCENE_SCRIPT + "\nINT. HALL - DAY\n\nMAYA\nOne more line.\n\nLEO\nAnd another one.\n"
     root = write_tiny_project(tmp_path / "p", script)
@@ -183,6 +185,7 @@ def _doc_blocks() -> list[str]:
     return re.findall(r"```python\n(.*?)```", DOC.read_text(encoding="utf-8"), re.S)
 
 
+@pytest.mark.slow
 def test_docs_api_examples_run(tmp_path, monkeypatch):
     blocks = _doc_blocks()
     assert len(blocks) >= 4

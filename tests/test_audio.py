@@ -75,6 +75,7 @@ def test_normalize_mono_and_silence():
     assert np.array_equal(normalize(silent, SR), silent)
 
 
+@pytest.mark.slow
 def test_normalize_is_fast_on_three_minutes_of_stereo():
     x = np.tile(_spiky_speechlike(20.0), (9, 1))  # 3 minutes
     start = time.perf_counter()

@@ -165,6 +165,7 @@ def test_story_day_cues_in_both_languages():
     assert days == [(1, False), (1, False), (2, False), (-1, True), (2, False), (0, True)]
 
 
+@pytest.mark.slow
 def test_check_reports_costume_injury_and_story_day_conflicts_with_scene_and_episode(tmp_path):
     project = _project(tmp_path, FOUNTAIN, "ep001.fountain")
     update_breakdown(project)
@@ -230,6 +231,7 @@ def test_merge_without_previous_keeps_non_script_fields():
     assert merged.scenes[0].location == "Lot 3" and merged.scenes[0].synopsis == "new"
 
 
+@pytest.mark.slow
 def test_reports_write_sheets_plots_and_lists(tmp_path):
     b = update_breakdown(_project(tmp_path, FOUNTAIN, "ep001.fountain")).breakdown
     files = write_reports(b, tmp_path / "out")
@@ -265,6 +267,7 @@ def test_day_out_of_days_codes():
     assert dood_rows({"A": {0, 3}}, 5, drop_after=2)["A"] == ["SW", "D", "D", "WF", ""]
 
 
+@pytest.mark.slow
 def test_cli_breakdown_writes_the_files_and_bad_input_exits_2(tmp_path, capsys):
     write_tiny_project(tmp_path, FOUNTAIN, "ep001.fountain")
     assert main(["breakdown", str(tmp_path), "--quiet"]) == 0
@@ -331,6 +334,7 @@ def _blocks(text: str, lang: str) -> list[str]:
     return re.findall(rf"```{lang}\n(.*?)```", text, re.S)
 
 
+@pytest.mark.slow
 def test_docs_walkthrough_runs(tmp_path, monkeypatch, capsys):
     """docs/breakdown.md: its script, its edit and its schedule.yaml, and every command it shows."""
     text = DOC.read_text(encoding="utf-8")
@@ -366,6 +370,7 @@ def test_docs_walkthrough_runs(tmp_path, monkeypatch, capsys):
     assert all(r["date"] <= "2027-03-02" for r in rows if "LEO" in r["cast"].split(";"))
 
 
+@pytest.mark.slow
 def test_text_provider_helps_only_with_what_the_scene_says_and_is_cached(tmp_path):
     """--provider asks a model (a scripted server on 127.0.0.1) for what the vocabulary missed; answers naming
     things the scene does not say are dropped, and a re-run asks nothing."""

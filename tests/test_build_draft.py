@@ -64,6 +64,7 @@ def test_deliver_never_takes_a_draft(tiny_project):
     assert not (folder / "x.master.mp4").exists()
 
 
+@pytest.mark.slow
 def test_cli_build_draft_help():
     out = subprocess.run([sys.executable, "-m", "reelwright", "build", "--help"], capture_output=True, text=True,
                          check=True).stdout

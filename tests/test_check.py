@@ -43,6 +43,7 @@ def _fails(result):
     return result.failures
 
 
+@pytest.mark.slow
 def test_check_passes_on_the_demo(demo, capsys):
     root, report = demo
     assert report.checks and report.checks_ok, format_table(report.checks)
@@ -68,6 +69,7 @@ def test_check_passes_on_the_demo(demo, capsys):
     assert all(d["summary"]["turns"] for d in data)
 
 
+@pytest.mark.slow
 def test_check_finds_an_over_long_subtitle(demo, tmp_path, capsys):
     root = _copy(demo[0], tmp_path)
     path = root / "build" / "ep001.timeline.json"
@@ -85,6 +87,7 @@ def test_check_finds_an_over_long_subtitle(demo, tmp_path, capsys):
     assert "FAIL subtitle chars per line" in out and "setting: targets.subtitle_chars" in out
 
 
+@pytest.mark.slow
 def test_check_finds_a_too_loud_mix(demo, tmp_path):
     from reelwright.media.video import assemble
 
@@ -103,6 +106,7 @@ def test_check_finds_a_too_loud_mix(demo, tmp_path):
     assert bad["true peak"].setting == "audio.true_peak"
 
 
+@pytest.mark.slow
 def test_check_finds_an_episode_without_a_close_up_at_the_end(demo, tmp_path, capsys):
     root = _copy(demo[0], tmp_path)
     board_path = root / "boards" / "ep001.yaml"
@@ -129,6 +133,7 @@ def test_check_finds_an_episode_without_a_close_up_at_the_end(demo, tmp_path, ca
     assert not item.ok and not item.hard
 
 
+@pytest.mark.slow
 def test_check_finds_text_outside_the_safe_zone(demo, tmp_path):
     root = _copy(demo[0], tmp_path)
     toml = root / "reelwright.toml"

@@ -45,6 +45,7 @@ def test_an_exception_in_the_child_is_raised_here():
         run_in_child(_raise, timeout=30)
 
 
+@pytest.mark.slow
 def test_a_child_past_its_time_is_stopped():
     t0 = time.monotonic()
     with pytest.raises(ChildCrashed, match="ran past 1 s"):

@@ -62,6 +62,7 @@ def test_new_scaffolds_a_project_that_loads(tmp_path, capsys):
     assert "already exists" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", ["toml", "yaml", "board", "fountain", "english", "chinese", "utf8", "missing"])
 def test_bad_input_gives_located_error_and_exit_2(tmp_path, case):
     root = tmp_path / "p"
@@ -110,6 +111,7 @@ def test_bad_input_gives_located_error_and_exit_2(tmp_path, case):
     assert after == snapshot, "a failed build must not write or lose files"
 
 
+@pytest.mark.slow
 def test_build_exits_1_when_its_self_check_fails(tmp_path, capsys):
     """The videos are written, but a hard failure of the closing self-check is the build's exit status."""
     from tests.helpers import write_tiny_project

@@ -313,6 +313,7 @@ def test_key_from_the_named_variable(server, tmp_path, monkeypatch):
     assert seen["/ws"] == seen["/prompt"] == seen["/view"] == "Bearer s3cret"
 
 
+@pytest.mark.slow
 def test_concurrency_bound_is_honoured(server, tmp_path):
     server.step_delay = 0.01
     provider = images(server, tmp_path, concurrency=2)
@@ -423,6 +424,7 @@ def test_the_documented_options_are_valid():
 
 
 
+@pytest.mark.slow
 def test_a_build_with_comfyui_stills_and_clips(tmp_path, server):
     """The project names its own workflow files (relative paths); every reference, still and clip goes through
     the fake ComfyUI once, the episode plays the clips, and a rebuild queues nothing."""

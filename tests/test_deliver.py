@@ -45,6 +45,7 @@ def _manifest(root: Path) -> dict:
     return json.loads((root / "build" / "deliver" / MANIFEST).read_text(encoding="utf-8"))
 
 
+@pytest.mark.slow
 def test_package_is_complete_and_checksums_match(delivered):
     root, report = delivered
     m = _manifest(root)
@@ -66,6 +67,7 @@ def test_package_is_complete_and_checksums_match(delivered):
     assert on_disk == set(files)
 
 
+@pytest.mark.slow
 def test_master_is_clean_and_in_sync_with_stems_and_subtitles(delivered):
     import av
 
@@ -103,6 +105,7 @@ def test_master_is_clean_and_in_sync_with_stems_and_subtitles(delivered):
     assert abs(subs[0].start - (first.start + card) * 1000 / timeline.fps) <= 1
 
 
+@pytest.mark.slow
 def test_stems_add_up_to_the_mix(delivered):
     from reelwright.media.audio import loudness, read_wav
     from reelwright.media.video import decode_audio
@@ -118,6 +121,7 @@ def test_stems_add_up_to_the_mix(delivered):
     assert loudness(d, rate) > loudness(me, rate)
 
 
+@pytest.mark.slow
 def test_every_delivered_cue_keeps_the_rules(delivered):
     import pysubs2
 
@@ -133,6 +137,7 @@ def test_every_delivered_cue_keeps_the_rules(delivered):
             assert cps <= (9.0 if cjk else 17.0) + 0.35, (path.name, text, cps)
 
 
+@pytest.mark.slow
 def test_covers_from_the_strongest_close_up(delivered):
     from PIL import Image
 
@@ -151,6 +156,7 @@ def test_covers_from_the_strongest_close_up(delivered):
     assert np.abs(en - zh)[300:].mean() > 1.0 and np.abs(en - zh)[:200].mean() < 0.5  # only the title differs
 
 
+@pytest.mark.slow
 def test_rerun_changes_nothing_and_a_one_line_edit_updates_only_what_it_touches(delivered, server):
     root, _ = delivered
     before = {f["path"]: f["sha256"] for f in _manifest(root)["files"]}

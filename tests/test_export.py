@@ -61,6 +61,7 @@ def _path(url: str, base: Path) -> Path:
     return Path(unquote(parsed.path)) if parsed.scheme == "file" else base / url
 
 
+@pytest.mark.slow
 def test_otio_reads_back_with_the_timelines_structure(exported):
     root, report, timeline = exported
     path = report.timelines[1]["otio"]
@@ -108,6 +109,7 @@ def test_otio_reads_back_with_the_timelines_structure(exported):
     assert {k for _, k in marks} >= {"hook", "cliffhanger"}
 
 
+@pytest.mark.slow
 def test_fcp7_xml_parses_independently(exported):
     root, report, timeline = exported
     tree = ET.parse(report.timelines[1]["fcp7"])
@@ -131,6 +133,7 @@ def test_fcp7_xml_parses_independently(exported):
     assert sum(len(i.findall("marker")) for i in items) == len(marker_points(timeline))
 
 
+@pytest.mark.slow
 def test_edl_parses_independently(exported):
     root, report, timeline = exported
     text = Path(report.timelines[1]["edl"]).read_text()
@@ -152,6 +155,7 @@ def test_edl_parses_independently(exported):
     assert (Path(report.timelines[1]["srt"])).is_file()  # the subtitles beside the EDL
 
 
+@pytest.mark.slow
 def test_reexport_changes_nothing_when_nothing_changed(exported):
     root, report, _ = exported
     project = Project.load(root)
@@ -161,6 +165,7 @@ def test_reexport_changes_nothing_when_nothing_changed(exported):
     assert not any(cache.work.values()), cache.work
 
 
+@pytest.mark.slow
 def test_unknown_format_is_an_input_error(exported):
     from reelwright.errors import InputError
 

@@ -209,6 +209,7 @@ def test_duplicate_key_in_a_board_is_located(tmp_path, capsys):
     bad_build(root, capsys, f"boards/ep001.yaml:{at + 2}", "'angle' is given twice")
 
 
+@pytest.mark.slow
 def test_no_traceback_in_a_real_process(tmp_path):
     root = write_tiny_project(tmp_path / "proj", TWO_SCENE_SCRIPT)
     (root / "bible.yaml").write_text("characters: " + "[" * 5000 + "\n", encoding="utf-8")
@@ -401,6 +402,7 @@ And me?
 """
 
 
+@pytest.mark.slow
 def test_names_that_look_like_paths_write_nothing_outside_the_project(tmp_path, monkeypatch):
     from reelwright.build.pipeline import build
     from reelwright.stages.images import refs_dir
@@ -597,6 +599,7 @@ def test_a_killed_build_leaves_no_worker_rendering(tmp_path):
 
 # ---- a glyph the subtitle font lacks is a failure, files come out readable ----------------------------------------
 
+@pytest.mark.slow
 def test_emoji_is_warned_fails_the_self_check_and_outputs_are_readable(tmp_path, capsys):
     root = write_tiny_project(tmp_path / "proj", TWO_SCENE_SCRIPT.replace("She will come.", "She will come 🙂."))
     board = with_board(root)

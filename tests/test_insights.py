@@ -61,6 +61,7 @@ def _season_project(tmp_path):
     return write_tiny_project(tmp_path / "proj", TWO_SCENE_SCRIPT)
 
 
+@pytest.mark.slow
 def test_drops_are_named_by_shot_line_speaker_and_turn(tmp_path):
     root = _season_project(tmp_path)
     shots = [("hook", 1.0, "CU"), ("s01-wide", 3.0, "WS"), ("s01-d01", 4.0, "MCU"), ("s01-d02", 4.0, "CU"),
@@ -108,6 +109,7 @@ def _write_season(tmp_path, curves, rows):
     return [a, b]
 
 
+@pytest.mark.slow
 def test_planted_craft_effects_are_recovered_with_their_signs(tmp_path):
     root = _season_project(tmp_path)
     rng = np.random.default_rng(11)
@@ -132,6 +134,7 @@ def test_too_few_episodes_to_say(tmp_path):
     assert any("too few episodes to say" in n for n in findings.notes)
 
 
+@pytest.mark.slow
 def test_false_craft_effects_on_null_seasons_stay_within_the_stated_rate():
     seasons_with_effect = 0
     for seed in range(SEEDS):
@@ -191,6 +194,7 @@ def test_paywall_recommendation_finds_the_known_best_episode():
     assert pw.recommended_after is None and any("unlock_rate" in n for n in pw.notes)
 
 
+@pytest.mark.slow
 def test_cli_json_report_and_charts(tmp_path, capsys):
     root = _season_project(tmp_path)
     rng = np.random.default_rng(5)

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 import grimp
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -74,6 +76,7 @@ def test_cycle_finder_finds_a_cycle():
     assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
 
 
+@pytest.mark.slow
 def test_reelwright_imports_are_at_module_top():
     """A function-local import of reelwright's own modules hides a layering problem (CONVENTIONS)."""
     local = []

@@ -137,6 +137,7 @@ def test_a_line_that_never_validates_names_itself(tmp_path):
 
 # ---- the whole command ---------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_every_cue_of_every_language_keeps_the_rules(localised):
     root, report, _ = localised
     import pysubs2
@@ -167,6 +168,7 @@ def test_every_cue_of_every_language_keeps_the_rules(localised):
     assert "Caption" in ass
 
 
+@pytest.mark.slow
 def test_glossary_from_the_bible_applied_everywhere(localised):
     root, report, _ = localised
     g = load_document(root / GLOSSARY, Glossary)
@@ -181,6 +183,7 @@ def test_glossary_from_the_bible_applied_everywhere(localised):
     assert set(g.voices) == {"en", "zh", "es"} and "MAYA" in g.voices["es"]
 
 
+@pytest.mark.slow
 def test_user_glossary_edits_win_and_retranslate_only_what_they_touch(localised, project_root, server):
     root = project_root
     g = load_document(root / GLOSSARY, Glossary)
@@ -212,6 +215,7 @@ def test_term_matching():
 
 # ---- dubbing -----------------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_dubbed_episode_keeps_its_length_and_the_dialogue_is_audible(localised):
     from reelwright.documents.timeline import Timeline
     from reelwright.media.audio import loudness, read_wav
@@ -247,6 +251,7 @@ def test_dubbed_episode_keeps_its_length_and_the_dialogue_is_audible(localised):
         assert opened and first <= min(opened) and max(opened) <= last, (ts.shot.id, first, last, opened[:3])
 
 
+@pytest.mark.slow
 def test_a_one_line_edit_redubs_that_line_only(localised, project_root, server):
     fake = server.responder = FakeTranslator(long="Ella vendra siempre, siempre vendra aqui a buscarte de nuevo "
                                                   "esta noche, ya lo veras, ella siempre vuelve a este banco")

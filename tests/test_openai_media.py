@@ -202,6 +202,7 @@ def test_a_job_that_keeps_failing_on_the_server_names_the_url():
     assert len(server.requests) == 1 and IMAGE_WHERE in str(err.value)  # a refusal is not sent again
 
 
+@pytest.mark.slow
 def test_a_timed_out_picture_is_not_sent_again():
     with MediaServer({0: Reply(delay=0.6)}) as server:
         p = images(server.url, timeout=0.2)
@@ -262,6 +263,7 @@ def test_refused_connection_names_url_and_setting():
     assert "base_url" in str(err.value) and IMAGE_WHERE in str(err.value)
 
 
+@pytest.mark.slow
 def test_concurrency_bound_holds_at_the_server():
     with MediaServer(latency=0.15) as server:
         p = images(server.url, concurrency=2)
@@ -381,6 +383,7 @@ def test_reference_clip_sent_as_documented(tmp_path):
     assert len(audio.samples) == round(speech_seconds("hi there") * 24000)
 
 
+@pytest.mark.slow
 def test_speech_retries_timeouts_429_500_and_drops():
     script = {0: Reply(delay=0.5), 1: error("busy", 429, **{"Retry-After": "0"}), 2: error("boom", 503),
               3: Reply(drop=True)}
@@ -437,6 +440,7 @@ def test_fake_server_wav_helpers_agree():
 from tests.helpers import TWO_SCENE_SCRIPT as BUILD_SCRIPT  # noqa: E402
 
 
+@pytest.mark.slow
 def test_a_build_through_openai_providers_reruns_only_what_failed(tmp_path):
     from reelwright.build.pipeline import build
     from reelwright.errors import BuildError

@@ -68,6 +68,7 @@ def _frames(path: Path, wanted: set[int]) -> dict[int, np.ndarray]:
     return out
 
 
+@pytest.mark.slow
 def test_outputs_probe_right(built):
     root, report = built
     assert report.work["voice"] == 4 and report.work["assemble"] == 1
@@ -90,6 +91,7 @@ def test_outputs_probe_right(built):
     assert results[0].ok, results
 
 
+@pytest.mark.slow
 def test_srt_matches_timeline(built):
     import pysubs2
 
@@ -115,6 +117,7 @@ def _skin_share(img: np.ndarray, hex_colour: str) -> float:
     return float((np.abs(top - rgb).sum(axis=2) < 30).mean())
 
 
+@pytest.mark.slow
 def test_close_up_shows_the_speakers_face(built):
     root, _ = built
     project = Project.load(root)
@@ -130,6 +133,7 @@ def test_close_up_shows_the_speakers_face(built):
         assert mine > 0.08 and mine > 4 * theirs, (i, speaker, mine, theirs)
 
 
+@pytest.mark.slow
 def test_locations_look_different_and_voices_sound_different(built):
     root, _ = built
     timeline = load_document(root / "build" / "ep001.timeline.json", Timeline)
@@ -147,6 +151,7 @@ def test_locations_look_different_and_voices_sound_different(built):
     assert abs(maya - leo) / min(maya, leo) > 0.10, (maya, leo)
 
 
+@pytest.mark.slow
 def test_second_build_does_nothing_and_one_line_edit_is_local(built):
     root, _ = built
     again = build(Project.load(root), quiet=True)
@@ -164,6 +169,7 @@ def test_second_build_does_nothing_and_one_line_edit_is_local(built):
     assert edit.work["assemble"] == 1
 
 
+@pytest.mark.slow
 def test_user_board_edit_is_respected(built):
     root, _ = built
     board = root / "boards" / "ep001.yaml"
@@ -183,6 +189,7 @@ def test_user_board_edit_is_respected(built):
         2].size == "ECU"
 
 
+@pytest.mark.slow
 def test_killed_build_resumes_without_redoing_finished_work(tmp_path):
     from tests.helpers import write_tiny_project
 
@@ -208,6 +215,7 @@ def test_killed_build_resumes_without_redoing_finished_work(tmp_path):
         assert sum(1 for _ in c.decode(video=0)) > 0
 
 
+@pytest.mark.slow
 def test_lock_records_what_made_each_artifact(built):
     root, _ = built
     lock = (root / "reelwright.lock").read_text(encoding="utf-8")
@@ -219,6 +227,7 @@ def test_lock_records_what_made_each_artifact(built):
     json.dumps(arts)
 
 
+@pytest.mark.slow
 def test_parallel_render_processes_match_in_process_render(tmp_path):
     """Shots rendered in 2 worker processes give the same segments as in one process."""
     from reelwright.project.settings import Settings

@@ -55,6 +55,7 @@ def _decode(path) -> list[np.ndarray]:
         return [f.to_ndarray(format="yuv420p") for f in c.decode(video=0)]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("size", SIZES)
 def test_planes_match_the_rgb_path_before_the_encoder(size):
     """Every move of this size: the I420 frames drawn directly equal the RGB frames converted, ≥ 45 dB."""

@@ -211,6 +211,7 @@ def built(tmp_path_factory):
     registry.register("speech:fake", None)
 
 
+@pytest.mark.slow
 def test_frames_show_the_generated_stills(built):
     root, report, calls = built
     timeline = load_document(root / "build" / "ep001.timeline.json", Timeline)
@@ -226,6 +227,7 @@ def test_frames_show_the_generated_stills(built):
     assert report.work["image"] == len(calls.images)
 
 
+@pytest.mark.slow
 def test_reference_sheets_come_first_and_ride_along(built):
     root, _, calls = built
     purposes = [r.purpose for r in calls.images]
@@ -253,6 +255,7 @@ def test_reference_sheets_come_first_and_ride_along(built):
         assert ("night" in req.prompt) == ts.shot.night
 
 
+@pytest.mark.slow
 def test_lock_and_ledger_record_every_picture(built):
     root, _, calls = built
     cache = Cache(root / "build" / "cache", root / "reelwright.lock")
@@ -272,6 +275,7 @@ def test_lock_and_ledger_record_every_picture(built):
         assert r["cost"] == pytest.approx(0.01 * r["seconds"], abs=1e-6) and r["seconds"] > 0.3
 
 
+@pytest.mark.slow
 def test_rebuild_makes_no_calls_and_seeds_reproduce(built, tmp_path):
     root, _, calls = built
     copy = tmp_path / "copy"
@@ -290,6 +294,7 @@ def test_rebuild_makes_no_calls_and_seeds_reproduce(built, tmp_path):
     assert sorted(r.seed for r in CALLS.images) == sorted(r.seed for r in calls.images)
 
 
+@pytest.mark.slow
 def test_redo_regenerates_exactly_one_picture(built, tmp_path):
     root, _, _ = built
     copy = tmp_path / "copy"
@@ -345,6 +350,7 @@ def _listing(root: Path) -> dict[str, bytes]:
     return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
+@pytest.mark.slow
 def test_dry_run_counts_what_the_build_then_calls(tmp_path, capsys):
     from reelwright.cli import main
 
@@ -401,6 +407,7 @@ def test_a_call_that_would_cross_the_budget_is_not_made():
     assert made == 2 and ledger.spent == pytest.approx(0.08)
 
 
+@pytest.mark.slow
 def test_one_failure_keeps_the_rest_and_the_rerun_redoes_only_it(tmp_path):
     root = make_project(tmp_path / "proj", '\n[providers.options."image:fake"]\nconcurrency = 2\n')
     project = Project.load(root)
@@ -475,6 +482,7 @@ def test_render_plays_a_clip_to_the_shot_length(tmp_path):
     assert reds[0] < reds[1] < reds[2] < reds[3] and reds[3] > 150
 
 
+@pytest.mark.slow
 def test_build_with_clips(tmp_path):
     root = make_project(tmp_path / "proj")
     text = (root / "reelwright.toml").read_text()

@@ -87,6 +87,7 @@ def _tree(root: Path, pattern: str) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted(root.rglob(pattern))}
 
 
+@pytest.mark.slow
 def test_ray_build_is_byte_identical_to_local(ray_address, tmp_path):
     """The CLI with --executor ray --address (a second driver joining the cluster) makes the same episode
     and shot segments, byte for byte, as a local build; a rebuild with Ray has nothing to do.
@@ -120,6 +121,7 @@ def test_ray_build_is_byte_identical_to_local(ray_address, tmp_path):
     assert again.nothing_done
 
 
+@pytest.mark.slow
 def test_a_still_file_travels_with_its_shot(ray_address, tmp_path):
     """A spec naming a generated still ({"file", "sha256"}) renders on a Ray worker from the shipped bytes
     (the head's file is deleted before the later tasks start) to the same segment as a local render."""
@@ -178,6 +180,7 @@ def test_unpack_rewrites_paths_and_checks_hashes(tmp_path):
         pack_files(spec)
 
 
+@pytest.mark.slow
 def test_a_failed_shot_is_named_and_the_others_stay_cached(ray_address, tmp_path):
     from reelwright.render.executors import render_segments
 
@@ -192,6 +195,7 @@ def test_a_failed_shot_is_named_and_the_others_stay_cached(ray_address, tmp_path
     assert not list((tmp_path / "cache").rglob("*.tmp"))
 
 
+@pytest.mark.slow
 def test_without_ray_the_error_names_the_extra(tmp_path):
     code = ("import sys; sys.modules['ray'] = None\n"
             "from reelwright.render.executors import RayExecutor, RenderJob\n"
@@ -204,6 +208,7 @@ def test_without_ray_the_error_names_the_extra(tmp_path):
     assert "pip install 'reelwright[ray]'" in out.stdout, out.stderr
 
 
+@pytest.mark.slow
 def test_shots_encode_to_the_same_bytes_in_process_and_in_a_pool(tmp_path):
     """The spec fixes x264's thread count ([render] threads), so where a shot encodes (this process, a worker
     process on a machine with other cores, a Ray worker) no longer changes its bytes."""
@@ -216,6 +221,7 @@ def test_shots_encode_to_the_same_bytes_in_process_and_in_a_pool(tmp_path):
     assert [j.path.read_bytes() for j in one] == [j.path.read_bytes() for j in pool]
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(importlib.util.find_spec("ray") is None, reason="Ray is the optional extra reelwright[ray]")
 def test_address_local_starts_and_stops_its_own_instance(tmp_path):
     """--address local (or empty): a Ray instance on this machine for the render, stopped after; a task asks
@@ -248,6 +254,7 @@ def test_a_worker_with_other_versions_refuses_to_render():
         _ray_render(tiny_specs()[0], versions, [])
 
 
+@pytest.mark.slow
 def test_the_docs_settings_validate():
     import re
     import tomllib

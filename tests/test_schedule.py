@@ -37,6 +37,7 @@ def _scene(sid: str, location: str, cast: list[str], seconds: float, *, night: b
                           cast=[CastEntry(name=n) for n in cast], frames=round(seconds * fps))
 
 
+@pytest.mark.slow
 def test_small_synthetic_season_schedules_without_violations():
     b, settings = synthetic_season(episodes=10, cast=10, locations=8, days=8)
     plan = make_plan(b, 8, settings, START)

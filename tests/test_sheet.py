@@ -6,6 +6,7 @@ import csv
 import math
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from reelwright.cli import main
@@ -40,6 +41,7 @@ Then we are finished, and she will never know.
 """
 
 
+@pytest.mark.slow
 def test_board_sheet_writes_pages_pdf_and_shot_list(tiny_project, capsys):
     root = tiny_project(SCRIPT)
     assert main(["board", str(root), "--sheet", "--quiet"]) == 0
@@ -75,6 +77,7 @@ def test_board_sheet_writes_pages_pdf_and_shot_list(tiny_project, capsys):
     assert reaction["subjects"] and reaction["dialogue"] == ""
 
 
+@pytest.mark.slow
 def test_sheet_uses_measured_durations_after_a_build(tiny_project):
     from reelwright.build.pipeline import build
 
@@ -92,6 +95,7 @@ def test_sheet_uses_measured_durations_after_a_build(tiny_project):
     assert abs(summary["seconds"] - timeline.frames / timeline.fps) < 0.1
 
 
+@pytest.mark.slow
 def test_chinese_sheet_renders(tiny_project):
     script = ("第1集\n\n1-1 夜 内 婚房\n人物：林晚、顾言\n\n△林晚攥紧手机。\n"
               "顾言：（冷笑）林家送来的新娘，就是你？\n林晚：（紧张）我就是林雪。\n")

@@ -22,6 +22,7 @@ def _centroid(x: np.ndarray) -> float:
     return float((spec * freqs).sum() / spec.sum())
 
 
+@pytest.mark.slow
 def test_beds_are_deterministic_per_mood_and_at_reference_loudness():
     beds = {mood: music.bed(mood, 8 * RATE, RATE, seed=5) for mood in music.MOODS}
     for mood, x in beds.items():
@@ -70,6 +71,7 @@ def test_duck_gain_is_down_at_least_8_db_under_speech():
     assert db[int(0.93 * RATE)] < -1.0  # the look-ahead ramp starts before the first word
 
 
+@pytest.mark.slow
 def test_music_stem_ducks_under_speech():
     total = 12 * RATE
     speech = [(2 * RATE, 4 * RATE), (6 * RATE, int(8.5 * RATE))]
@@ -138,6 +140,7 @@ def built(tmp_path_factory):
     return root, report
 
 
+@pytest.mark.slow
 def test_build_writes_a_dialogue_free_me_stem_ducked_under_speech(built):
     import yaml
 

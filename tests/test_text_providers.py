@@ -278,6 +278,7 @@ def _local_ready() -> str | None:
     return None
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(_local_ready() is not None, reason=str(_local_ready()))
 def test_local_provider_answers_within_the_schema():
     p = get_provider("text:local", {"model": TEST_MODEL, "n_ctx": 1024, "max_tokens": 80, "temperature": 0.2})

@@ -91,6 +91,7 @@ def test_overlay_and_mouth_runs():
     assert [int(f.mean() > 0) for f in shot] == [int(x) for x in m]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("size", [(216, 384), (270, 480), (108, 192), (1080, 1920)])
 @pytest.mark.parametrize("move", ["push_in", "pull_out"])
 def test_the_first_and_last_frames_of_a_move_show_the_whole_still(size, move):

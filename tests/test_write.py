@@ -189,6 +189,7 @@ def test_story_so_far_reaches_later_episodes(tmp_path):
     assert prompts and all(f"Ep 1: {summary}" in p for p in prompts)
 
 
+@pytest.mark.slow
 def test_rewriting_one_episode_leaves_the_others_alone(tmp_path):
     with ChatServer(FakeWriter()) as server:
         root = make_project(tmp_path, server.url)
@@ -222,6 +223,7 @@ def test_rewriting_one_episode_leaves_the_others_alone(tmp_path):
         assert [p.name for p in report.written] == ["ep002.fountain"]
 
 
+@pytest.mark.slow
 def test_an_interrupted_season_resumes_where_it_stopped(tmp_path):
     down = Reply({"error": {"message": "server going down"}}, status=500)
     writer = FakeWriter(broken={n: down for n in range(13, 40)})
