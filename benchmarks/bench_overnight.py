@@ -79,11 +79,14 @@ def main(argv: list[str] | None = None) -> int:
     log["machine"] = {"cores": os.cpu_count(), "load_at_start": list(os.getloadavg())}
     steps: dict[str, float] = log["steps"]
 
-    def step(name: str, cli: list[str], ok: tuple[int, ...] = (0,)) -> None:
+    def step(name: str, cli: list[str], ok: tuple[int, ...] = (0,), made: Path | None = None) -> None:
         if name in steps:
             print(f"  {name:<14} {steps[name]:8.1f} s (recorded earlier)", flush=True)
             return
-        steps[name] = round(_run(cli, ok), 2)
+        took = round(_run(cli, ok), 2)
+        if made is not None and not made.is_file():  # exit 1 is a failed self-check only when the video is there
+            raise SystemExit(f"bench-overnight: 'reelwright {' '.join(cli)}' made no {made}; fix it and run again")
+        steps[name] = took
         log.setdefault("load", {})[name] = round(os.getloadavg()[0], 2)
         _record(log_path, log)
         print(f"  {name:<14} {steps[name]:8.1f} s  (load {os.getloadavg()[0]:.1f})", flush=True)
@@ -94,7 +97,8 @@ def main(argv: list[str] | None = None) -> int:
     for n in range(1, args.episodes + 1):
         step(f"write:{n}", ["write", "episodes", str(root), "--episodes", str(n)])
     for n in range(1, args.episodes + 1):
-        step(f"build:{n}", ["build", str(root), "--episodes", str(n), "--quiet"], ok=(0, 1))  # 1: check failures
+        step(f"build:{n}", ["build", str(root), "--episodes", str(n), "--quiet"], ok=(0, 1),  # 1: check failures
+             made=root / "build" / f"ep{n:03d}.mp4")
     for n in range(1, args.episodes + 1):
         step(f"localise:{n}", ["localise", str(root), "--to", args.to, "--episodes", str(n), "--quiet"])
     for n in range(1, args.episodes + 1):
