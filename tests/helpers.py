@@ -244,3 +244,25 @@ retries = 2
 def writing_toml(lang: str, url: str, episodes: int = 12, seconds: int = 60) -> str:
     """Settings for a writing test: ``text = "openai"`` at ``url``, the ``[writing]`` section last."""
     return WRITING_TOML.format(lang=lang, url=url, episodes=episodes, seconds=seconds)
+
+
+def with_board(root: Path) -> Path:
+    """Give the tiny project its derived board (in boards/ep001.yaml) without building anything."""
+    from reelwright.documents.base import save_document
+    from reelwright.project.cache import Cache
+    from reelwright.project.folder import Project
+    from reelwright.stages.board import derive_board
+
+    project = Project.load(root)
+    board, _ = derive_board(project, 1, Cache(project.cache_dir, None))
+    save_document(board, project.board_path(1))
+    return project.board_path(1)
+
+
+def edit_yaml(path: Path, fn) -> None:
+    """Change a YAML file as a user would: load it, let ``fn`` edit the data, write it back."""
+    import yaml
+
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    fn(data)
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")

@@ -6,14 +6,18 @@ from __future__ import annotations
 import os
 import shutil
 
+import numpy as np
 import pytest
+import yaml
 
 from reelwright.build.pipeline import build
 from reelwright.cli import main
 from reelwright.deliver.package import deliver_project
-from reelwright.project.folder import Project
+from reelwright.errors import InputError
+from reelwright.media.audio import Audio, write_wav
+from reelwright.project.folder import BOARDS_CHECKED, Project
 from reelwright.project.settings import load_settings
-from tests.helpers import TWO_SCENE_SCRIPT, write_tiny_project
+from tests.helpers import TWO_SCENE_SCRIPT, edit_yaml, with_board, write_tiny_project
 
 @pytest.fixture(scope="module")
 def season(tmp_path_factory):
@@ -94,3 +98,53 @@ def test_an_older_settings_file_is_upgraded_not_rejected(tmp_path):
     toml.write_text('[targets]\nreading_cps_latin = 19.0\n\n[delivery]\nreading_cps_latin = 15.0\n',
                     encoding="utf-8")
     assert load_settings(toml).targets.reading_cps_latin == 19.0  # the one set in [targets] wins
+
+
+# ---- boards checked once per content --------------------------------------------------------------
+
+def _checked_project(tmp_path, music: bool = False):
+    root = write_tiny_project(tmp_path / "proj", TWO_SCENE_SCRIPT)
+    board = with_board(root)
+    if music:
+        write_wav(root / "theme.wav", Audio(np.zeros(4800, np.float32), 48000))
+        edit_yaml(board, lambda d: d["scenes"][0].update(music="theme.wav"))
+    (root / "build" / "cache").mkdir(parents=True, exist_ok=True)
+    Project.load(root)  # checks the board and notes that these bytes passed
+    assert (root / "build" / "cache" / BOARDS_CHECKED).is_file()
+    return root, board
+
+
+def test_a_board_that_passed_is_not_parsed_again(tmp_path, monkeypatch):
+    root, _ = _checked_project(tmp_path)
+    calls = []
+    monkeypatch.setattr(Project, "load_board", lambda self, n, **kw: calls.append(n))
+    Project.load(root)
+    assert calls == []
+
+
+def test_a_changed_board_is_checked_again_with_its_line(tmp_path):
+    root, board = _checked_project(tmp_path)
+    edit_yaml(board, lambda d: d["shots"][0].update(subjects=["NOBODY"]))
+    with pytest.raises(InputError) as caught:
+        Project.load(root)
+    problem = caught.value.problems[0]
+    assert problem.path == str(board) and problem.line and "unknown character 'NOBODY'" in problem.message
+
+
+def test_a_board_whose_episode_lost_lines_is_checked_again(tmp_path):
+    root, board = _checked_project(tmp_path)
+    lines = [d["line"] for d in yaml.safe_load(board.read_text(encoding="utf-8"))["shots"] if d.get("line")]
+    script = root / "scripts" / "ep001.fountain"
+    text = script.read_text(encoding="utf-8")
+    script.write_text(text[:text.rindex("\n\n", 0, len(text) - 2)] + "\n", encoding="utf-8")  # the last line goes
+    with pytest.raises(InputError, match="does not exist"):
+        Project.load(root)
+    assert lines
+
+
+def test_a_board_whose_music_changed_is_checked_again(tmp_path):
+    root, _ = _checked_project(tmp_path, music=True)
+    Project.load(root)
+    (root / "theme.wav").write_bytes(os.urandom(4000))  # no longer audio
+    with pytest.raises(InputError, match="theme.wav"):
+        Project.load(root)

@@ -26,11 +26,10 @@ from reelwright.documents.lock import Lock, LockEntry
 from reelwright.errors import ConfigError, InputError, ProviderError
 from reelwright.fsutil import StorageError, atomic_write_text, clean_orphans, safe_name
 from reelwright.project.ledger import Ledger
-from reelwright.stages.board import derive_board
 from reelwright.project.folder import Project
 from reelwright.providers.registry import get_provider
 from reelwright.project.settings import Settings
-from tests.helpers import TWO_SCENE_SCRIPT, write_tiny_project
+from tests.helpers import TWO_SCENE_SCRIPT, edit_yaml, with_board, write_tiny_project
 from tests.media_server import MediaServer, Reply, error
 
 SRC = Path(__file__).resolve().parents[1] / "src"
@@ -50,20 +49,6 @@ def snapshot(root: Path) -> dict[str, str]:
         else:
             out[rel] = "special"
     return out
-
-
-def with_board(root: Path) -> Path:
-    """Give the tiny project its derived board (in boards/ep001.yaml) without building anything."""
-    project = Project.load(root)
-    board, _ = derive_board(project, 1, Cache(project.cache_dir, None))
-    save_document(board, project.board_path(1))
-    return project.board_path(1)
-
-
-def edit_yaml(path: Path, fn) -> None:
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    fn(data)
-    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
 
 
 def bad_build(root: Path, capsys, *where: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +18,8 @@ from reelwright.documents.base import (
 from reelwright.documents.bible import Bible, Character, Location, Look, Voice
 from reelwright.documents.script import Action, Episode, ScriptDocument
 from reelwright.documents.storyboard import Storyboard
-from reelwright.errors import ConfigError, InputError, Problem
+from reelwright import __version__
+from reelwright.errors import ConfigError, InputError, Problem, ReelwrightError
 from reelwright.media.avatar import default_look
 from reelwright.project.settings import Settings, default_settings_toml, load_settings
 from reelwright.project.validation import bible_problems, board_problems, script_problems, settings_music_problems
@@ -129,23 +131,47 @@ class Project:
                     continue
                 episodes[ep.number] = EpisodeSource(ep, path, doc)
         project = cls(root, settings, bible, dict(sorted(episodes.items())), warnings)
+        checked = _read_checked(project.cache_dir / BOARDS_CHECKED)
+        now: dict[str, dict] = {}
         for number in project.episodes:
             board = project.board_path(number)
             if board.exists() or board.is_symlink():
                 try:
-                    project.load_board(number)
+                    text = read_text(board, root=root)
+                    key = project._board_key(number, text)
+                    memo = checked.get(board.name)
+                    if memo and memo.get("key") == key and _music_state(memo.get("music", {}), root) == memo["music"]:
+                        now[board.name] = memo  # these very bytes passed these very checks: not parsed again
+                        continue
+                    checked_board = project.load_board(number, text=text)
+                    music = sorted({sc.music for sc in checked_board.scenes if sc.music and sc.music != "none"})
+                    now[board.name] = {"key": key, "music": _music_state(dict.fromkeys(music), root)}
                 except InputError as exc:
                     problems += exc.problems
         if problems:
             raise InputError(problems=problems)
+        if now != checked:
+            _write_checked(project.cache_dir / BOARDS_CHECKED, now)
         return project
 
-    def load_board(self, number: int) -> Storyboard | None:
+    def _board_key(self, number: int, text: str) -> str:
+        """What a board's checks depend on: its text, the names it may use, the episode's lines and scenes,
+        the frame rate (the shot-length limit) and the program version (the rules)."""
+        known = {c.name for c in self.bible.characters}
+        episode = self.episodes[number].episode if number in self.episodes else None
+        if episode is not None:
+            known |= set(episode.characters())
+        context = [__version__, number, sorted(known), self.settings.video.fps,
+                   len(episode.dialogue()) if episode else None, len(episode.scenes()) if episode else None]
+        return hashlib.sha256((json.dumps(context, ensure_ascii=False) + "\0" + text).encode("utf-8")).hexdigest()
+
+    def load_board(self, number: int, *, text: str | None = None) -> Storyboard | None:
         """The user's board for an episode, checked against the bible (unknown characters are errors)."""
         path = self.board_path(number)
-        if not path.exists() and not path.is_symlink():
+        if text is None and not path.exists() and not path.is_symlink():
             return None
-        parsed = parse_yaml(read_text(path, root=self.root), path)  # once: the document and its lines
+        text = read_text(path, root=self.root) if text is None else text
+        parsed = parse_yaml(text, path)  # once: the document and its lines
         board = load_document(path, Storyboard, parsed=parsed)
         node = parsed[1]
         known = {c.name for c in self.bible.characters}
@@ -264,6 +290,41 @@ def location_key(text: str) -> str:
 
 def stable_int(text: str) -> int:
     return int.from_bytes(hashlib.sha256(text.encode()).digest()[:4], "big")
+
+
+BOARDS_CHECKED = "boards-checked.json"  # in build/cache: which board bytes passed the checks, and in what context
+
+
+def _read_checked(path: Path) -> dict[str, dict]:
+    """The boards that passed their checks last time (nothing when the file is missing or not ours)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) and all(isinstance(v, dict) and isinstance(v.get("music"), dict)
+                                                  for v in data.values()) else {}
+
+
+def _write_checked(path: Path, data: dict[str, dict]) -> None:
+    """Best effort: a project that cannot be written to (read-only, shared) is still checked, only not sped up."""
+    if not path.parent.is_dir():
+        return
+    try:
+        atomic_write_text(path, json.dumps(data, sort_keys=True))
+    except (OSError, ReelwrightError):
+        pass
+
+
+def _music_state(names: dict, root: Path) -> dict[str, list[int] | None]:
+    """Size and modification time of each music file a board names (None: not there)."""
+    out: dict[str, list[int] | None] = {}
+    for name in names:
+        try:
+            st = (root / name).stat()
+            out[name] = [st.st_size, st.st_mtime_ns]
+        except (OSError, ValueError):
+            out[name] = None
+    return out
 
 
 def parse_episode_spec(spec: str | None, available: list[int]) -> list[int]:
