@@ -48,8 +48,7 @@ def _stat(path: Path) -> list[int] | None:
 
 def _chosen_seeds(cache: Cache, number: int) -> str:
     """The seeds the lock holds for the episode's generated pictures (``redo`` and picked takes change them)."""
-    prefix = f"ep{number:03d}/image/"
-    seeds = {name: entry.seed for name, entry in cache.lock.artifacts.items() if name.startswith(prefix)}
+    seeds = {name: entry.seed for name, entry in cache.group(f"ep{number:03d}/image").items()}
     return bytes_sha256(canonical_json(seeds).encode("utf-8"))
 
 

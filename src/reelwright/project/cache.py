@@ -60,6 +60,8 @@ class Cache:
         self.work: Counter[str] = Counter()
         self._mutex = threading.Lock()
         self._saved = dict(self.lock.artifacts)  # what the file holds: a save with nothing new writes nothing
+        self._changes = 0  # record() and forget() count; the group index below is rebuilt after a change
+        self._groups: tuple[int, dict[str, dict[str, LockEntry]]] | None = None
 
     @property
     def base(self) -> Path | None:
@@ -112,6 +114,26 @@ class Cache:
         with self._mutex:
             relative = [self._relative(p) for p in outputs or []]
             self.lock.artifacts[name] = LockEntry(stage=stage, key=key, outputs=relative, version=__version__, **meta)
+            self._changes += 1
+
+    def forget(self, name: str) -> None:
+        """Drop artifact ``name`` from the lock (what recorded it no longer holds)."""
+        with self._mutex:
+            if self.lock.artifacts.pop(name, None) is not None:
+                self._changes += 1
+
+    def group(self, head: str) -> dict[str, LockEntry]:
+        """The lock entries named ``head/…`` (``head`` = the first two parts, e.g. ``ep001/image``), from an
+        index built once per change of the lock: asking for each of a season's episodes stays linear."""
+        with self._mutex:
+            if self._groups is None or self._groups[0] != self._changes:
+                index: dict[str, dict[str, LockEntry]] = {}
+                for name, entry in self.lock.artifacts.items():
+                    parts = name.split("/", 2)
+                    if len(parts) == 3:
+                        index.setdefault(f"{parts[0]}/{parts[1]}", {})[name] = entry
+                self._groups = (self._changes, index)
+            return dict(self._groups[1].get(head, {}))
 
     def did(self, stage: str, n: int = 1) -> None:
         """Count work actually done (not cache hits): the build report and tests read it."""

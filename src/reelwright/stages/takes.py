@@ -67,7 +67,7 @@ def _record(cache: Cache, number: int, shot_id: str, *, history: list[int], cand
     _, takes_name = _names(number, shot_id)
     cache.record(takes_name, "takes", "", [], inputs={"history": history, "candidates": candidates})
     if picked:  # the episode's picture changed: whatever recorded it as up to date no longer holds
-        cache.lock.artifacts.pop(f"ep{number:03d}/fresh", None)
+        cache.forget(f"ep{number:03d}/fresh")
     cache.save_lock()
 
 
