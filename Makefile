@@ -8,7 +8,7 @@ $(BIN)/reelwright: pyproject.toml
 	$(BIN)/pip install -q -e '.[test]'
 	touch $@
 
-.PHONY: install browser test demo bench bench-freshness bench-render bench-write bench-studio bench-schedule bench-season-overnight schemas
+.PHONY: install browser test demo screenshots bench bench-freshness bench-render bench-write bench-studio bench-schedule bench-season-overnight schemas
 install: $(BIN)/reelwright
 
 # the headless Chromium + chromedriver the studio's browser tests drive (Debian/Ubuntu apt; once)
@@ -48,6 +48,10 @@ bench-schedule: install
 
 bench-write: install
 	$(BIN)/python benchmarks/bench_write.py
+
+# the studio's screenshots in docs/img, taken by its browser tests (a plain test run writes them to a temp folder)
+screenshots: install
+	REELWRIGHT_SCREENSHOTS=docs/img REELWRIGHT_REQUIRE_BROWSER=1 $(BIN)/pytest -q tests/test_studio.py
 
 schemas: install
 	$(BIN)/python -m reelwright.documents.schemas tests/golden/schemas

@@ -1,7 +1,8 @@
 """The studio: its pages and JSON in process, its safety over HTTP, and a user's session in a real headless
 Chromium (tests/browser.py): the season, playing an episode, seeking from the storyboard, editing a line and
 rebuilding with live progress (then probing the new video and subtitles), candidates and a pick, bad input.
-Screenshots of each page go to docs/img/studio-*.png."""
+Screenshots of each page go to a folder of this run (``REELWRIGHT_SCREENSHOTS=docs/img`` refreshes the docs'
+ones: ``make screenshots``), so a test run leaves the working tree as it found it."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import http.client
 import io
 import os
 import re
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -29,7 +31,7 @@ from tests.browser import Served, chromium, free_port, shoot
 from tests.helpers import TWO_SCENE_SCRIPT, write_tiny_project
 from tests.media_server import MediaServer
 
-DOCS_IMG = Path(__file__).resolve().parents[1] / "docs" / "img"
+DOCS_IMG = Path(os.environ.get("REELWRIGHT_SCREENSHOTS") or tempfile.mkdtemp(prefix="reelwright-studio-shots-"))
 SECOND = """Title: Test
 Episode: 2
 
