@@ -371,3 +371,23 @@ def test_one_ask_loop_feeds_the_reasons_back_without_the_rejected_answer():
     assert [m["role"] for m in retry] == ["system", "user"]
     assert "'REJECTED-ANSWER' is not good" in retry[-1]["content"]  # the reason quotes what it is about
     assert retry[-1]["content"].count("REJECTED-ANSWER") == 1  # … and the answer itself is not sent back
+
+
+def test_a_shortened_field_never_stops_on_a_word_that_needs_another():
+    """Seen with the embedded model: an action line cut to its limit at a word boundary read "…as she feels it's
+    not fair for him to have grown up in a different world from"."""
+    long_action = ("Ruth refuses to teach Danny as she feels it's not fair for him to have grown up in a different "
+                   "world from the one she knew")
+    for limit in range(60, 118, 3):
+        short = clean(long_action, limit, "en")
+        assert len(short) <= limit and long_action.startswith(short) and not looks_cut(short), short
+    assert looks_cut("Ruth refuses, as she feels it is not fair for him to have grown up in a world from")
+    assert not looks_cut("She closes the shop.") and not looks_cut("他走了") and not looks_cut("Who is it for?")
+
+
+def test_prose_past_its_limit_keeps_its_first_sentence_whole():
+    from reelwright.writing import prompts
+
+    sentence = "Mr. Patel hands Danny a trowel and shows him where the runner beans will climb the fence this year."
+    assert prompts._shorten(sentence + " Ruth watches.", 60, 2.0) == sentence  # whole, though over 60
+    assert len(prompts._shorten(sentence, 60)) <= 60  # a title-like field still fits

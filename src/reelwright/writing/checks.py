@@ -27,7 +27,7 @@ from reelwright.writing.period import Period, anachronisms, is_garment, period_o
 from reelwright.writing.source import extract_facts
 
 __all__ = ["instruction_leak", "repeated", "distinct_bigram_ratio", "line_problems", "ScriptReport",
-           "project_report", "looks_cut", "META_WORDS"]
+           "project_report", "looks_cut", "dangling", "DANGLING", "META_WORDS"]
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
 META_WORDS = {
@@ -91,16 +91,33 @@ def distinct_bigram_ratio(lines: list[str], lang: str) -> float:
     return len(set(grams)) / len(grams) if grams else 0.0
 
 
+# English words a sentence cannot end on: text that stops on one was cut, wherever the cut fell
+DANGLING = frozenset("a an the of to from in into onto on at by for with without about and or but nor as than "
+                     "that which who whom whose his her their its my your our because while if when where whether "
+                     "so".split())
+_ENDS = (".", "!", "?", "。", "！", "？", "\"", "”", ")", "）")
+
+
+def dangling(text: str) -> bool:
+    """An English text that stops on a word that needs another after it ("…in a different world from")."""
+    s = (text or "").rstrip()
+    if not s or s.endswith(_ENDS) or not s[-1].isascii():
+        return False
+    last = s.rsplit(None, 1)[-1].strip(",;:—-").casefold()
+    return last in DANGLING
+
+
 def looks_cut(text: str, limit: int | None = None) -> bool:
-    """Cut off by a length limit: ends on an ellipsis where a sentence was cut (near the limit, when known), or
-    mid-word at exactly the limit."""
+    """Cut off: ends on an ellipsis where a sentence was cut (near the limit, when known), mid-word at exactly the
+    limit, or (English) on a word that needs another after it, wherever the cut fell."""
     s = (text or "").rstrip()
     if not s:
         return False
     if s.endswith(("…", "...")):
         return limit is None or len(s) >= 0.7 * limit
-    return limit is not None and len(s) >= limit and not s.endswith((".", "!", "?", "。", "！", "？", "\"", "”", ")",
-                                                                      "）"))
+    if dangling(s):
+        return True
+    return limit is not None and len(s) >= limit and not s.endswith(_ENDS)
 
 
 def line_problems(text: str, *, lang: str, period: Period, earlier: list[str], instructions: list[str]) -> list[str]:

@@ -22,7 +22,7 @@ from typing import Any
 from reelwright.documents.bible import Bible, Character
 from reelwright.documents.season import Beat, EpisodePlan, Season
 from reelwright.providers.text import array, enum, integer, obj, schema_errors, string
-from reelwright.writing.checks import instruction_leak, repeated
+from reelwright.writing.checks import dangling, instruction_leak, repeated
 from reelwright.writing.genre import Genre
 from reelwright.writing.period import Period, anachronisms, dialect_words, era_details, is_garment, period_of
 from reelwright.writing.source import Person
@@ -56,7 +56,9 @@ _LABEL = re.compile(r"^\s*(?:\d+[.)]\s*)?(?:beat\s*\d+|hook|turn|cliffhanger)\b[
 _LEADING_PAREN = re.compile(r"^(?:\s*[（(][^）)]*[）)])+\s*")  # "(angrily) …" would read back as a parenthetical
 _ENDS = (".", "!", "?", "。", "！", "？", "…", ")", "）")
 _SPEAKER_PREFIX = re.compile(r"^\s*[\w\u3400-\u9fff .'-]{1,24}\s*[:：]\s*")
-_SENTENCE_END = re.compile(r"[.!?。！？](?=\s|$)")
+# a sentence's end: not the dot of "Mr. Patel", "Dr. Li", "St. Mary's" or an initial ("J. Smith")
+_SENTENCE_END = re.compile(r"(?<!\bMr)(?<!\bMrs)(?<!\bMs)(?<!\bDr)(?<!\bSt)(?<!\bJr)(?<!\bSr)(?<!\bvs)(?<!\bProf)"
+                           r"(?<!\b[A-Z])[.!?。！？](?=\s|$)")
 
 Check = Callable[[Any, bool], tuple[Any, list[str]]]
 
@@ -96,18 +98,29 @@ def clean(text: Any, limit: int | None = None, lang: str | None = None) -> str:
     return s
 
 
-def _shorten(s: str, limit: int) -> str:
-    """The longest run of whole sentences within ``limit``, else whole words ending on a clean stop."""
+def _shorten(s: str, limit: int, stretch: float = 1.0) -> str:
+    """The longest run of whole sentences within ``limit``; else the first sentence, whole, when it fits in
+    ``stretch`` × ``limit`` (a long action line reads better than a broken one); else whole clauses; else whole
+    words, never ending on one that needs another after it ("…grown up in a different world from")."""
     ends = [m.end() for m in _SENTENCE_END.finditer(s) if m.end() <= limit]
     if ends:
         return s[:ends[-1]].strip()
+    first = _SENTENCE_END.search(s)
+    if first is not None and first.end() <= stretch * limit:
+        return s[:first.end()].strip()
     clauses = [m.start() for m in re.finditer(r"[，,：:；;、—]", s) if 0 < m.start() <= limit]
     if clauses and clauses[-1] >= limit // 3:  # "王秀芬的面馆：一家人的秘密" → "王秀芬的面馆", not "…的秘"
-        return s[:clauses[-1]].strip()
+        return _drop_dangling(s[:clauses[-1]].strip())
     cut = s[:limit]
     if " " in cut[len(cut) // 2:]:
         cut = cut.rsplit(" ", 1)[0]
-    return cut.rstrip(" ,;:-—，、")
+    return _drop_dangling(cut.rstrip(" ,;:-—，、"))
+
+
+def _drop_dangling(s: str) -> str:
+    while dangling(s) and " " in s:
+        s = s.rsplit(" ", 1)[0].rstrip(" ,;:-—")
+    return s
 
 
 def _fit(data: dict, key: str, limit: int, lang: str, final: bool, errors: list[str], unit: str = "") -> None:
@@ -115,8 +128,8 @@ def _fit(data: dict, key: str, limit: int, lang: str, final: bool, errors: list[
     its whole sentences."""
     text = clean(data.get(key), None, lang)
     if len(text) > limit:
-        if final:
-            text = _shorten(text, limit)
+        if final:  # a title must fit where it is shown; a sentence of prose may run long rather than break
+            text = _shorten(text, limit, 1.0 if key == "title" else 2.0)
         else:
             errors.append(f"$.{key}: {len(text)} characters is too long; say it in at most {limit} characters"
                           + (f" ({unit})" if unit else "") + ", a whole sentence, nothing cut off")
