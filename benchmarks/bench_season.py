@@ -190,7 +190,7 @@ def write_project(root: Path, scripts: list[SeasonScript], width: int, height: i
 STAGES = [("voice", "reelwright.build.pipeline", "voice_episode"), ("mix", "reelwright.build.pipeline", "_mix"),
           ("render", "reelwright.build.pipeline", "render_segments"),
           ("assemble", "reelwright.build.pipeline", "_assemble_within_ceiling"),
-          ("check", "reelwright.build.pipeline", "_self_check")]
+          ("check", "reelwright.build.pipeline", "check_episode")]
 
 
 @contextlib.contextmanager

@@ -92,3 +92,11 @@ def test_moviepy_timeline_shows_the_frames_our_renderer_draws(bench):
     band = video.get_frame(10 / 30)[round(192 * 0.68):round(192 * 0.8)]
     assert (band.min(axis=2) > 230).sum() > 20
     video.close()
+
+
+def test_every_timed_stage_names_a_function_the_build_calls(bench):
+    """The stage clock patches the pipeline's own names: a renamed stage must fail here, not in `make bench`."""
+    import importlib
+
+    for _, module, attr in bench.STAGES:
+        assert callable(getattr(importlib.import_module(module), attr)), (module, attr)
