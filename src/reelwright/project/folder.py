@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -145,7 +146,7 @@ class Project:
                         continue
                     checked_board = project.load_board(number, text=text)
                     music = sorted({sc.music for sc in checked_board.scenes if sc.music and sc.music != "none"})
-                    now[board.name] = {"key": key, "music": _music_state(dict.fromkeys(music), root)}
+                    now[board.name] = {"key": key, "music": _music_state(music, root)}
                 except InputError as exc:
                     problems += exc.problems
         if problems:
@@ -315,7 +316,7 @@ def _write_checked(path: Path, data: dict[str, dict]) -> None:
         pass
 
 
-def _music_state(names: dict, root: Path) -> dict[str, list[int] | None]:
+def _music_state(names: Iterable[str], root: Path) -> dict[str, list[int] | None]:
     """Size and modification time of each music file a board names (None: not there)."""
     out: dict[str, list[int] | None] = {}
     for name in names:
