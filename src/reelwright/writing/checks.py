@@ -93,8 +93,8 @@ def distinct_bigram_ratio(lines: list[str], lang: str) -> float:
 
 # English words a sentence cannot end on: text that stops on one was cut, wherever the cut fell
 DANGLING = frozenset("a an the of to from in into onto on at by for with without about and or but nor as than "
-                     "that which who whom whose his her their its my your our because while if when where whether "
-                     "so".split())
+                     "that which who whom whose his her their its my your our because while if when where "
+                     "whether".split())  # not "so": "I think so" is a whole line
 _ENDS = (".", "!", "?", "。", "！", "？", "\"", "”", ")", "）")
 
 
