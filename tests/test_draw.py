@@ -19,7 +19,8 @@ from reelwright.media.avatar import (
     style_licence,
 )
 from reelwright.media.background import location_kind, render_background
-from reelwright.media.compose import SUBTITLE_BAND, compose_still, layout_shot
+from reelwright.media import compose as compose_mod
+from reelwright.media.compose import SUBTITLE_BAND, compose_still, compose_stills, layout_shot
 
 SIZE = 280  # one pixel per avataaars unit: the boxes can be used as they are
 W, H = 360, 640
@@ -120,11 +121,30 @@ def test_other_styles_fall_back() -> None:
     assert render_avatar(lorelei, "happy", False, 64).shape == (64, 64, 4)
 
 
-def test_region_renders_match_the_full_canvas() -> None:
-    lk = look("Crop")
-    full = render_avatar(lk, "sad", False, 560)
-    part = render_avatar(lk, "sad", False, 560, region=(0.25, 0.5, 0.75, 1.0))
-    assert np.array_equal(full[280:560, 140:420], part)
+def premultiplied(rgba: np.ndarray) -> np.ndarray:
+    f = rgba.astype(np.float64)
+    return np.concatenate([f[..., :3] * f[..., 3:] / 255, f[..., 3:]], axis=2)
+
+
+@pytest.mark.parametrize("name", ["Crop", "Mara", "陈默"])
+def test_region_renders_match_the_full_canvas(name: str) -> None:
+    """A region is the same picture as that part of the whole canvas; only the anti-aliasing of an edge
+    pixel may round differently (resvg's coverage depends on the path's sub-pixel offset)."""
+    lk = look(name)
+    full = premultiplied(render_avatar(lk, "sad", False, 560)[280:560, 140:420])
+    part = premultiplied(render_avatar(lk, "sad", False, 560, region=(0.25, 0.5, 0.75, 1.0)))
+    diff = np.abs(full - part).max(axis=2)
+    assert diff.max() <= 64  # at most a quarter of a pixel's coverage
+    assert (diff > 0).mean() < 0.005  # edge pixels only
+
+
+def test_the_canvas_clip_is_dropped_only_when_it_clips_nothing() -> None:
+    svg = ('<svg viewBox="0 0 280 280"><defs><clipPath id="clip-1"><rect width="280" height="280" rx="0" ry="0"/>'
+           '</clipPath><clipPath id="round"><rect width="280" height="280" rx="40" ry="40"/></clipPath></defs>'
+           '<g clip-path="url(#clip-1)"><g clip-path="url(#round)"><path d="M0 0h9v9z"/></g></g></svg>')
+    out = avatar_mod._drop_canvas_clip(svg, 280, 280)
+    assert 'clip-path="url(#clip-1)"' not in out and 'clip-path="url(#round)"' in out
+    assert avatar_mod._drop_canvas_clip(svg, 300, 280) == svg  # smaller than the canvas: it clips
 
 
 # --- backgrounds -----------------------------------------------------------------------------------
@@ -236,6 +256,25 @@ def test_speaker_mouth_is_the_only_change() -> None:
     assert box is not None
     assert abs((box[0] + box[2]) / 2 - ann.cx) < 60 * k and (box[2] - box[0]) < 110 * k, box
     assert box[1] > ann.cy and box[3] < ann.cy + 80 * k, box
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("angle", ["eye", "high", "low", "dutch"])
+def test_both_mouths_drawn_at_once_are_the_two_stills(angle: str) -> None:
+    """compose_stills pastes the open mouth into the shut still: pixel for pixel the two compose_still calls,
+    for every size, one to three people, the speaker on either side, another DiceBear style included."""
+    looks = {**LOOKS, "Cy": Look(seed="Cy", style="adventurer")}
+    pasted = 0
+    for size in SIZES:
+        for subjects, speaker in ((["Ann"], "Ann"), (["Ann", "Bo"], "Bo"), (["Ann", "Bo"], "Ann"),
+                                  (["Bo", "Ann", "Cy"], "Ann"), (["Cy"], "Cy")):
+            s = shot(size, angle=angle, subjects=subjects, speaker=speaker, expressions={speaker: "angry"})
+            closed, opened = compose_stills(s, looks, W, H)
+            assert np.array_equal(closed, compose_still(s, looks, W, H)), (size, subjects, speaker)
+            assert np.array_equal(opened, compose_still(s, looks, W, H, speaker_mouth_open=True)), \
+                (size, subjects, speaker)
+            pasted += compose_mod._compose(s, looks, W, H, both=True)[1] is not None
+    assert pasted >= len(SIZES) * 2  # the mouth is pasted, not drawn twice, in most of them
 
 
 def test_angles_change_the_framing() -> None:
