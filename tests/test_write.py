@@ -110,8 +110,15 @@ def test_answers_are_cleaned_and_repaired_in_code():
         {"speaker": "C1", "emotion": "cold", "text": "I did, and I would again."}]}
     data, problems = ask.check(copy.deepcopy(answer), True)  # last try: the repeated line is dropped, the new one kept
     assert problems == [] and [ln["text"] for ln in data["lines"]] == ["I did, and I would again."]
-    _, problems = ask.check(copy.deepcopy(answer), False)  # before that, the repeat is given back as a reason
+    data, problems = ask.check(copy.deepcopy(answer), False)  # before that too: one line is all this beat needs
+    assert problems == [] and [ln["text"] for ln in data["lines"]] == ["I did, and I would again."]
+    three = ask_beat(bible, season, plan, 1, 3, ["C0: You lied."], {"you lied."}, "en")  # needs two at least
+    _, problems = three.check(copy.deepcopy(answer), False)  # too few left: the repeat is given back as a reason
     assert any("already said" in p for p in problems)
+    long = {**answer, "lines": [answer["lines"][1], {"speaker": "C0", "emotion": "sad", "text":
+            "Then say it to my face. Say that you never loved me, that it was all for the money and the house."}]}
+    data, problems = three.check(copy.deepcopy(long), False)  # a line too long keeps its first whole sentences
+    assert problems == [] and data["lines"][1]["text"] == "Then say it to my face."
     only_repeats = {"action": "x y", "event": "y", "lines": [{"speaker": "C0", "emotion": "sad", "text": "You lied."}]}
     _, problems = ask.check(dict(only_repeats), True)  # nothing usable even on the last try: the fallback's turn
     assert any("already said" in p for p in problems)
@@ -401,3 +408,21 @@ def test_a_written_episode_builds_to_video(tmp_path):
         kinds = {s.type for s in container.streams}
     assert {"video", "audio"} <= kinds
     assert abs(seconds - estimate) <= 0.35 * estimate  # the writer's estimate follows the real cut
+
+
+def test_an_over_long_outline_keeps_its_whole_sentences_without_asking_again():
+    from reelwright.writing.prompts import ask_outline
+
+    bible = bible_of(3)
+    season = plan_season(bible, episodes=2, target_seconds=60, paywall_after=None, language="en")
+    plan = season.episodes[0]
+    ask = ask_outline(bible, season, plan, "en")
+    first = "C0 finds the forged contract in her husband's desk and confronts him in front of the whole family."
+    beats = [{"text": "C0 confronts C1."} for _ in plan.beats]
+    second = "He laughs and walks out."
+    synopsis = f"{first} {second} {first} {second}"
+    assert len(synopsis) > 220 and 110 <= len(f"{first} {second}") <= 220 < len(f"{first} {second} {first}")
+    data, problems = ask.check({"title": "The Contract", "synopsis": synopsis, "beats": beats}, False)
+    assert problems == [] and data["synopsis"] == f"{first} {second}"  # the sentences that fit are kept
+    _, problems = ask.check({"title": "The Contract", "synopsis": "No. " + "x" * 300, "beats": beats}, False)
+    assert any("$.synopsis" in p and "too long" in p for p in problems)  # "No." says too little: asked again

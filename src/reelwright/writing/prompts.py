@@ -98,13 +98,18 @@ def clean(text: Any, limit: int | None = None, lang: str | None = None) -> str:
     return s
 
 
+def whole_sentences(s: str, limit: int) -> str:
+    """The longest run of ``s``'s whole sentences, from its start, within ``limit`` characters ("" if none)."""
+    ends = [m.end() for m in _SENTENCE_END.finditer(s) if m.end() <= limit]
+    return s[:ends[-1]].strip() if ends else ""
+
+
 def _shorten(s: str, limit: int, stretch: float = 1.0) -> str:
     """The longest run of whole sentences within ``limit``; else the first sentence, whole, when it fits in
     ``stretch`` × ``limit`` (a long action line reads better than a broken one); else whole clauses; else whole
     words, never ending on one that needs another after it ("…grown up in a different world from")."""
-    ends = [m.end() for m in _SENTENCE_END.finditer(s) if m.end() <= limit]
-    if ends:
-        return s[:ends[-1]].strip()
+    if whole := whole_sentences(s, limit):
+        return whole
     first = _SENTENCE_END.search(s)
     if first is not None and first.end() <= stretch * limit:
         return s[:first.end()].strip()
@@ -124,11 +129,15 @@ def _drop_dangling(s: str) -> str:
 
 
 def _fit(data: dict, key: str, limit: int, lang: str, final: bool, errors: list[str], unit: str = "") -> None:
-    """Clean ``data[key]``; over ``limit`` it is rejected (asked again, shorter) until the last try, which keeps
-    its whole sentences."""
+    """Clean ``data[key]``; over ``limit`` it keeps its first whole sentences when they say enough (half the
+    limit or more), else it is rejected (asked again, shorter) until the last try, which keeps its whole
+    sentences."""
     text = clean(data.get(key), None, lang)
     if len(text) > limit:
-        if final:  # a title must fit where it is shown; a sentence of prose may run long rather than break
+        whole = whole_sentences(text, limit)
+        if len(whole) >= limit // 2:  # a repair, not a cut: what is kept reads as written
+            text = whole
+        elif final:  # a title must fit where it is shown; a sentence of prose may run long rather than break
             text = _shorten(text, limit, 1.0 if key == "title" else 2.0)
         else:
             errors.append(f"$.{key}: {len(text)} characters is too long; say it in at most {limit} characters"
@@ -597,6 +606,20 @@ _FALLBACK_LINES = {
 }
 
 
+def _fits_by_sentences(line: dict, limit: int, lang: str) -> bool:
+    """Shorten an over-long spoken line to its first whole sentences when they fit ``limit`` and are a line
+    of their own (two words, or two Chinese characters); False (line unchanged) when they cannot."""
+    if line.get("standard", line["text"]) != line["text"]:
+        return False  # a dialect line: its standard twin would no longer say the same
+    text = whole_sentences(line["text"], limit)
+    if len(re.findall(r"[A-Za-z]+", text) if lang == "en" else _CJK.findall(text)) < 2:
+        return False
+    line["text"] = text
+    if "standard" in line:
+        line["standard"] = text
+    return True
+
+
 def fallback_line(kind: str, speaker: str, other: str, lang: str, said: set[str] | list[str]) -> str:
     """A plain line the speaker could say to ``other`` in a beat of this kind, not said before in the episode."""
     options = _FALLBACK_LINES["zh" if lang == "zh" else "en"][kind]
@@ -682,6 +705,8 @@ def ask_beat(bible: Bible, season: Season, plan: EpisodePlan, index: int, lines:
                     dropped.append(f"$.lines[{i}].speaker: {speaker!r} is not in this scene; only "
                                    f"{', '.join(speakers)} may speak")
                     continue
+            if len(text) > limit and _fits_by_sentences(line, limit, lang):
+                text = line["text"]
             if lang == "zh" and len(_CJK.findall(text)) < 2:
                 dropped.append(f"$.lines[{i}].text: write a spoken line in Chinese")
             elif lang == "en" and len(re.findall(r"[A-Za-z]+", text)) < 2:
@@ -697,9 +722,9 @@ def ask_beat(bible: Bible, season: Season, plan: EpisodePlan, index: int, lines:
                 dropped += [f"$.lines[{i}].text: {p}" for p in bad]
             else:
                 kept.append(line)
-        # a bad line is dropped; the answer is asked again when nothing usable is left or a problem would stay
-        # in the script (the checks' findings are given back); on the last try the usable lines are kept
-        if dropped and (not kept or not final):
+        # a bad line is dropped (it never reaches the script); the answer is asked again, with the checks'
+        # findings, only when fewer usable lines are left than the beat needs; on the last try any are kept
+        if dropped and (not kept or (not final and len(kept) < lo)):
             errors += dropped
         if must and kept and not any(k["speaker"] == must for k in kept):
             if final:
