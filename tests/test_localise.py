@@ -339,3 +339,18 @@ def test_a_speaker_label_the_model_adds_is_removed():
     assert _unlabel("玛雅：你告诉他们我伪造了它。", item) == "你告诉他们我伪造了它。"
     named = Item(key="l", text="Maya, listen.", character="MAYA", terms=[("MAYA", "玛雅")])
     assert _unlabel("玛雅，听着。", named) == "玛雅，听着。"  # the name is part of the line
+    # a line that does not name its speaker: the label is known from the glossary's rendering of the speaker
+    bare = Item(key="l", text="Wait... what?!", character="AUDREY", speaker_as=["阿黛"])
+    assert _unlabel("阿黛：（惊讶）等等？！", bare) == "等等？！"  # label and stage direction both go
+    assert _unlabel("（满意）好。按你的方式来。", bare) == "好。按你的方式来。"
+    aside = Item(key="l", text="(quietly) Go.", character="AUDREY")
+    assert _unlabel("（小声）走。", aside) == "（小声）走。"  # the source has one: kept
+
+
+def test_the_prompt_shows_no_placeholder_answer_to_copy(tmp_path):
+    """A small model copied an example answer ({"1": "…"}) into every line on every try; the prompt says what
+    to answer without one."""
+    translator = Translator(object(), Cache(tmp_path))  # type: ignore[arg-type]
+    items = [Item(key=f"line:{n}", text=f"Line {n}, Maya.", character="LEO") for n in (1, 2)]
+    user = translator._messages(items, "en", "zh", "")[-1]["content"]
+    assert "…" not in user and "keys 1 to 2, each value that line written in Simplified Chinese" in user

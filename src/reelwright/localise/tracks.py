@@ -295,6 +295,7 @@ def localise_track(project: Project, number: int, timeline: Timeline, language: 
             d = dialogue[line]
             items.append(_item(f"line:{line}", text, "dialogue", glossary, language, rules.budget(end - start, cjk),
                                character=d.character, emotion=d.emotion or "",
+                               speaker_as=[r for _, r in glossary.pairs(d.character, language)],
                                check=_speed_check(start, heard, end, rules)))
         cap_spans = caption_windows(timeline)
         for shot_id, text in captions.items():

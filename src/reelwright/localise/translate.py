@@ -32,7 +32,7 @@ __all__ = ["Translator", "Item", "TranslateStats", "LANGUAGES", "language_name",
 
 log = logging.getLogger(__name__)
 
-PROMPT_VERSION = 1
+PROMPT_VERSION = 2  # part of every cached line's key: a new prompt translates again
 # code → (name the prompt uses, script family)
 LANGUAGES: dict[str, tuple[str, str]] = {
     "en": ("English", "latin"), "zh": ("Simplified Chinese", "han"), "es": ("Spanish", "latin"),
@@ -76,6 +76,7 @@ class Item:
     terms: list[tuple[str, str]] = field(default_factory=list)  # glossary (source, rendering) to use
     required: list[tuple[str, str]] = field(default_factory=list)  # … of which must appear
     check: Callable[[str], list[str]] | None = None  # extra checks (reading speed in its time window)
+    speaker_as: list[str] = field(default_factory=list)  # the speaker's name in the target language (glossary)
 
 
 @dataclass
@@ -143,17 +144,24 @@ def _clean(text: str) -> str:
     return text
 
 
+_DIRECTION = re.compile(r"^[(（][^()（）]{1,16}[)）]\s*")
+
+
 def _unlabel(text: str, item: Item) -> str:
-    """The translation without a speaker label the model put in front ("Maya: …", "MAYA …")."""
-    if not item.character or item.text.casefold().lstrip("\"'“「(（ ").startswith(item.character.casefold()):
-        return text  # the line itself opens with the name
-    names = {item.character, item.character.title()} | {r for src, r in item.terms
-                                                        if src.casefold() == item.character.casefold()}
-    for name in sorted(names, key=len, reverse=True):
-        if name and text.casefold().startswith(name.casefold()):
-            rest = re.sub(r"^[\s:：,，\-—]+", "", text[len(name):])
-            if rest:
-                return rest
+    """The translation without a speaker label ("Maya: …", "MAYA …", "玛雅：…") or a stage direction
+    ("（惊讶）…") the model put in front, when the source line has none there."""
+    opening = item.text.casefold().lstrip("\"'“「 ")
+    if item.character and not opening.lstrip("(（ ").startswith(item.character.casefold()):
+        names = {item.character, item.character.title(), *item.speaker_as} | {
+            r for src, r in item.terms if src.casefold() == item.character.casefold()}
+        for name in sorted(names, key=len, reverse=True):
+            if name and text.casefold().startswith(name.casefold()):
+                rest = re.sub(r"^[\s:：,，\-—]+", "", text[len(name):])
+                if rest:
+                    text = rest
+                    break
+    if not opening.startswith(("(", "（")) and (rest := _DIRECTION.sub("", text, count=1)):
+        text = rest
     return text
 
 
@@ -231,8 +239,9 @@ class Translator:
             tag = f"[{who}] " if who else ("[on-screen text] " if item.kind == "caption" else "")
             lines.append(f"{n}. {tag}(max {item.budget} characters) {item.text}")
         parts.append(f"Translate into {d}:\n" + "\n".join(lines))
-        example = ", ".join(f'"{n}": "…"' for n in range(1, len(items) + 1))
-        parts.append(f"Answer as {{{example}}}")
+        # no example answer: a small model copies a placeholder ("…") into every line, try after try
+        keys = "1" if len(items) == 1 else f"1 to {len(items)}"
+        parts.append(f"Answer with one JSON object: keys {keys}, each value that line written in {d}.")
         return [{"role": "system", "content": system}, {"role": "user", "content": "\n\n".join(parts)}]
 
     def _schema(self, items: list[Item]) -> dict:
