@@ -354,3 +354,27 @@ def test_the_prompt_shows_no_placeholder_answer_to_copy(tmp_path):
     items = [Item(key=f"line:{n}", text=f"Line {n}, Maya.", character="LEO") for n in (1, 2)]
     user = translator._messages(items, "en", "zh", "")[-1]["content"]
     assert "…" not in user and "keys 1 to 2, each value that line written in Simplified Chinese" in user
+
+
+@pytest.mark.slow
+def test_a_track_that_fails_does_not_stop_the_others(localised, project_root, server, monkeypatch):
+    """One episode's line the model never translates: every other track is still made, then the command
+    fails naming the one that was not."""
+    from reelwright.localise import job
+    from reelwright.localise.translate import TranslationError
+
+    server.responder = FakeTranslator()  # a good translator (an earlier test leaves a long-winded one)
+    real = job.localise_track
+
+    def flaky(project, number, timeline, lang, *a, **kw):
+        if number == 1 and lang == "es":
+            raise TranslationError("no acceptable Spanish translation of line:2 'You lied.' after 4 tries")
+        return real(project, number, timeline, lang, *a, **kw)
+
+    monkeypatch.setattr(job, "localise_track", flaky)
+    out = project_root / "build" / "localise"
+    for f in (out / "zh" / "ep002.srt", out / "es" / "ep002.srt"):
+        f.unlink(missing_ok=True)
+    with pytest.raises(TranslationError, match=r"1 track\(s\) not localised \(3 made and kept\):\nep001 es: .*line:2"):
+        localise_project(Project.load(project_root), "zh,es")
+    assert (out / "zh" / "ep002.srt").is_file() and (out / "es" / "ep002.srt").is_file()

@@ -25,7 +25,7 @@ from reelwright.localise.tracks import (
     update_glossary,
     write_track,
 )
-from reelwright.localise.translate import Translator
+from reelwright.localise.translate import TranslationError, Translator
 from reelwright.progress import Progress
 from reelwright.project.cache import Cache
 from reelwright.project.folder import Project, episode_outputs, parse_episode_spec
@@ -78,6 +78,7 @@ def localise_project(project: Project, languages: str | list[str], episodes: str
         if update_glossary(project, langs, translator):
             report.written.append(project.root / GLOSSARY)
         glossary = load_glossary(project)
+        failed: list[str] = []
         for number in numbers:
             timeline = load_own_document(episode_outputs(project, number)["timeline"], Timeline)
             rules = subtitle_rules(project, timeline.fps)
@@ -88,7 +89,11 @@ def localise_project(project: Project, languages: str | list[str], episodes: str
                               enabled=not quiet and lang != project.language(number)) as bar:
                     if translator is not None:
                         translator.on_item = bar.advance
-                    track = localise_track(project, number, timeline, lang, translator, glossary, rules)
+                    try:
+                        track = localise_track(project, number, timeline, lang, translator, glossary, rules)
+                    except TranslationError as exc:  # the other tracks still get made (a night is not lost)
+                        failed.append(f"ep{number:03d} {lang}: {exc}")
+                        continue
                 report.tracks[(number, lang)] = track
                 folder = out_dir / lang
                 written, kept = write_track(track, folder, timeline)
@@ -110,6 +115,8 @@ def localise_project(project: Project, languages: str | list[str], episodes: str
                     if lang == project.language(number):
                         report.notes.append(f"ep{number:03d}: {lang} is the episode's own language; not dubbed")
                         continue
+                    if (number, lang) not in report.tracks:
+                        continue  # its translation failed (named below)
                     media = episode_media(project, built.results[number], cache, workers=workers, quiet=quiet)
                     result = dub_episode(project, media, report.tracks[(number, lang)], glossary, cache,
                                          out_dir / lang, workers=workers, quiet=quiet)
@@ -117,6 +124,10 @@ def localise_project(project: Project, languages: str | list[str], episodes: str
                     (report.written if result.written else report.kept).extend(result.files)
         if translator is not None:
             report.stats = translator.stats.as_dict()
+        if failed:
+            done = len(report.tracks)
+            raise TranslationError(f"{len(failed)} track(s) not localised ({done} made and kept):\n"
+                                   + "\n".join(failed))
     finally:
         cache.save_lock()
     return report
