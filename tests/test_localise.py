@@ -378,3 +378,21 @@ def test_a_track_that_fails_does_not_stop_the_others(localised, project_root, se
     with pytest.raises(TranslationError, match=r"1 track\(s\) not localised \(3 made and kept\):\nep001 es: .*line:2"):
         localise_project(Project.load(project_root), "zh,es")
     assert (out / "zh" / "ep002.srt").is_file() and (out / "es" / "ep002.srt").is_file()
+
+
+def test_a_dropped_vocative_name_and_an_echoed_length_note_are_repaired():
+    from reelwright.localise.translate import _clean, _vocative
+
+    assert _clean("(max 39 characters) 好的，按照你的方式去做") == "好的，按照你的方式去做"
+    assert _vocative("Fine. Do it your way, Audrey.", "好的，按你的方式去做。", "Audrey", "阿黛", "zh") == \
+        "好的，按你的方式去做，阿黛。"
+    assert _vocative("Audrey, wait!", "等等！", "Audrey", "阿黛", "zh") == "阿黛，等等！"
+    assert _vocative("Leo, listen.", "Escucha.", "Leo", "Leo", "es") == "Leo, Escucha."
+    assert _vocative("I saw Audrey there.", "我在那里看到了她。", "Audrey", "阿黛", "zh") == "我在那里看到了她。"
+    assert _vocative("Maya, he lied.", "Maria, él mintió.", "Maya", "Maya", "es") == "Maria, él mintió."  # wrong name
+    assert _vocative("Go home, Maya.", "回家吧，玛丽。", "Maya", "玛雅", "zh") == "回家吧，玛丽。"  # asked again
+    tr = Translator(object(), Cache(Path("/nonexistent")))  # type: ignore[arg-type]
+    item = Item(key="line:8", text="Fine. Do it your way, Audrey.", character="VIVIAN", budget=39,
+                terms=[("Audrey", "阿黛")], required=[("Audrey", "阿黛")])
+    got, problems = tr._problems([item], {"1": "(max 39 characters) 好的，按照你的方式去做"}, tr._schema([item]), "en", "zh")
+    assert problems == [] and got == {"line:8": "好的，按照你的方式去做，阿黛"}

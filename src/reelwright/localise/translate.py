@@ -136,6 +136,7 @@ def untranslated_problem(source: str, out: str, src_lang: str, dst_lang: str,
 def _clean(text: str) -> str:
     text = re.sub(r"\s+", " ", str(text)).strip()
     text = re.sub(r"^\d+[.):]\s+", "", text)  # an echoed line number
+    text = re.sub(r"^[(（]max \d+ characters[)）]\s*", "", text)  # … or the prompt's length note
     text = re.sub(r"^\[[^\]]{0,40}\]\s*", "", text)  # an echoed [speaker, emotion]
     if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'":
         text = text[1:-1].strip()
@@ -145,6 +146,24 @@ def _clean(text: str) -> str:
 
 
 _DIRECTION = re.compile(r"^[(（][^()（）]{1,16}[)）]\s*")
+
+
+def _vocative(source_line: str, text: str, name: str, rendering: str, dst: str) -> str:
+    """``text`` with the name put back where the source line calls someone by it ("Fine, Audrey." → "…，阿黛。"),
+    when the translation dropped it; unchanged otherwise: a name inside the sentence is the model's to place,
+    and a word already there ("Maria, …": a wrong name) is the model's to correct when asked again."""
+    cjk = script_of(dst) in ("han", "kana")
+    comma = "，" if cjk else ", "
+    word = r"[\u3400-\u9fff\u3040-\u30ff]{1,4}" if cjk else r"[^\W\d_]+"
+    n = re.escape(name)
+    if re.match(rf"^\W*{n}\s*[,，]", source_line, re.I):
+        return text if re.match(rf"^\W*{word}\s*[,，]", text) else f"{rendering}{comma}{text}"
+    if re.search(rf"[,，]\s*{n}\W*$", source_line, re.I):
+        if re.search(rf"[,，]\s*{word}\W*$", text):
+            return text
+        body = text.rstrip("。！？!?.…」”\"' ")
+        return f"{body}{comma}{rendering}{text[len(body):]}"
+    return text
 
 
 def _unlabel(text: str, item: Item) -> str:
@@ -265,6 +284,8 @@ class Translator:
                 continue
             mine = []
             for source, rendering in item.required:
+                if rendering.casefold() not in text.casefold():
+                    text = cleaned[str(n)] = _vocative(item.text, text, source, rendering, dst)
                 if rendering.casefold() not in text.casefold():
                     mine.append(f"it must write {source} as {rendering}")
             bad = untranslated_problem(item.text, text, src, dst, item.terms)
