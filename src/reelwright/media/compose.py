@@ -163,6 +163,30 @@ def _over(dst: np.ndarray, src: np.ndarray, x: int, y: int, color: tuple[int, in
     d[:] = cv2.blendLinear(rgb, np.ascontiguousarray(d), a, 1 - a)
 
 
+def _paint_layers(dst: np.ndarray, ring: np.ndarray, layer: np.ndarray, x: int, y: int,
+                  ink: tuple[int, int, int]) -> None:
+    """``layer`` (straight-alpha RGBA) over its ``ring`` of ``ink`` (an alpha plane, the layer's alpha dilated)
+    over RGB ``dst`` at (x, y), clipped: the two :func:`_over` calls in one pass that copies the layer's
+    opaque inside and blends only the outline's band (±1 per channel from the two passes' rounding)."""
+    h, w = layer.shape[:2]
+    x0, y0, x1, y1 = max(x, 0), max(y, 0), min(x + w, dst.shape[1]), min(y + h, dst.shape[0])
+    if x1 <= x0 or y1 <= y0:
+        return
+    lay, rim = layer[y0 - y:y1 - y, x0 - x:x1 - x], ring[y0 - y:y1 - y, x0 - x:x1 - x]
+    d = dst[y0:y1, x0:x1]
+    alpha = lay[..., 3]
+    rgb = cv2.cvtColor(lay, cv2.COLOR_RGBA2RGB)
+    cv2.copyTo(rgb, cv2.compare(alpha, 255, cv2.CMP_EQ), d)  # a view: written in place
+    band = cv2.findNonZero(cv2.bitwise_and(cv2.compare(rim, 0, cv2.CMP_GT), cv2.compare(alpha, 255, cv2.CMP_LT)))
+    if band is None:
+        return
+    xs, ys = band.reshape(-1, 2).T
+    a = (alpha[ys, xs].astype(np.float32) * (1 / 255))[:, None]
+    r = (rim[ys, xs].astype(np.float32) * (1 / 255))[:, None]
+    under = np.rint(np.asarray(ink, np.float32) * r + d[ys, xs] * (1 - r))
+    d[ys, xs] = np.clip(np.rint(rgb[ys, xs] * a + under * (1 - a)), 0, 255).astype(np.uint8)
+
+
 def _avatar_patch(look: Look, p: Placement, ax: float, ay: float, box: tuple[int, int, int, int]) -> np.ndarray:
     """The visible part ``box`` (canvas px) of the avatar whose canvas starts at (ax, ay)."""
     x0, y0, x1, y1 = box
@@ -295,8 +319,7 @@ def _paint_figure(canvas: np.ndarray, look: Look, p: Placement, ox: float, oy: f
             cv2.ellipse(mask, (mask.shape[1] // 2, mask.shape[0] // 2), (mask.shape[1] // 2, mask.shape[0] // 3),
                         0, 0, 360, 90, -1, cv2.LINE_AA)
             shadow[:] = (shadow * (1 - mask[..., None] / 255.0 * 0.6)).astype(np.uint8)
-    _over(canvas, ring, bx0, by0, color=_INK)  # ink outline under the figure
-    _over(canvas, layer, bx0, by0)
+    _paint_layers(canvas, ring, layer, bx0, by0, _INK)  # the figure over its ink outline
     return touched, opens
 
 
