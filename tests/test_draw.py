@@ -19,8 +19,7 @@ from reelwright.media.avatar import (
     style_licence,
 )
 from reelwright.media.background import location_kind, render_background
-from reelwright.media import compose as compose_mod
-from reelwright.media.compose import SUBTITLE_BAND, compose_still, compose_stills, layout_shot
+from reelwright.media.compose import SUBTITLE_BAND, compose_still, layout_shot
 
 SIZE = 280  # one pixel per avataaars unit: the boxes can be used as they are
 W, H = 360, 640
@@ -256,25 +255,6 @@ def test_speaker_mouth_is_the_only_change() -> None:
     assert box is not None
     assert abs((box[0] + box[2]) / 2 - ann.cx) < 60 * k and (box[2] - box[0]) < 110 * k, box
     assert box[1] > ann.cy and box[3] < ann.cy + 80 * k, box
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("angle", ["eye", "high", "low", "dutch"])
-def test_both_mouths_drawn_at_once_are_the_two_stills(angle: str) -> None:
-    """compose_stills pastes the open mouth into the shut still: pixel for pixel the two compose_still calls,
-    for every size, one to three people, the speaker on either side, another DiceBear style included."""
-    looks = {**LOOKS, "Cy": Look(seed="Cy", style="adventurer")}
-    pasted = 0
-    for size in SIZES:
-        for subjects, speaker in ((["Ann"], "Ann"), (["Ann", "Bo"], "Bo"), (["Ann", "Bo"], "Ann"),
-                                  (["Bo", "Ann", "Cy"], "Ann"), (["Cy"], "Cy")):
-            s = shot(size, angle=angle, subjects=subjects, speaker=speaker, expressions={speaker: "angry"})
-            closed, opened = compose_stills(s, looks, W, H)
-            assert np.array_equal(closed, compose_still(s, looks, W, H)), (size, subjects, speaker)
-            assert np.array_equal(opened, compose_still(s, looks, W, H, speaker_mouth_open=True)), \
-                (size, subjects, speaker)
-            pasted += compose_mod._compose(s, looks, W, H, both=True)[1] is not None
-    assert pasted >= len(SIZES) * 2  # the mouth is pasted, not drawn twice, in most of them
 
 
 def test_angles_change_the_framing() -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import math
 from functools import lru_cache
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Literal
 
 import cv2
@@ -30,7 +30,7 @@ from reelwright.media.avatar import (
 from reelwright.media.background import render_background
 from reelwright.media.text import load_font, wrap_subtitle
 
-__all__ = ["Placement", "layout_shot", "compose_still", "compose_stills", "SUBTITLE_BAND", "MAX_AVATAR_PIXELS"]
+__all__ = ["Placement", "layout_shot", "compose_still", "SUBTITLE_BAND", "MAX_AVATAR_PIXELS"]
 
 SUBTITLE_BAND = 0.22  # lower fraction of the frame kept free of faces
 MAX_AVATAR_PIXELS = 1_600_000  # rasterise at most this many avatar pixels; upscale beyond
@@ -200,8 +200,7 @@ def _avatar_patch(look: Look, p: Placement, ax: float, ay: float, box: tuple[int
     if (look.style or "avataaars") != "avataaars":
         patch = render_avatar(look, p.expression, p.mouth_open, size, region=(fx0, fy0, fx1, fy1))
     else:  # the closed-mouth face once per framing (cached); an open mouth re-rasterises only the mouth box
-        # and takes its pixels where both are opaque: the jaw's edge stays as drawn (no seam there), and
-        # the two faces differ only inside the skin (see _open_mouth)
+        # and takes its pixels where both are opaque: the jaw's edge stays as drawn (no seam there)
         patch = render_avatar(look, p.expression, False, size, region=(fx0, fy0, fx1, fy1))
         h, w = patch.shape[:2]
         bx0, by0, bx1, by1 = (v / _U for v in AVATAAARS_MOUTH_BOX)
@@ -219,63 +218,7 @@ def _avatar_patch(look: Look, p: Placement, ax: float, ay: float, box: tuple[int
     return patch[:, ::-1] if p.flip else patch
 
 
-@dataclass(frozen=True)
-class _Mouth:
-    """The speaker's open mouth as it lands on the canvas: the pixels ``rgb`` where ``mask`` is set, pasted
-    at (x, y), turn the mouth-shut canvas into the mouth-open one, unless something painted later covers
-    them."""
-
-    x: int
-    y: int
-    rgb: np.ndarray
-    mask: np.ndarray
-
-    def overlaps(self, box: tuple[int, int, int, int]) -> bool:
-        h, w = self.mask.shape
-        return box[0] < self.x + w and self.x < box[2] and box[1] < self.y + h and self.y < box[3]
-
-    def paste(self, canvas: np.ndarray) -> None:
-        h, w = self.mask.shape
-        np.copyto(canvas[self.y:self.y + h, self.x:self.x + w], self.rgb, where=self.mask[..., None])
-
-
-def _open_mouth(look: Look, p: Placement, ax: float, ay: float, box: tuple[int, int, int, int],
-                closed: np.ndarray, layer: np.ndarray, at: tuple[int, int]) -> _Mouth | None:
-    """The pixels where the open-mouth face differs from the shut one (``closed``, placed in ``layer`` at
-    ``at``), or None when they cannot be pasted exactly: one not opaque in both faces, or the body drawn
-    over them."""
-    if (look.style or "avataaars") != "avataaars":
-        return None  # another style's open mouth is a whole new face (see _avatar_patch)
-    opened = _avatar_patch(look, replace(p, mouth_open=True), ax, ay, box)
-    if opened.ndim != 3 or opened.shape != closed.shape or opened.shape[2] != 4:
-        return None
-    # only the mouth box can differ (with a few pixels of the resize's reach): compare there
-    k, (mx0, my0, mx1, my1) = p.scale / _U, AVATAAARS_MOUTH_BOX
-    if p.flip:
-        mx0, mx1 = _U - mx1, _U - mx0
-    wx0, wx1 = max(0, math.floor(ax + mx0 * k) - 4 - box[0]), min(opened.shape[1], math.ceil(ax + mx1 * k) + 4 - box[0])
-    wy0, wy1 = max(0, math.floor(ay + my0 * k) - 4 - box[1]), min(opened.shape[0], math.ceil(ay + my1 * k) + 4 - box[1])
-    if wx1 <= wx0 or wy1 <= wy0:
-        return None
-    diff = np.any(opened[wy0:wy1, wx0:wx1] != closed[wy0:wy1, wx0:wx1], axis=2)
-    x, y, w, h = cv2.boundingRect(diff.astype(np.uint8))
-    if w == 0:
-        return None
-    mask = diff[y:y + h, x:x + w]
-    x, y = x + wx0, y + wy0
-    o, c = opened[y:y + h, x:x + w], closed[y:y + h, x:x + w]
-    if (o[..., 3][mask] < 255).any() or (c[..., 3][mask] < 255).any():
-        return None
-    lx, ly = at[0] + x, at[1] + y
-    if not np.array_equal(layer[ly:ly + h, lx:lx + w][mask], c[mask]):
-        return None
-    return _Mouth(lx, ly, np.ascontiguousarray(o[..., :3]), mask)
-
-
-def _paint_figure(canvas: np.ndarray, look: Look, p: Placement, ox: float, oy: float, *,
-                  mouth: bool = False) -> tuple[tuple[int, int, int, int], _Mouth | None]:
-    """Paint one character; returns the canvas box it may have changed, and with ``mouth`` (it speaks, its
-    mouth drawn shut) the :class:`_Mouth` that opens it."""
+def _paint_figure(canvas: np.ndarray, look: Look, p: Placement, ox: float, oy: float) -> None:
     CH, CW = canvas.shape[:2]
     k = p.scale / _U
     ax, ay = ox + p.cx - _FACE_CX * k, oy + p.cy - _FACE_CY * k
@@ -285,12 +228,11 @@ def _paint_figure(canvas: np.ndarray, look: Look, p: Placement, ox: float, oy: f
     bx0, by0 = max(0, math.floor(ax + 30 * k) - pad), max(0, math.floor(ay) - pad)
     bx1, by1 = min(CW, math.ceil(ax + 250 * k) + pad), min(CH, math.ceil(bottom) + pad)
     if bx1 <= bx0 or by1 <= by0:
-        return (0, 0, 0, 0), None
+        return
     layer = np.zeros((by1 - by0, bx1 - bx0, 4), np.uint8)
     vx0, vx1 = max(bx0, math.ceil(ax)), min(bx1, math.floor(ax + p.scale))
     vy0, vy1 = max(by0, math.ceil(ay)), min(by1, math.floor(ay + p.scale))
     colors = avatar_colors(look)
-    patch = None
     if vy1 > vy0 and vx1 > vx0:
         patch = _avatar_patch(look, p, ax, ay, (vx0, vy0, vx1, vy1))
         layer[vy0 - by0:vy1 - by0, vx0 - bx0:vx1 - bx0] = patch
@@ -302,25 +244,16 @@ def _paint_figure(canvas: np.ndarray, look: Look, p: Placement, ox: float, oy: f
             layer[vy1 - by0:end] = last
     if p.body == "full":
         _legs(layer, look, colors, ax - bx0, ay - by0, k, t)
-    opens = None
-    if mouth and patch is not None:
-        opens = _open_mouth(look, p, ax, ay, (vx0, vy0, vx1, vy1), patch, layer, (vx0 - bx0, vy0 - by0))
-        if opens is not None:
-            opens = replace(opens, x=opens.x + bx0, y=opens.y + by0)
-    touched = (bx0, by0, bx1, by1)
     ring = cv2.dilate(layer[..., 3], cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * t + 1, 2 * t + 1)))
     if p.body == "full":  # a contact shadow grounds the figure
         fy, fx = ay + _FEET * k, ax + _FACE_CX * k
-        sy0, sx0 = max(0, int(fy - 14 * k)), max(0, int(fx - 110 * k))
-        shadow = canvas[sy0:int(fy + 14 * k), sx0:int(fx + 110 * k)]
-        touched = (min(bx0, sx0), min(by0, sy0), max(bx1, sx0 + shadow.shape[1]), max(by1, sy0 + shadow.shape[0]))
+        shadow = canvas[max(0, int(fy - 14 * k)):int(fy + 14 * k), max(0, int(fx - 110 * k)):int(fx + 110 * k)]
         if shadow.size:
             mask = np.zeros(shadow.shape[:2], np.uint8)
             cv2.ellipse(mask, (mask.shape[1] // 2, mask.shape[0] // 2), (mask.shape[1] // 2, mask.shape[0] // 3),
                         0, 0, 360, 90, -1, cv2.LINE_AA)
             shadow[:] = (shadow * (1 - mask[..., None] / 255.0 * 0.6)).astype(np.uint8)
     _paint_layers(canvas, ring, layer, bx0, by0, _INK)  # the figure over its ink outline
-    return touched, opens
 
 
 def _legs(layer: np.ndarray, look: Look, colors: dict[str, str], ax: float, ay: float, k: float, t: int) -> None:
@@ -492,22 +425,6 @@ def _framed_background(location: str, interior: bool, night: bool, CW: int, CH: 
 def compose_still(shot: Shot, looks: dict[str, Look], width: int, height: int, *,
                   speaker_mouth_open: bool = False) -> np.ndarray:
     """The RGB uint8 still (``height`` x ``width``) for ``shot``; ``looks`` by character name."""
-    return _compose(shot, looks, width, height, speaker_mouth_open=speaker_mouth_open)[0]
-
-
-def compose_stills(shot: Shot, looks: dict[str, Look], width: int, height: int) -> tuple[np.ndarray, np.ndarray]:
-    """The still with the speaker's mouth shut and open, pixel for pixel the two :func:`compose_still` calls,
-    drawn once: the open one is the shut one with the speaker's mouth pasted in (drawn in full again only
-    where something painted after the speaker covers the mouth)."""
-    closed, opened = _compose(shot, looks, width, height, both=True)
-    if opened is None:
-        opened = compose_still(shot, looks, width, height, speaker_mouth_open=True)
-    return closed, opened
-
-
-def _compose(shot: Shot, looks: dict[str, Look], width: int, height: int, *, speaker_mouth_open: bool = False,
-             both: bool = False) -> tuple[np.ndarray, np.ndarray | None]:
-    """The still, and with ``both`` the mouth-open one when the speaker's mouth can be pasted (else None)."""
     size, angle = _val(shot.size), _val(shot.angle)
     W, H = int(width), int(height)
     theta = 0.0
@@ -522,32 +439,8 @@ def _compose(shot: Shot, looks: dict[str, Look], width: int, height: int, *, spe
     def look_of(name: str) -> Look:
         return looks.get(name) or Look(seed=name)
 
-    mouth: _Mouth | None = None
-    covered = False
     for p in sorted(placements, key=lambda q: q.scale):
-        speaks = both and p.name == shot.speaker
-        box, opens = _paint_figure(canvas, look_of(p.name), p, ox, oy, mouth=speaks)
-        if speaks:
-            mouth = opens
-        elif mouth is not None and mouth.overlaps(box):
-            covered = True  # a figure in front of the speaker's mouth: draw the open one in full
-    opened = None
-    if mouth is not None and not covered:
-        opened = canvas.copy()
-        mouth.paste(opened)
-    elif both and not any(p.name == shot.speaker for p in placements):
-        opened = canvas  # nobody's mouth shows: the same picture
-    finished = _finish(canvas, shot, look_of, size, theta, ox, oy, W, H)
-    if opened is canvas:
-        return finished, finished
-    return finished, None if opened is None else _finish(opened, shot, look_of, size, theta, ox, oy, W, H)
-
-
-def _finish(canvas: np.ndarray, shot: Shot, look_of, size: str, theta: float, ox: float, oy: float,
-            W: int, H: int) -> np.ndarray:
-    """What is drawn over the characters (the OTS listener, an insert's prop, a POV vignette), then the
-    dutch angle's rotation and the crop to the frame."""
-    CH, CW = canvas.shape[:2]
+        _paint_figure(canvas, look_of(p.name), p, ox, oy)
     people, primary = _cast(shot)
     if size == "OTS":
         others = [n for n in people if n != primary]

@@ -10,7 +10,7 @@ import numpy as np
 
 from reelwright.documents.bible import Look
 from reelwright.documents.storyboard import Shot
-from reelwright.media.compose import compose_still, compose_stills
+from reelwright.media.compose import compose_still
 from reelwright.providers.base import Provider, ProviderOptions
 
 __all__ = ["ComicImages", "ComicOptions", "DRAW_VERSION"]
@@ -43,11 +43,6 @@ class ComicImages(Provider):
         """The RGB uint8 still (``height`` x ``width`` x 3) for ``shot``."""
 
         return compose_still(shot, looks, width, height, speaker_mouth_open=speaker_mouth_open)
-
-    def stills(self, shot: Shot, looks: dict[str, Look], width: int, height: int) -> tuple[np.ndarray, np.ndarray]:
-        """The still with the speaker's mouth shut and open (the same array twice when no mouth shows), drawn
-        together: the same pixels as two :meth:`still` calls, in about half the time."""
-        return compose_stills(shot, looks, width, height)
 
     def identity(self) -> dict[str, Any]:
         ident = super().identity()

@@ -158,10 +158,9 @@ def _stills(still: dict, camera) -> tuple:
     looks = {k: Look.model_validate(v) for k, v in still["looks"].items()}
     w, h = camera.still_size()
     images = ComicImages()
-    if not shot.speaker:
-        closed = images.still(shot, looks, w, h, speaker_mouth_open=False)
-        return closed, closed
-    return images.stills(shot, looks, w, h)
+    closed = images.still(shot, looks, w, h, speaker_mouth_open=False)
+    opened = images.still(shot, looks, w, h, speaker_mouth_open=True) if shot.speaker else closed
+    return closed, opened
 
 
 def _overlays(spec: dict, width: int, height: int) -> list:
