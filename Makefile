@@ -58,7 +58,7 @@ schemas: install
 
 # premise → bible/season → N scripts → build → localise → deliver on the embedded defaults, resumable
 # (run again with the same DIR); prints per-episode cost per stage and the 80-episode projection
-OVERNIGHT_EPISODES ?= 3
+OVERNIGHT_EPISODES ?= 6
 OVERNIGHT_DIR ?= overnight-season
 bench-season-overnight: install
 	$(BIN)/python benchmarks/bench_overnight.py --episodes $(OVERNIGHT_EPISODES) --dir $(OVERNIGHT_DIR)

@@ -15,7 +15,7 @@ Prints each episode's seconds per stage and the projection for a season of
 where build, localise and deliver are first scaled to the target length by each episode's built duration
 (they scale with minutes of video; writing scales with the episode, not its length).
 
-    python benchmarks/bench_overnight.py [--episodes 3] [--dir overnight-season] [--to zh]
+    python benchmarks/bench_overnight.py [--episodes 6] [--dir overnight-season] [--to zh]
 """
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ def _duration(video: Path) -> float | None:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--episodes", type=int, default=3, help="episodes to write, build, localise and deliver")
+    ap.add_argument("--episodes", type=int, default=6, help="episodes to write, build, localise and deliver")
     ap.add_argument("--dir", default="overnight-season", help="the project folder (kept: run again to resume)")
     ap.add_argument("--to", default="zh", help="the one more language to localise and deliver in (default zh)")
     ap.add_argument("--season", type=int, default=80, help="episodes in the projected season (default 80)")
