@@ -141,9 +141,12 @@ def test_the_canvas_clip_is_dropped_only_when_it_clips_nothing() -> None:
     svg = ('<svg viewBox="0 0 280 280"><defs><clipPath id="clip-1"><rect width="280" height="280" rx="0" ry="0"/>'
            '</clipPath><clipPath id="round"><rect width="280" height="280" rx="40" ry="40"/></clipPath></defs>'
            '<g clip-path="url(#clip-1)"><g clip-path="url(#round)"><path d="M0 0h9v9z"/></g></g></svg>')
-    out = avatar_mod._drop_canvas_clip(svg, 280, 280)
+    out = avatar_mod._drop_canvas_clip(svg)
     assert 'clip-path="url(#clip-1)"' not in out and 'clip-path="url(#round)"' in out
-    assert avatar_mod._drop_canvas_clip(svg, 300, 280) == svg  # smaller than the canvas: it clips
+    smaller = svg.replace('viewBox="0 0 280 280"', 'viewBox="0 0 300 280"')
+    assert avatar_mod._drop_canvas_clip(smaller) == smaller  # smaller than the canvas: it clips
+    offset = svg.replace('viewBox="0 0 280 280"', 'viewBox="10 0 280 280"')
+    assert avatar_mod._drop_canvas_clip(offset) == offset
 
 
 # --- backgrounds -----------------------------------------------------------------------------------

@@ -207,11 +207,15 @@ _CANVAS_CLIP = re.compile(r'<clipPath id="([^"]+)"><rect width="([\d.]+)" height
                           r'</clipPath>')
 
 
-def _drop_canvas_clip(svg: str, width: float, height: float) -> str:
-    """``svg`` without DiceBear's clip of everything to its own canvas (a plain rectangle at the origin, the
-    size of the viewBox): only canvas pixels are ever rasterised, so it clips nothing, yet resvg draws the
-    clipped group on a whole-canvas layer of its own, 40% of the rasterising time. Edge pixels may differ by
-    the layer's rounding; a rounded or offset clip is kept."""
+def _drop_canvas_clip(svg: str) -> str:
+    """``svg`` without DiceBear's clip of everything to its own canvas (a plain rectangle the size of a viewBox
+    at the origin): only canvas pixels are ever rasterised, so it clips nothing, yet resvg draws the clipped
+    group on a whole-canvas layer of its own, 40% of the rasterising time. Edge pixels may differ by the
+    layer's rounding; a rounded, offset or smaller clip is kept."""
+    box = _VIEWBOX.search(svg)
+    if box is None or float(box.group(1)) != 0 or float(box.group(2)) != 0:
+        return svg
+    width, height = float(box.group(3)), float(box.group(4))
     for match in _CANVAS_CLIP.finditer(svg):
         if float(match.group(2)) == width and float(match.group(3)) == height:
             svg = svg.replace(f' clip-path="url(#{match.group(1)})"', "")
@@ -222,15 +226,11 @@ def _drop_canvas_clip(svg: str, width: float, height: float) -> str:
 def _render(look_key: str, expression: str, mouth_open: bool, size: int,
             region: tuple[float, float, float, float]) -> np.ndarray:
     style, options = _options(look_key, expression, mouth_open)
-    svg = Avatar(_style(style), options).to_string()
+    svg = _drop_canvas_clip(Avatar(_style(style), options).to_string())
     match = _VIEWBOX.search(svg)
     if match is None:
         raise InputError(f"DiceBear style {style!r} produced an SVG without a viewBox")
     vx, vy, vw, vh = (float(v) for v in match.groups())
-    if vx == 0 and vy == 0:
-        svg = _drop_canvas_clip(svg, vw, vh)
-        match = _VIEWBOX.search(svg)
-        assert match is not None
     side = max(vw, vh)  # non-square styles are centred on a square canvas
     vx, vy = vx - (side - vw) / 2, vy - (side - vh) / 2
     x0, y0, x1, y1 = region
