@@ -210,7 +210,7 @@ _CANVAS_CLIP = re.compile(r'<clipPath id="([^"]+)"><rect width="([\d.]+)" height
 def _drop_canvas_clip(svg: str) -> str:
     """``svg`` without DiceBear's clip of everything to its own canvas (a plain rectangle the size of a viewBox
     at the origin): only canvas pixels are ever rasterised, so it clips nothing, yet resvg draws the clipped
-    group on a whole-canvas layer of its own, 40% of the rasterising time. Edge pixels may differ by the
+    group on a whole-canvas layer of its own: 40–60% of the rasterising time. Edge pixels may differ by the
     layer's rounding; a rounded, offset or smaller clip is kept."""
     box = _VIEWBOX.search(svg)
     if box is None or float(box.group(1)) != 0 or float(box.group(2)) != 0:

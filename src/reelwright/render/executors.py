@@ -116,7 +116,7 @@ def one_drawing_thread() -> Iterator[None]:
     """OpenCV draws on the calling thread only, inside the block.
 
     While shots render, x264's threads already keep every core busy: OpenCV's own pool on the same cores
-    only adds handovers and spinning (measured: 9% more CPU for the same stills, no shorter render)."""
+    only adds handovers and spinning (measured: 9–14% more CPU to draw the same stills)."""
     before = cv2.getNumThreads()
     cv2.setNumThreads(1)
     try:
